@@ -1,0 +1,34 @@
+// The host's stable error codes: one table, read by the code, the docs and the
+// docs check (tests/docs). A code, once shipped, never changes meaning; retire
+// it instead of reusing it.
+#pragma once
+
+// X(enumerator, "STABLE_CODE", "one-line meaning for operators")
+#define ENGRAM_ERROR_CODES(X)                                                                     \
+    X(PluginNotFound, "E_PLUGIN_NOT_FOUND", "plugin file does not exist or is not readable")       \
+    X(PluginCopyFailed, "E_PLUGIN_COPY", "could not make the private copy of the plugin file")    \
+    X(PluginLoadFailed, "E_PLUGIN_LOAD", "dlopen refused the file (not ELF, wrong arch, missing dependency)") \
+    X(PluginNoEntry, "E_PLUGIN_NO_ENTRY", "the plugin does not export engram_kernel_plugin_entry")  \
+    X(PluginNullTable, "E_PLUGIN_NULL_TABLE", "the entry point returned a null table")             \
+    X(AbiMajorMismatch, "E_ABI_MAJOR", "the plugin was built for another ABI major version")       \
+    X(AbiStructSize, "E_ABI_STRUCT_SIZE", "the plugin's table is smaller than ABI 1.0 requires")   \
+    X(AbiNullPointer, "E_ABI_NULL_POINTER", "a required function pointer or string is null")       \
+    X(AbiBadName, "E_ABI_BAD_NAME", "the plugin name is empty or not [a-z0-9_]+")                 \
+    X(CpuFeatureMissing, "E_CPU_FEATURE", "the plugin needs a CPU feature this machine or OS lacks") \
+    X(SelfTestStatus, "E_SELFTEST_STATUS", "a kernel returned an error status on the self-test")   \
+    X(SelfTestNumerics, "E_SELFTEST_NUMERICS", "a kernel's result differs from the oracle beyond tolerance") \
+    X(ConfigRead, "E_CONFIG_READ", "the config file cannot be read")                              \
+    X(ConfigSyntax, "E_CONFIG_SYNTAX", "the config file is not valid TOML")                       \
+    X(ConfigUnknownKey, "E_CONFIG_UNKNOWN_KEY", "the config has a key the host does not know")    \
+    X(ConfigType, "E_CONFIG_TYPE", "a config value has the wrong type")                           \
+    X(ConfigValue, "E_CONFIG_VALUE", "a config value is out of range or not allowed")             \
+    X(ConfigMissing, "E_CONFIG_MISSING", "a required config key is missing")                      \
+    X(EnvInvalid, "E_ENV_INVALID", "an ENGRAM_* environment variable has an invalid value")       \
+    X(NoUsableBackend, "E_NO_BACKEND", "no configured plugin can serve a kernel")                 \
+    X(BackendUnknown, "E_BACKEND_UNKNOWN", "a kernel names a backend that is not in [plugins]")   \
+    X(DataRead, "E_DATA_READ", "a dataset file cannot be read")                                   \
+    X(DataNpy, "E_DATA_NPY", "an embeddings .npy file is malformed or of an unsupported type")    \
+    X(DataCsv, "E_DATA_CSV", "an edges or memories CSV file is malformed")                        \
+    X(DataInconsistent, "E_DATA_INCONSISTENT", "dataset files disagree (counts, ids, dimensions)")  \
+    X(KernelFailed, "E_KERNEL_FAILED", "a kernel returned an error status while serving")         \
+    X(BadRequest, "E_BAD_REQUEST", "a request argument is invalid")

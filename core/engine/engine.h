@@ -1,0 +1,65 @@
+// The engine: the three kernels applied to the memory store, through the
+// kernel-set snapshot that is current when a call starts. It validates every
+// argument (a bad request is an E_BAD_REQUEST error, never a wrong answer)
+// and never reaches into the loader: plugins arrive only inside a KernelSet.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernelset/kernel_set.h"
+#include "store/memory_store.h"
+
+namespace engram {
+
+struct Scored {
+    uint32_t id;
+    float value;
+};
+
+struct KernelAnswer {
+    std::vector<Scored> items;  // best first
+    std::string backend;        // plugin name that computed it
+    uint64_t generation = 0;    // kernel-set generation that served it
+};
+
+struct SpreadRequest {
+    std::vector<uint32_t> seeds;  // activation 1.0 on entry
+    uint32_t iterations = 3;
+    float decay = 0.5f;
+    float threshold = 0.01f;
+    uint32_t top = 10;
+};
+
+class Engine {
+public:
+    static constexpr uint32_t kMaxK = 1000;
+    static constexpr uint32_t kMaxIterations = 1000;
+
+    explicit Engine(std::shared_ptr<const MemoryStore> store);
+
+    // Publishes a new kernel set; calls already running finish on the old.
+    void install(std::shared_ptr<const KernelSet> set);
+    // The current set (null before the first install).
+    std::shared_ptr<const KernelSet> snapshot() const;
+    const MemoryStore& store() const { return *store_; }
+
+    // Top-k memories by cosine similarity to `query` (length store().dim).
+    KernelAnswer find_similar(std::span<const float> query, uint32_t k) const;
+    // Spreading activation from the seeds; the `top` most active memories.
+    KernelAnswer spread(const SpreadRequest& request) const;
+    // Retention of each id at unix time `now`, in request order.
+    KernelAnswer retention(std::span<const uint32_t> ids, double now) const;
+
+private:
+    std::shared_ptr<const KernelSet> require_set() const;
+
+    std::shared_ptr<const MemoryStore> store_;
+    std::atomic<std::shared_ptr<const KernelSet>> set_;
+};
+
+}  // namespace engram

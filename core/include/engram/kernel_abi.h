@@ -1,0 +1,179 @@
+/*
+ * Engram kernel plugin ABI, version 1.
+ *
+ * This header is the whole contract between the Engram Kernel Host and a kernel
+ * backend built as a separate shared object. It is plain C on purpose: only
+ * fixed-size integers, floats, pointers and structs of them cross the boundary,
+ * so a plugin may be built by another compiler, another team, another day.
+ *
+ * A plugin exports exactly one symbol, ENGRAM_PLUGIN_ENTRY_SYMBOL, a function
+ * returning a pointer to a static, immutable engram_kernel_table.
+ *
+ * Rules every kernel follows (see docs/internal/kernels.md for the maths and
+ * the tolerances):
+ *   - never throws, never allocates, never calls back into the host;
+ *   - keeps no state between calls and uses no thread_local storage (a TLS
+ *     block in a library that is later unloaded leaks or crashes at thread exit);
+ *   - all buffers are owned by the caller; scratch memory is passed in by the
+ *     caller as pointer + capacity, sized by the table's scratch_bytes();
+ *   - returns an engram_status; on any status other than ENGRAM_OK the output
+ *     buffers' contents are unspecified and the host discards them;
+ *   - is reentrant: the host calls it from many threads at once.
+ *
+ * Versioning (in the manner of Vulkan and OBS tables):
+ *   - struct_size is the first field; the host reads only the prefix it knows
+ *     and refuses a table smaller than ENGRAM_KERNEL_TABLE_V1_0_SIZE;
+ *   - a different abi_major is refused; a minor older or newer than the host's
+ *     is accepted (minors only append fields at the end of the table).
+ */
+#ifndef ENGRAM_KERNEL_ABI_H
+#define ENGRAM_KERNEL_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ENGRAM_ABI_MAJOR 1
+#define ENGRAM_ABI_MINOR 0
+
+/* Name of the one exported entry point, and its type. */
+#define ENGRAM_PLUGIN_ENTRY_SYMBOL "engram_kernel_plugin_entry"
+#define ENGRAM_PLUGIN_ENTRY engram_kernel_plugin_entry
+
+/* Status returned by every kernel. Values are stable across ABI versions. */
+typedef int32_t engram_status;
+enum {
+    ENGRAM_OK = 0,
+    ENGRAM_E_INVALID_ARGUMENT = 1, /* null pointer, zero dimension, bad parameter */
+    ENGRAM_E_OUT_OF_RANGE = 2,     /* e.g. a CSR source index >= n_nodes */
+    ENGRAM_E_SCRATCH_TOO_SMALL = 3, /* scratch_capacity < scratch_bytes() */
+    ENGRAM_E_INTERNAL = 4           /* anything else; the host treats it as a failed call */
+};
+
+/* CPU features a plugin may require. A bitmask over these values goes in
+ * engram_kernel_table.required_cpu_features. Bits are stable; new features
+ * take new bits. The host checks that each required feature is both reported
+ * by the CPU and enabled by the operating system before the first call. */
+enum {
+    ENGRAM_CPU_SSE4_2 = 1u << 0,
+    ENGRAM_CPU_AVX = 1u << 1,
+    ENGRAM_CPU_AVX2 = 1u << 2,
+    ENGRAM_CPU_FMA = 1u << 3,
+    ENGRAM_CPU_AVX512F = 1u << 4,
+    ENGRAM_CPU_AVX512BW = 1u << 5,
+    ENGRAM_CPU_AVX512VL = 1u << 6,
+    ENGRAM_CPU_AVX512DQ = 1u << 7,
+    ENGRAM_CPU_NEON = 1u << 16 /* AArch64 Advanced SIMD (asimd) */
+};
+
+/* Kernel identifiers, used by scratch_bytes(). */
+typedef int32_t engram_kernel_id;
+enum {
+    ENGRAM_KERNEL_SIMILARITY = 0,
+    ENGRAM_KERNEL_SPREADING = 1,
+    ENGRAM_KERNEL_DECAY = 2
+};
+
+/* Shape of one call, for scratch sizing. Unused fields are 0. */
+typedef struct engram_shape {
+    uint64_t n;     /* candidates, nodes or memories */
+    uint64_t dim;   /* similarity: embedding dimension */
+    uint64_t edges; /* spreading: number of in-edges */
+} engram_shape;
+
+/* Spreading activation parameters. */
+typedef struct engram_spread_params {
+    uint32_t iterations; /* synchronous iterations, may be 0 */
+    float decay;         /* factor on the incoming sum, finite */
+    float threshold;     /* sources with activation < threshold do not fire */
+} engram_spread_params;
+
+/* scores[i] = dot(q, c_i) / (|q| * |c_i|), clamped to [-1, 1]; 0 when either
+ * norm is zero or non-finite, or the result is not finite.
+ * candidates: n rows of dim floats, row-major, no alignment required.
+ * candidate_norms: NULL, or n precomputed |c_i| (the store keeps them). */
+typedef engram_status (*engram_similarity_fn)(const float* query, const float* candidates,
+                                              const float* candidate_norms, uint64_t n,
+                                              uint64_t dim, float* scores, void* scratch,
+                                              uint64_t scratch_capacity);
+
+/* Spreading activation over a CSR of in-edges:
+ *   offsets[n_nodes + 1], sources[offsets[n_nodes]], weights[offsets[n_nodes]].
+ * For each iteration, synchronously:
+ *   next[i] = act[i] + decay * sum(w_j * act[src_j]) over in-edges j of i
+ *             whose source activation act[src_j] >= threshold;
+ * then, if max(next) > 1, every next[i] /= max(next).
+ * activation holds n_nodes floats: the seeds on entry, the result on return.
+ * A source index >= n_nodes, or offsets that are not non-decreasing, is
+ * ENGRAM_E_OUT_OF_RANGE. */
+typedef engram_status (*engram_spread_fn)(const uint32_t* offsets, const uint32_t* sources,
+                                          const float* weights, uint64_t n_nodes,
+                                          const engram_spread_params* params, float* activation,
+                                          void* scratch, uint64_t scratch_capacity);
+
+/* out[i] = strength[i] * exp(-max(age[i], 0) / stability[i]), in [0, strength[i]].
+ * stability: NULL to use stability_scalar for every memory; seconds, > 0. */
+typedef engram_status (*engram_decay_fn)(const float* strength, const float* age_seconds,
+                                         const float* stability, float stability_scalar,
+                                         uint64_t n, float* out, void* scratch,
+                                         uint64_t scratch_capacity);
+
+/* Bytes of scratch the kernel needs for a call of this shape (0 if none). */
+typedef uint64_t (*engram_scratch_bytes_fn)(engram_kernel_id kernel, const engram_shape* shape);
+
+typedef struct engram_kernel_table {
+    /* --- ABI 1.0 --- */
+    uint32_t struct_size; /* sizeof(engram_kernel_table) as the plugin was built */
+    uint16_t abi_major;   /* ENGRAM_ABI_MAJOR the plugin was built against */
+    uint16_t abi_minor;   /* ENGRAM_ABI_MINOR the plugin was built against */
+    const char* name;     /* short backend name, e.g. "avx2"; [a-z0-9_]+ */
+    const char* version;  /* plugin's own version, e.g. "1.2.0" */
+    const char* build_id; /* free-form: compiler, commit, date */
+    uint64_t required_cpu_features; /* bitmask of ENGRAM_CPU_* */
+    engram_similarity_fn similarity;
+    engram_spread_fn spread;
+    engram_decay_fn decay;
+    engram_scratch_bytes_fn scratch_bytes;
+    /* --- later minors append fields here, never reorder or remove --- */
+} engram_kernel_table;
+
+/* The size of the ABI 1.0 prefix: the smallest table a 1.x host accepts. */
+#ifdef __cplusplus
+#define ENGRAM_KERNEL_TABLE_V1_0_SIZE \
+    static_cast<uint32_t>(offsetof(engram_kernel_table, scratch_bytes) + sizeof(engram_scratch_bytes_fn))
+#else
+#define ENGRAM_KERNEL_TABLE_V1_0_SIZE \
+    ((uint32_t)(offsetof(engram_kernel_table, scratch_bytes) + sizeof(engram_scratch_bytes_fn)))
+#endif
+
+typedef const engram_kernel_table* (*engram_plugin_entry_fn)(void);
+
+/* Plugins define their entry point with this macro so that the symbol is
+ * exported with C linkage and default visibility even under
+ * -fvisibility=hidden. */
+#if defined(__GNUC__)
+#define ENGRAM_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define ENGRAM_PLUGIN_EXPORT
+#endif
+
+#ifdef __cplusplus
+#define ENGRAM_DEFINE_PLUGIN_ENTRY(table_expr)                                                   \
+    extern "C" ENGRAM_PLUGIN_EXPORT const engram_kernel_table* ENGRAM_PLUGIN_ENTRY(void) {       \
+        return &(table_expr);                                                                    \
+    }
+#else
+#define ENGRAM_DEFINE_PLUGIN_ENTRY(table_expr)                                                   \
+    ENGRAM_PLUGIN_EXPORT const engram_kernel_table* ENGRAM_PLUGIN_ENTRY(void) {                  \
+        return &(table_expr);                                                                    \
+    }
+#endif
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ENGRAM_KERNEL_ABI_H */

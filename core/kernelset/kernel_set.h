@@ -1,0 +1,59 @@
+// An immutable kernel-set snapshot: which validated plugin serves each
+// kernel, for one config generation. Readers take a shared_ptr to the whole
+// set and keep it for the length of a request, so a reload can publish a new
+// set at any time while calls in flight finish on the old one; the old
+// plugins are unloaded when the last such holder lets go.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "config/config.h"
+#include "loader/plugin.h"
+
+namespace engram {
+
+class KernelSet {
+public:
+    struct Skipped {
+        std::string plugin;  // [plugins] name
+        Error reason;        // E_CPU_FEATURE: usable elsewhere, not here
+    };
+
+    KernelSet(uint64_t generation, std::array<std::shared_ptr<const Plugin>, 3> serving,
+              std::vector<std::pair<std::string, std::shared_ptr<const Plugin>>> loaded,
+              std::vector<Skipped> skipped);
+
+    uint64_t generation() const { return generation_; }
+    const Plugin& backend(Kernel k) const { return *serving_[static_cast<size_t>(k)]; }
+    const engram_kernel_table& table(Kernel k) const { return backend(k).table(); }
+    // Every plugin this generation loaded and validated, by [plugins] name.
+    const std::vector<std::pair<std::string, std::shared_ptr<const Plugin>>>& loaded() const {
+        return loaded_;
+    }
+    // Listed plugins that "auto" passed over because this CPU lacks a feature.
+    const std::vector<Skipped>& skipped() const { return skipped_; }
+    // Looks up a loaded plugin by [plugins] name; nullptr if none.
+    std::shared_ptr<const Plugin> find(const std::string& name) const;
+
+private:
+    uint64_t generation_;
+    std::array<std::shared_ptr<const Plugin>, 3> serving_;
+    std::vector<std::pair<std::string, std::shared_ptr<const Plugin>>> loaded_;
+    std::vector<Skipped> skipped_;
+};
+
+// Loads and validates every plugin the config lists, then binds each kernel.
+// A plugin refused only for CPU features is skipped (recorded in skipped());
+// any other refusal, a pinned backend that cannot run here, or a kernel with
+// no usable backend fails the whole build with an ErrorList. `previous` may
+// be null; a plugin whose path and SHA-256 match one it loaded is reused, not
+// reloaded.
+std::shared_ptr<const KernelSet> build_kernel_set(const Config& config, uint64_t usable_cpu_features,
+                                                  uint64_t generation, const KernelSet* previous);
+
+}  // namespace engram

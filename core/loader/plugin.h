@@ -1,0 +1,32 @@
+// A loaded, validated kernel backend. The Plugin object owns its library: the
+// shared object stays mapped as long as any shared_ptr to the Plugin lives,
+// so whoever holds one (a kernel-set snapshot, an in-flight request) may call
+// its kernels safely, and the last holder to let go unloads it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <engram/kernel_abi.h>
+
+namespace engram {
+
+class Plugin {
+public:
+    virtual ~Plugin() = default;
+
+    // The file the operator named (not the private copy that was loaded).
+    virtual const std::filesystem::path& path() const = 0;
+    // The table as the host reads it: ABI 1.0 fields copied from the plugin,
+    // any field the plugin's minor did not have zeroed.
+    virtual const engram_kernel_table& table() const = 0;
+    // Hex SHA-256 of the file's bytes at load time.
+    virtual const std::string& sha256() const = 0;
+
+    const char* name() const { return table().name; }
+    const char* version() const { return table().version; }
+};
+
+}  // namespace engram

@@ -1,0 +1,93 @@
+// build_store and compute_norms: assembling a store from the config, either
+// synthetic or from dataset files.
+#include "store/memory_store.h"
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "common/error.h"
+#include "store/dataset_io.h"
+
+namespace engram {
+
+void compute_norms(MemoryStore& store) {
+    store.norms.resize(store.n);
+    const float* row = store.embeddings.data();
+    for (uint64_t i = 0; i < store.n; ++i, row += store.dim) {
+        // Double accumulation: the norms feed the similarity oracle and the
+        // plugins' self-tests, so they should not carry float summation error.
+        double sum = 0.0;
+        for (uint64_t k = 0; k < store.dim; ++k) {
+            const double v = row[k];
+            sum += v * v;
+        }
+        store.norms[i] = static_cast<float>(std::sqrt(sum));
+    }
+}
+
+namespace {
+
+MemoryStore load_files(const StoreConfig& cfg, double now) {
+    if (cfg.embeddings.empty())
+        throw Error(ErrorCode::DataRead, "store: no embeddings file configured");
+    // Checked before any file is read: a config mistake should not wait for
+    // a multi-gigabyte load to be reported.
+    const auto default_stability = static_cast<float>(cfg.default_stability_seconds);
+    if (!std::isfinite(default_stability) || !(default_stability > 0.0f))
+        throw Error(ErrorCode::ConfigValue,
+                    "store: default_stability_seconds must be > 0 and representable as float");
+
+    MemoryStore store;
+    {
+        NpyMatrix emb = read_npy_matrix(cfg.embeddings);
+        // Memory ids are uint32 (the kernel ABI's index type).
+        if (emb.rows > std::numeric_limits<uint32_t>::max())
+            throw Error(ErrorCode::DataInconsistent,
+                        cfg.embeddings.string() + ": " + std::to_string(emb.rows) +
+                            " rows; at most 4294967295 memories are supported");
+        store.n = emb.rows;
+        store.dim = emb.cols;
+        store.embeddings = std::move(emb.data);
+    }
+
+    // No edges file means a graph without edges (spreading then only decays).
+    std::vector<Edge> edges;
+    if (!cfg.edges.empty()) edges = read_edges_csv(cfg.edges, store.n);
+    if (edges.size() > std::numeric_limits<uint32_t>::max())
+        throw Error(ErrorCode::DataInconsistent, cfg.edges.string() + ": " +
+                                                     std::to_string(edges.size()) +
+                                                     " edges; at most 4294967295 are supported");
+    build_in_edge_csr(edges, store.n, store.offsets, store.sources, store.weights);
+    edges = {};  // release before the attribute arrays are allocated
+
+    store.strength.assign(store.n, 1.0f);
+    store.last_access.assign(store.n, now);
+    store.stability.assign(store.n, default_stability);
+    if (!cfg.memories_csv.empty()) {
+        for (const MemoryRow& row : read_memories_csv(cfg.memories_csv, store.n)) {
+            store.strength[row.id] = row.strength;
+            store.last_access[row.id] = row.last_access;
+            store.stability[row.id] = row.stability;
+        }
+    }
+
+    compute_norms(store);
+    return store;
+}
+
+}  // namespace
+
+MemoryStore build_store(const StoreConfig& cfg, double now) {
+    switch (cfg.kind) {
+        case StoreConfig::Kind::Synthetic:
+            return make_synthetic_store(cfg.memories, cfg.dim, cfg.avg_in_degree, cfg.seed,
+                                        cfg.default_stability_seconds, now);
+        case StoreConfig::Kind::Files:
+            return load_files(cfg, now);
+    }
+    throw Error(ErrorCode::ConfigValue, "store: unknown kind");
+}
+
+}  // namespace engram

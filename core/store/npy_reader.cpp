@@ -1,0 +1,192 @@
+// read_npy_matrix: the .npy preamble, header and data of a 2-D float array.
+// Format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <string>
+
+#include "common/error.h"
+#include "store/dataset_io.h"
+#include "store/npy_header.h"
+
+namespace engram {
+
+// '<f4' / '<f8' data is copied straight into host floats.
+static_assert(std::endian::native == std::endian::little,
+              "the .npy reader assumes a little-endian host");
+
+namespace {
+
+constexpr char kMagic[] = "\x93NUMPY";
+constexpr size_t kMagicSize = 6;
+// NumPy caps headers far below this; a bigger one is a corrupt length field.
+constexpr uint64_t kMaxHeaderBytes = 1 << 20;
+// f8 data is converted in chunks, never doubling the file in memory.
+constexpr size_t kChunkValues = size_t{1} << 16;
+
+class NpyFile {
+  public:
+    explicit NpyFile(const std::filesystem::path& path) : name_(path.string()) {
+        in_.open(path, std::ios::binary);
+        if (!in_) read_error("cannot open: " + std::string(std::strerror(errno)));
+        in_.seekg(0, std::ios::end);
+        const std::streamoff end = in_.tellg();
+        if (end < 0) read_error("cannot determine the file size");
+        size_ = static_cast<uint64_t>(end);
+        in_.seekg(0, std::ios::beg);
+    }
+
+    [[noreturn]] void read_error(const std::string& reason) const {
+        throw Error(ErrorCode::DataRead, name_ + ": " + reason);
+    }
+    [[noreturn]] void npy_error(const std::string& reason) const {
+        throw Error(ErrorCode::DataNpy, name_ + ": " + reason);
+    }
+
+    uint64_t size() const { return size_; }
+
+    // Reads exactly `bytes` at the current position; the caller has already
+    // checked the file is long enough, so a short read is an I/O failure.
+    void read(void* out, uint64_t bytes) {
+        in_.read(static_cast<char*>(out), static_cast<std::streamsize>(bytes));
+        if (static_cast<uint64_t>(in_.gcount()) != bytes) read_error("read failed");
+    }
+
+  private:
+    std::string name_;
+    std::ifstream in_;
+    uint64_t size_ = 0;
+};
+
+uint64_t little_endian(const unsigned char* bytes, size_t count) {
+    uint64_t value = 0;
+    for (size_t i = count; i-- > 0;) value = (value << 8) | bytes[i];
+    return value;
+}
+
+std::string value_text(double v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    char buf[32];
+    const auto res = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
+    return std::string(buf, res.ptr);
+}
+
+// Parses the preamble and header; sets data_offset to where the array starts.
+detail::NpyHeader read_header(NpyFile& file, uint64_t& data_offset) {
+    unsigned char preamble[12];
+    if (file.size() < kMagicSize + 2) file.npy_error("not a .npy file (too short)");
+    file.read(preamble, kMagicSize + 2);
+    if (std::memcmp(preamble, kMagic, kMagicSize) != 0)
+        file.npy_error("not a .npy file (bad magic)");
+    const unsigned major = preamble[6];
+    const unsigned minor = preamble[7];
+    if (minor != 0 || major < 1 || major > 3)
+        file.npy_error("unsupported .npy format version " + std::to_string(major) + "." +
+                       std::to_string(minor) + " (need 1.0, 2.0 or 3.0)");
+
+    // 1.0 has a 2-byte header length; 2.0 and 3.0 (UTF-8 header) 4 bytes.
+    const size_t len_bytes = major == 1 ? 2 : 4;
+    const uint64_t header_start = kMagicSize + 2 + len_bytes;
+    if (file.size() < header_start) file.npy_error("truncated header (no header length)");
+    file.read(preamble + kMagicSize + 2, len_bytes);
+    const uint64_t header_len = little_endian(preamble + kMagicSize + 2, len_bytes);
+    if (header_len > kMaxHeaderBytes)
+        file.npy_error("header length " + std::to_string(header_len) + " is implausibly large");
+    if (file.size() - header_start < header_len)
+        file.npy_error("truncated header (declares " + std::to_string(header_len) +
+                       " bytes, file has " + std::to_string(file.size() - header_start) + ")");
+
+    std::string text(header_len, '\0');
+    file.read(text.data(), header_len);
+    data_offset = header_start + header_len;
+    try {
+        return detail::parse_npy_header(text);
+    } catch (const detail::NpyHeaderError& e) {
+        file.npy_error(e.what());
+    }
+}
+
+void read_f4(NpyFile& file, NpyMatrix& m) {
+    file.read(m.data.data(), m.data.size() * sizeof(float));
+    for (size_t i = 0; i < m.data.size(); ++i) {
+        if (!std::isfinite(m.data[i]))
+            file.npy_error("non-finite value " + value_text(m.data[i]) + " at row " +
+                           std::to_string(i / m.cols) + ", column " + std::to_string(i % m.cols));
+    }
+}
+
+void read_f8(NpyFile& file, NpyMatrix& m) {
+    std::vector<double> chunk(std::min<size_t>(kChunkValues, m.data.size()));
+    for (size_t base = 0; base < m.data.size(); base += chunk.size()) {
+        const size_t count = std::min(chunk.size(), m.data.size() - base);
+        file.read(chunk.data(), count * sizeof(double));
+        for (size_t k = 0; k < count; ++k) {
+            const size_t i = base + k;
+            const double v = chunk[k];
+            const auto f = static_cast<float>(v);
+            if (!std::isfinite(v))
+                file.npy_error("non-finite value " + value_text(v) + " at row " +
+                               std::to_string(i / m.cols) + ", column " +
+                               std::to_string(i % m.cols));
+            if (!std::isfinite(f))
+                file.npy_error("value " + value_text(v) + " at row " + std::to_string(i / m.cols) +
+                               ", column " + std::to_string(i % m.cols) + " is out of float range");
+            m.data[i] = f;
+        }
+    }
+}
+
+}  // namespace
+
+NpyMatrix read_npy_matrix(const std::filesystem::path& path) {
+    NpyFile file(path);
+    uint64_t data_offset = 0;
+    const detail::NpyHeader header = read_header(file, data_offset);
+
+    uint64_t itemsize = 0;
+    if (header.descr == "<f4")
+        itemsize = 4;
+    else if (header.descr == "<f8")
+        itemsize = 8;
+    else
+        file.npy_error("unsupported dtype '" + header.descr + "' (need '<f4' or '<f8')");
+    if (header.fortran_order)
+        file.npy_error("fortran_order arrays are not supported (need C order)");
+    const std::string shape = detail::shape_string(header.shape);
+    if (header.shape.size() != 2)
+        file.npy_error("shape " + shape + " is " + std::to_string(header.shape.size()) +
+                       "-D; need 2-D (memories, dim)");
+    const uint64_t rows = header.shape[0];
+    const uint64_t cols = header.shape[1];
+    if (rows == 0 || cols == 0) file.npy_error("shape " + shape + " is empty");
+
+    if (cols > std::numeric_limits<uint64_t>::max() / itemsize / rows ||
+        rows * cols > std::numeric_limits<size_t>::max() / sizeof(float))
+        file.npy_error("shape " + shape + " is too large");
+    const uint64_t expected = rows * cols * itemsize;
+    const uint64_t actual = file.size() - data_offset;
+    if (actual < expected)
+        file.npy_error("truncated data: shape " + shape + " '" + header.descr + "' needs " +
+                       std::to_string(expected) + " bytes, file has " + std::to_string(actual));
+    if (actual > expected)
+        file.npy_error("trailing data: " + std::to_string(actual - expected) + " bytes after the " +
+                       shape + " '" + header.descr + "' array");
+
+    NpyMatrix m;
+    m.rows = rows;
+    m.cols = cols;
+    m.data.resize(rows * cols);
+    if (itemsize == 4)
+        read_f4(file, m);
+    else
+        read_f8(file, m);
+    return m;
+}
+
+}  // namespace engram

@@ -1,0 +1,272 @@
+// Cosine similarity, AVX2 + FMA.
+//
+// Hot path: float FMA accumulation over the embedding, four candidate rows per
+// pass so each query load feeds four FMAs, with enough independent
+// accumulators to hide FMA latency. Tails use masked loads, never a scalar
+// loop, and no pointer needs any alignment.
+// Exactness: a row whose float sums could have overflowed or lost precision to
+// subnormals, or whose score is not finite, is recomputed in double
+// (common/similarity_slow.h). NaN never escapes: such rows score 0.
+#include <cmath>
+
+#include "../common/similarity_slow.h"
+#include "kernels_avx2.h"
+#include "simd_avx2.h"
+
+namespace engram::plugin::avx2 {
+namespace {
+
+struct Sums1 {
+    float qc, qq, cc;
+};
+
+// q.c, and optionally q.q and c.c, of one row in a single pass (the single
+// pair reads both vectors once; leftover rows of a batch skip q.q).
+template <bool kQQ, bool kCC>
+Sums1 row1(const float* q, const float* c, uint64_t dim) {
+    __m256 qc0 = _mm256_setzero_ps(), qc1 = qc0, qc2 = qc0, qc3 = qc0;
+    __m256 qq0 = qc0, qq1 = qc0, cc0 = qc0, cc1 = qc0;
+    uint64_t k = 0;
+    for (; k + 16 <= dim; k += 16) {
+        const __m256 q0 = _mm256_loadu_ps(q + k), q1 = _mm256_loadu_ps(q + k + 8);
+        const __m256 c0 = _mm256_loadu_ps(c + k), c1 = _mm256_loadu_ps(c + k + 8);
+        qc0 = _mm256_fmadd_ps(q0, c0, qc0);
+        qc1 = _mm256_fmadd_ps(q1, c1, qc1);
+        if constexpr (kQQ) {
+            qq0 = _mm256_fmadd_ps(q0, q0, qq0);
+            qq1 = _mm256_fmadd_ps(q1, q1, qq1);
+        }
+        if constexpr (kCC) {
+            cc0 = _mm256_fmadd_ps(c0, c0, cc0);
+            cc1 = _mm256_fmadd_ps(c1, c1, cc1);
+        }
+    }
+    if (k + 8 <= dim) {
+        const __m256 q0 = _mm256_loadu_ps(q + k), c0 = _mm256_loadu_ps(c + k);
+        qc2 = _mm256_fmadd_ps(q0, c0, qc2);
+        if constexpr (kQQ) qq0 = _mm256_fmadd_ps(q0, q0, qq0);
+        if constexpr (kCC) cc0 = _mm256_fmadd_ps(c0, c0, cc0);
+        k += 8;
+    }
+    if (k < dim) {
+        const __m256i m = tail_mask(dim - k);
+        const __m256 q0 = _mm256_maskload_ps(q + k, m), c0 = _mm256_maskload_ps(c + k, m);
+        qc3 = _mm256_fmadd_ps(q0, c0, qc3);
+        if constexpr (kQQ) qq1 = _mm256_fmadd_ps(q0, q0, qq1);
+        if constexpr (kCC) cc1 = _mm256_fmadd_ps(c0, c0, cc1);
+    }
+    Sums1 s{};
+    s.qc = hsum(_mm256_add_ps(_mm256_add_ps(qc0, qc1), _mm256_add_ps(qc2, qc3)));
+    if constexpr (kQQ) s.qq = hsum(_mm256_add_ps(qq0, qq1));
+    if constexpr (kCC) s.cc = hsum(_mm256_add_ps(cc0, cc1));
+    return s;
+}
+
+float sum_squares(const float* v, uint64_t dim) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    uint64_t k = 0;
+    for (; k + 32 <= dim; k += 32) {
+        const __m256 v0 = _mm256_loadu_ps(v + k), v1 = _mm256_loadu_ps(v + k + 8);
+        const __m256 v2 = _mm256_loadu_ps(v + k + 16), v3 = _mm256_loadu_ps(v + k + 24);
+        a0 = _mm256_fmadd_ps(v0, v0, a0);
+        a1 = _mm256_fmadd_ps(v1, v1, a1);
+        a2 = _mm256_fmadd_ps(v2, v2, a2);
+        a3 = _mm256_fmadd_ps(v3, v3, a3);
+    }
+    for (; k + 8 <= dim; k += 8) {
+        const __m256 v0 = _mm256_loadu_ps(v + k);
+        a0 = _mm256_fmadd_ps(v0, v0, a0);
+    }
+    if (k < dim) {
+        const __m256 v0 = _mm256_maskload_ps(v + k, tail_mask(dim - k));
+        a1 = _mm256_fmadd_ps(v0, v0, a1);
+    }
+    return hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+}
+
+struct Sums4 {
+    __m128 qc, cc;
+};
+
+// q.c for four consecutive rows, two accumulators per row (8 FMA chains).
+// With kCC the rows' c.c come along, one accumulator each (still 8 chains).
+template <bool kCC>
+Sums4 rows4(const float* q, const float* c, uint64_t dim) {
+    const float* r0 = c;
+    const float* r1 = c + dim;
+    const float* r2 = c + 2 * dim;
+    const float* r3 = c + 3 * dim;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    uint64_t k = 0;
+    if constexpr (!kCC) {
+        for (; k + 16 <= dim; k += 16) {
+            const __m256 q0 = _mm256_loadu_ps(q + k), q1 = _mm256_loadu_ps(q + k + 8);
+            a0 = _mm256_fmadd_ps(q0, _mm256_loadu_ps(r0 + k), a0);
+            a1 = _mm256_fmadd_ps(q0, _mm256_loadu_ps(r1 + k), a1);
+            a2 = _mm256_fmadd_ps(q0, _mm256_loadu_ps(r2 + k), a2);
+            a3 = _mm256_fmadd_ps(q0, _mm256_loadu_ps(r3 + k), a3);
+            b0 = _mm256_fmadd_ps(q1, _mm256_loadu_ps(r0 + k + 8), b0);
+            b1 = _mm256_fmadd_ps(q1, _mm256_loadu_ps(r1 + k + 8), b1);
+            b2 = _mm256_fmadd_ps(q1, _mm256_loadu_ps(r2 + k + 8), b2);
+            b3 = _mm256_fmadd_ps(q1, _mm256_loadu_ps(r3 + k + 8), b3);
+        }
+        for (; k + 8 <= dim; k += 8) {
+            const __m256 q0 = _mm256_loadu_ps(q + k);
+            a0 = _mm256_fmadd_ps(q0, _mm256_loadu_ps(r0 + k), a0);
+            a1 = _mm256_fmadd_ps(q0, _mm256_loadu_ps(r1 + k), a1);
+            a2 = _mm256_fmadd_ps(q0, _mm256_loadu_ps(r2 + k), a2);
+            a3 = _mm256_fmadd_ps(q0, _mm256_loadu_ps(r3 + k), a3);
+        }
+        if (k < dim) {
+            const __m256i m = tail_mask(dim - k);
+            const __m256 q0 = _mm256_maskload_ps(q + k, m);
+            b0 = _mm256_fmadd_ps(q0, _mm256_maskload_ps(r0 + k, m), b0);
+            b1 = _mm256_fmadd_ps(q0, _mm256_maskload_ps(r1 + k, m), b1);
+            b2 = _mm256_fmadd_ps(q0, _mm256_maskload_ps(r2 + k, m), b2);
+            b3 = _mm256_fmadd_ps(q0, _mm256_maskload_ps(r3 + k, m), b3);
+        }
+        return {hsum4(_mm256_add_ps(a0, b0), _mm256_add_ps(a1, b1), _mm256_add_ps(a2, b2),
+                      _mm256_add_ps(a3, b3)),
+                _mm_setzero_ps()};
+    } else {
+        auto step = [&](__m256 q0, __m256 c0, __m256 c1, __m256 c2, __m256 c3) {
+            a0 = _mm256_fmadd_ps(q0, c0, a0);
+            a1 = _mm256_fmadd_ps(q0, c1, a1);
+            a2 = _mm256_fmadd_ps(q0, c2, a2);
+            a3 = _mm256_fmadd_ps(q0, c3, a3);
+            b0 = _mm256_fmadd_ps(c0, c0, b0);
+            b1 = _mm256_fmadd_ps(c1, c1, b1);
+            b2 = _mm256_fmadd_ps(c2, c2, b2);
+            b3 = _mm256_fmadd_ps(c3, c3, b3);
+        };
+        for (; k + 8 <= dim; k += 8) {
+            step(_mm256_loadu_ps(q + k), _mm256_loadu_ps(r0 + k), _mm256_loadu_ps(r1 + k),
+                 _mm256_loadu_ps(r2 + k), _mm256_loadu_ps(r3 + k));
+        }
+        if (k < dim) {
+            const __m256i m = tail_mask(dim - k);
+            step(_mm256_maskload_ps(q + k, m), _mm256_maskload_ps(r0 + k, m),
+                 _mm256_maskload_ps(r1 + k, m), _mm256_maskload_ps(r2 + k, m),
+                 _mm256_maskload_ps(r3 + k, m));
+        }
+        return {hsum4(a0, a1, a2, a3), hsum4(b0, b1, b2, b3)};
+    }
+}
+
+// Scores of rows [i, i+4) from their float sums; rows that fail the fast-path
+// range checks are redone in double.
+void finish4(const Sums4& s, const float* q, double qn_d, float qn_f, const float* c,
+             const float* norms, uint64_t i, uint64_t dim, float* scores) {
+    const __m128 lo = _mm_set1_ps(kFastLo), hi = _mm_set1_ps(kFastHi);
+    __m128 ok;
+    __m128 cn;
+    if (norms) {
+        cn = _mm_loadu_ps(norms + i);
+        ok = _mm_castsi128_ps(_mm_set1_epi32(-1));
+    } else {
+        ok = _mm_and_ps(_mm_cmpge_ps(s.cc, lo), _mm_cmple_ps(s.cc, hi));
+        cn = _mm_sqrt_ps(s.cc);
+    }
+    const __m128 den = _mm_mul_ps(_mm_set1_ps(qn_f), cn);
+    __m128 sc = _mm_div_ps(s.qc, den);
+    ok = _mm_and_ps(ok, _mm_and_ps(_mm_cmpge_ps(den, lo), _mm_cmple_ps(den, hi)));
+    // |sc| <= 2 also rejects NaN (unordered compare is false).
+    const __m128 absmask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+    ok = _mm_and_ps(ok, _mm_cmple_ps(_mm_and_ps(sc, absmask), _mm_set1_ps(2.0f)));
+    sc = _mm_min_ps(_mm_max_ps(sc, _mm_set1_ps(-1.0f)), _mm_set1_ps(1.0f));
+    _mm_storeu_ps(scores + i, sc);
+    const int good = _mm_movemask_ps(ok);
+    if (good != 0xF) {
+        for (int l = 0; l < 4; ++l) {
+            if (good & (1 << l)) continue;
+            const uint64_t r = i + static_cast<uint64_t>(l);
+            scores[r] = cosine_row_double(q, qn_d, c + r * dim, norms ? norms + r : nullptr, dim);
+        }
+    }
+}
+
+float finish1(float qc, float cn, float cc_or_one, float qn_f, const float* q, double qn_d,
+              const float* c, const float* norm, uint64_t dim) {
+    const float den = qn_f * cn;
+    const float sc = qc / den;
+    const bool ok = den >= kFastLo && den <= kFastHi && cc_or_one >= kFastLo &&
+                    cc_or_one <= kFastHi && std::fabs(sc) <= 2.0f;
+    if (!ok) return cosine_row_double(q, qn_d, c, norm, dim);
+    return sc > 1.0f ? 1.0f : (sc < -1.0f ? -1.0f : sc);
+}
+
+// One pair: q.q, q.c and (without a norm) c.c in a single pass.
+float single_pair(const float* q, const float* c, const float* norm, uint64_t dim) {
+    Sums1 s;
+    float cn, cc_check = 1.0f;
+    if (norm) {
+        s = row1<true, false>(q, c, dim);
+        cn = *norm;
+    } else {
+        s = row1<true, true>(q, c, dim);
+        cn = std::sqrt(s.cc);
+        cc_check = s.cc;
+    }
+    if (!(s.qq >= kFastLo && s.qq <= kFastHi)) {
+        return cosine_row_double(q, norm_double(q, dim), c, norm, dim);
+    }
+    return finish1(s.qc, cn, cc_check, std::sqrt(s.qq), q, std::sqrt(static_cast<double>(s.qq)),
+                   c, norm, dim);
+}
+
+}  // namespace
+
+engram_status similarity(const float* query, const float* candidates, const float* candidate_norms,
+                         uint64_t n, uint64_t dim, float* scores, void*, uint64_t) {
+    if (dim == 0) return ENGRAM_E_INVALID_ARGUMENT;
+    if (n == 0) return ENGRAM_OK;
+    if (!query || !candidates || !scores) return ENGRAM_E_INVALID_ARGUMENT;
+    if (n == 1) {
+        scores[0] = single_pair(query, candidates, candidate_norms, dim);
+        return ENGRAM_OK;
+    }
+
+    const float qq = sum_squares(query, dim);
+    const bool q_fast = qq >= kFastLo && qq <= kFastHi;
+    const double qn_d = q_fast ? std::sqrt(static_cast<double>(qq)) : norm_double(query, dim);
+    if (!(qn_d > 0.0) || !std::isfinite(qn_d)) {
+        for (uint64_t i = 0; i < n; ++i) scores[i] = 0.0f;
+        return ENGRAM_OK;
+    }
+    if (!q_fast) {  // a huge or tiny query: every row needs the double path
+        for (uint64_t i = 0; i < n; ++i) {
+            scores[i] = cosine_row_double(query, qn_d, candidates + i * dim,
+                                          candidate_norms ? candidate_norms + i : nullptr, dim);
+        }
+        return ENGRAM_OK;
+    }
+    const float qn_f = std::sqrt(qq);
+
+    uint64_t i = 0;
+    if (candidate_norms) {
+        for (; i + 4 <= n; i += 4) {
+            const Sums4 s = rows4<false>(query, candidates + i * dim, dim);
+            finish4(s, query, qn_d, qn_f, candidates, candidate_norms, i, dim, scores);
+        }
+        for (; i < n; ++i) {
+            const float* c = candidates + i * dim;
+            const Sums1 s = row1<false, false>(query, c, dim);
+            scores[i] = finish1(s.qc, candidate_norms[i], 1.0f, qn_f, query, qn_d, c,
+                                candidate_norms + i, dim);
+        }
+    } else {
+        for (; i + 4 <= n; i += 4) {
+            const Sums4 s = rows4<true>(query, candidates + i * dim, dim);
+            finish4(s, query, qn_d, qn_f, candidates, nullptr, i, dim, scores);
+        }
+        for (; i < n; ++i) {
+            const float* c = candidates + i * dim;
+            const Sums1 s = row1<false, true>(query, c, dim);
+            scores[i] = finish1(s.qc, std::sqrt(s.cc), s.cc, qn_f, query, qn_d, c, nullptr, dim);
+        }
+    }
+    return ENGRAM_OK;
+}
+
+}  // namespace engram::plugin::avx2

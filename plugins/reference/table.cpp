@@ -1,0 +1,23 @@
+#include "kernels.h"
+
+namespace engram_reference {
+
+namespace {
+const engram_kernel_table kTable = {
+    sizeof(engram_kernel_table),
+    ENGRAM_ABI_MAJOR,
+    ENGRAM_ABI_MINOR,
+    "reference",
+    "1.0.0",
+    "reference scalar, gcc " __VERSION__,
+    0,  // no CPU features: runs anywhere
+    &similarity,
+    &spread,
+    &decay,
+    &scratch_bytes,
+};
+}  // namespace
+
+}  // namespace engram_reference
+
+ENGRAM_DEFINE_PLUGIN_ENTRY(engram_reference::kTable)

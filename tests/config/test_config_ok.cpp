@@ -1,0 +1,210 @@
+// Configs that must be accepted, and what they read as.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "config_test_util.h"
+
+using namespace cfgtest;
+using engram::Config;
+using engram::Kernel;
+using engram::StoreConfig;
+
+TEST_CASE("the shipped config/engram.toml parses", "[config]") {
+    const std::filesystem::path file = ENGRAM_TEST_SOURCE_DIR "/config/engram.toml";
+    const Config cfg = engram::load_config(file);
+    const auto root = std::filesystem::absolute(ENGRAM_TEST_SOURCE_DIR).lexically_normal();
+    CHECK(cfg.source == (root / "config/engram.toml").lexically_normal());
+    REQUIRE(cfg.plugins.size() == 3);
+    CHECK(cfg.plugins.at("reference") == root / "build/plugins/libengram_reference.so");
+    CHECK(cfg.plugins.at("avx2") == root / "build/plugins/libengram_avx2.so");
+    CHECK(cfg.plugins.at("avx512") == root / "build/plugins/libengram_avx512.so");
+    CHECK(cfg.backends.similarity == "auto");
+    CHECK(cfg.backends.spreading == "auto");
+    CHECK(cfg.backends.decay == "auto");
+    CHECK(cfg.backends.priority == std::vector<std::string>{"avx512", "avx2", "neon", "reference"});
+    CHECK(cfg.store.kind == StoreConfig::Kind::Synthetic);
+    CHECK(cfg.store.memories == 10000);
+    CHECK(cfg.store.dim == 768);
+    CHECK(cfg.store.avg_in_degree == 8.0);
+    CHECK(cfg.store.seed == 42);
+    CHECK(cfg.store.default_stability_seconds == 86400.0);
+    CHECK(cfg.server.listen == "127.0.0.1:8080");
+    CHECK(cfg.server.threads == 2);
+    CHECK(cfg.server.log_level == "info");
+    CHECK(cfg.server.log_format == "text");
+    CHECK(cfg.server.pid_file.empty());
+    CHECK_FALSE(cfg.server.allow_remote_admin);
+    CHECK(cfg.arena.size == (1u << 20));
+    CHECK(cfg.arena.overflow == "error");
+}
+
+TEST_CASE("omitted tables keep the documented defaults", "[config]") {
+    const Config cfg = parse(kPlugins);
+    const Config defaults;
+    CHECK(cfg.backends.similarity == "auto");
+    CHECK(cfg.backends.spreading == "auto");
+    CHECK(cfg.backends.decay == "auto");
+    CHECK(cfg.backends.priority == defaults.backends.priority);
+    CHECK(cfg.store.kind == StoreConfig::Kind::Synthetic);
+    CHECK(cfg.store.memories == 10000);
+    CHECK(cfg.store.dim == 768);
+    CHECK(cfg.store.avg_in_degree == 8.0);
+    CHECK(cfg.store.seed == 42);
+    CHECK(cfg.store.default_stability_seconds == 86400.0);
+    CHECK(cfg.server.listen == "127.0.0.1:8080");
+    CHECK(cfg.server.threads == 2);
+    CHECK(cfg.server.log_level == "info");
+    CHECK(cfg.server.log_format == "text");
+    CHECK(cfg.server.pid_file.empty());
+    CHECK_FALSE(cfg.server.allow_remote_admin);
+    CHECK(cfg.arena.size == (1u << 20));
+    CHECK(cfg.arena.overflow == "error");
+    CHECK(cfg.source == kBase / "t.toml");
+}
+
+TEST_CASE("empty tables and partial tables keep defaults for the rest", "[config]") {
+    const Config cfg =
+        parse(kPlugins + "[backends]\n[store]\nseed = 0\n[server]\nthreads = 8\n[arena]\n");
+    CHECK(cfg.store.kind == StoreConfig::Kind::Synthetic);
+    CHECK(cfg.store.seed == 0);
+    CHECK(cfg.store.dim == 768);
+    CHECK(cfg.server.threads == 8);
+    CHECK(cfg.server.listen == "127.0.0.1:8080");
+}
+
+TEST_CASE("plugin paths resolve against the config directory", "[config]") {
+    const Config cfg = parse(
+        "[plugins]\n"
+        "a = \"a.so\"\n"
+        "b = \"../lib/./b.so\"\n"
+        "c = \"/opt/engram/c.so\"\n"
+        "d = \"sub/../d.so\"\n");
+    CHECK(cfg.plugins.at("a") == "/srv/engram/etc/a.so");
+    CHECK(cfg.plugins.at("b") == "/srv/engram/lib/b.so");
+    CHECK(cfg.plugins.at("c") == "/opt/engram/c.so");
+    CHECK(cfg.plugins.at("d") == "/srv/engram/etc/d.so");
+    for (const auto& [name, path] : cfg.plugins) CHECK(path.is_absolute());
+}
+
+TEST_CASE("a relative base directory still yields absolute paths", "[config]") {
+    const Config cfg = engram::parse_config(kPlugins, "t.toml", "rel/dir");
+    const auto expected = (std::filesystem::current_path() / "rel/dir/ref.so").lexically_normal();
+    CHECK(cfg.plugins.at("reference") == expected);
+}
+
+TEST_CASE("backends name plugins or auto; priority may name absent plugins", "[config]") {
+    const Config cfg = parse(
+        "[plugins]\nreference = \"r.so\"\navx2 = \"a.so\"\n"
+        "[backends]\nsimilarity = \"avx2\"\nspreading = \"reference\"\ndecay = \"auto\"\n"
+        "priority = [\"sve\", \"avx2\", \"reference\"]\n");
+    CHECK(cfg.backends.for_kernel(Kernel::Similarity) == "avx2");
+    CHECK(cfg.backends.for_kernel(Kernel::Spreading) == "reference");
+    CHECK(cfg.backends.for_kernel(Kernel::Decay) == "auto");
+    CHECK(cfg.backends.priority == std::vector<std::string>{"sve", "avx2", "reference"});
+}
+
+TEST_CASE("priority may be empty or name no configured plugin", "[config]") {
+    // Whether "auto" then finds a backend is decided when plugins load.
+    CHECK(parse(kPlugins + "[backends]\npriority = []\n").backends.priority.empty());
+    CHECK(parse(kPlugins + "[backends]\npriority = [\"sve\"]\n").backends.priority ==
+          std::vector<std::string>{"sve"});
+}
+
+TEST_CASE("kernel names", "[config]") {
+    CHECK(std::string(engram::kernel_name(Kernel::Similarity)) == "similarity");
+    CHECK(std::string(engram::kernel_name(Kernel::Spreading)) == "spreading");
+    CHECK(std::string(engram::kernel_name(Kernel::Decay)) == "decay");
+}
+
+TEST_CASE("synthetic store values, ints accepted where floats are", "[config]") {
+    const Config cfg = parse(kPlugins +
+                             "[store]\nkind = \"synthetic\"\nmemories = 50_000_000\ndim = 65536\n"
+                             "avg_in_degree = 0\nseed = 9223372036854775807\n"
+                             "default_stability_seconds = 0.5\n");
+    CHECK(cfg.store.memories == 50'000'000);
+    CHECK(cfg.store.dim == 65536);
+    CHECK(cfg.store.avg_in_degree == 0.0);
+    CHECK(cfg.store.seed == 9223372036854775807ull);
+    CHECK(cfg.store.default_stability_seconds == 0.5);
+    CHECK(parse(kPlugins + "[store]\navg_in_degree = 2.5\n").store.avg_in_degree == 2.5);
+}
+
+TEST_CASE("files store: paths resolved, memories_csv optional", "[config]") {
+    const Config cfg = parse(kPlugins +
+                             "[store]\nkind = \"files\"\nembeddings = \"data/e.npy\"\n"
+                             "edges = \"/data/edges.csv\"\ndefault_stability_seconds = 3600\n");
+    CHECK(cfg.store.kind == StoreConfig::Kind::Files);
+    CHECK(cfg.store.embeddings == "/srv/engram/etc/data/e.npy");
+    CHECK(cfg.store.edges == "/data/edges.csv");
+    CHECK(cfg.store.memories_csv.empty());
+    CHECK(cfg.store.default_stability_seconds == 3600.0);
+    const Config with_csv = parse(kPlugins +
+                                  "[store]\nkind = \"files\"\nembeddings = \"e.npy\"\n"
+                                  "edges = \"e.csv\"\nmemories_csv = \"../m.csv\"\n");
+    CHECK(with_csv.store.memories_csv == "/srv/engram/m.csv");
+}
+
+TEST_CASE("server values", "[config]") {
+    const Config cfg =
+        parse(kPlugins +
+              "[server]\nlisten = \"[::1]:9000\"\nthreads = 256\nlog_level = \"debug\"\n"
+              "log_format = \"json\"\npid_file = \"run/engramd.pid\"\n"
+              "allow_remote_admin = true\n");
+    CHECK(cfg.server.listen == "[::1]:9000");
+    CHECK(cfg.server.threads == 256);
+    CHECK(cfg.server.log_level == "debug");
+    CHECK(cfg.server.log_format == "json");
+    CHECK(cfg.server.pid_file == "/srv/engram/etc/run/engramd.pid");
+    CHECK(cfg.server.allow_remote_admin);
+}
+
+TEST_CASE("arena sizes: integers and suffixed strings", "[config]") {
+    auto size_of = [](const std::string& value) {
+        return parse(kPlugins + "[arena]\nsize = " + value + "\n").arena.size;
+    };
+    CHECK(size_of("4096") == 4096u);
+    CHECK(size_of("\"4096\"") == 4096u);
+    CHECK(size_of("\"4KiB\"") == 4096u);
+    CHECK(size_of("\"512 KiB\"") == 512u * 1024u);
+    CHECK(size_of("\"16MiB\"") == 16u << 20);
+    CHECK(size_of("\"2GiB\"") == uint64_t{2} << 30);
+    CHECK(size_of("\"64GiB\"") == uint64_t{64} << 30);
+    CHECK(size_of("68719476736") == uint64_t{64} << 30);
+    for (const char* policy : {"panic", "error", "fallback"}) {
+        CHECK(parse(kPlugins + "[arena]\noverflow = \"" + policy + "\"\n").arena.overflow ==
+              policy);
+    }
+}
+
+TEST_CASE("inline tables and dotted keys are the same tables", "[config]") {
+    const Config cfg = parse("plugins = { reference = \"r.so\" }\nserver.threads = 4\n");
+    CHECK(cfg.plugins.at("reference") == "/srv/engram/etc/r.so");
+    CHECK(cfg.server.threads == 4);
+}
+
+TEST_CASE("load_config reads a real file and resolves against its directory", "[config]") {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("engram_config_test_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir / "etc");
+    const auto file = dir / "etc" / "engram.toml";
+    std::ofstream(file) << "[plugins]\nref = \"../plugins/libref.so\"\n[server]\nthreads = 3\n";
+    const Config cfg = engram::load_config(file);
+    CHECK(cfg.source == file);
+    CHECK(cfg.plugins.at("ref") == dir / "plugins" / "libref.so");
+    CHECK(cfg.server.threads == 3);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the fixture for the files store loads", "[config]") {
+    const std::filesystem::path file =
+        ENGRAM_TEST_SOURCE_DIR "/tests/config/fixtures/files_store.toml";
+    const Config cfg = engram::load_config(file);
+    const auto dir = std::filesystem::absolute(file).lexically_normal().parent_path();
+    CHECK(cfg.store.kind == StoreConfig::Kind::Files);
+    CHECK(cfg.store.embeddings == dir / "data" / "embeddings.npy");
+    CHECK(cfg.store.edges == dir / "data" / "edges.csv");
+    CHECK(cfg.store.memories_csv == dir / "data" / "memories.csv");
+    CHECK(cfg.backends.similarity == "reference");
+}

@@ -1,0 +1,90 @@
+#include <catch2/catch.hpp>
+
+#include "common/error.h"
+#include "engine_fixture.h"
+
+using namespace engram;
+using namespace engram::testing;
+
+namespace {
+std::unique_ptr<Engine> make_engine(double now) {
+    auto e = std::make_unique<Engine>(tiny_store(now));
+    e->install(build_kernel_set(reference_config(), detect_cpu_features(), 1, nullptr));
+    return e;
+}
+}  // namespace
+
+TEST_CASE("find_similar ranks by cosine, best first, ties by id") {
+    auto ep = make_engine(0);
+    Engine& e = *ep;
+    const float q[] = {2, 0};
+    const auto a = e.find_similar(q, 3);
+    REQUIRE(a.items.size() == 3);
+    CHECK(a.items[0].id == 0);
+    CHECK(a.items[0].value == Approx(1.0f));
+    CHECK(a.items[1].id == 3);
+    CHECK(a.items[1].value == Approx(1.0f / std::sqrt(2.0f)));
+    CHECK(a.items[2].id == 1);  // 0.0 ties with nothing; -1 (id 2) is last
+    CHECK(a.backend == "reference");
+    CHECK(a.generation == 1);
+    CHECK(e.find_similar(q, 1000).items.size() == 4);  // k > n gives all
+}
+
+TEST_CASE("find_similar rejects bad queries with E_BAD_REQUEST") {
+    auto ep = make_engine(0);
+    Engine& e = *ep;
+    const float three[] = {1, 2, 3};
+    const float nan[] = {NAN, 1};
+    const float ok[] = {1, 1};
+    auto code_of = [](auto&& fn) {
+        try {
+            fn();
+        } catch (const Error& err) {
+            return std::string(code_string(err.code()));
+        }
+        return std::string("none");
+    };
+    CHECK(code_of([&] { e.find_similar(three, 1); }) == "E_BAD_REQUEST");
+    CHECK(code_of([&] { e.find_similar(nan, 1); }) == "E_BAD_REQUEST");
+    CHECK(code_of([&] { e.find_similar(ok, 0); }) == "E_BAD_REQUEST");
+    CHECK(code_of([&] { e.find_similar(ok, Engine::kMaxK + 1); }) == "E_BAD_REQUEST");
+}
+
+TEST_CASE("spread follows in-edges: a hand-computed chain") {
+    auto ep = make_engine(0);
+    Engine& e = *ep;
+    SpreadRequest r;
+    r.seeds = {0};
+    r.iterations = 2;
+    r.decay = 0.5f;
+    r.threshold = 0.0f;
+    r.top = 10;
+    // as in the oracle test: act = [1, 0.5, 0.125, 0]; node 3 stays 0 and is omitted
+    const auto a = e.spread(r);
+    REQUIRE(a.items.size() == 3);
+    CHECK(a.items[0].id == 0);
+    CHECK(a.items[1].id == 1);
+    CHECK(a.items[1].value == Approx(0.5f));
+    CHECK(a.items[2].id == 2);
+    CHECK(a.items[2].value == Approx(0.125f));
+    r.seeds = {7};
+    CHECK_THROWS_AS(e.spread(r), Error);
+    r.seeds = {0};
+    r.decay = NAN;
+    CHECK_THROWS_AS(e.spread(r), Error);
+}
+
+TEST_CASE("retention is strength x exp(-age/stability) at the given time") {
+    const double now = 1.8e9;
+    auto ep = make_engine(now);
+    Engine& e = *ep;
+    const uint32_t ids[] = {0, 1, 2, 3};
+    const auto a = e.retention(ids, now);
+    REQUIRE(a.items.size() == 4);
+    CHECK(a.items[0].value == Approx(std::exp(-1.0)));     // one e-folding time
+    CHECK(a.items[1].value == Approx(0.5));                // age 0
+    CHECK(a.items[2].value == Approx(1.0));                // accessed "in the future": age 0
+    CHECK(a.items[3].value == Approx(2.0 * std::exp(-0.5)));
+    const uint32_t bad[] = {4};
+    CHECK_THROWS_AS(e.retention(bad, now), Error);
+}

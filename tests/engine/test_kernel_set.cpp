@@ -1,0 +1,70 @@
+#include <catch2/catch.hpp>
+
+#include "common/error.h"
+#include "engine_fixture.h"
+
+using namespace engram;
+using namespace engram::testing;
+
+namespace {
+std::vector<std::string> codes_of(const Config& c, const KernelSet* prev = nullptr) {
+    try {
+        build_kernel_set(c, detect_cpu_features(), 2, prev);
+    } catch (const ErrorList& e) {
+        std::vector<std::string> out;
+        for (const auto& err : e.errors()) out.emplace_back(code_string(err.code()));
+        return out;
+    }
+    return {};
+}
+}  // namespace
+
+TEST_CASE("auto skips a plugin this CPU cannot run and lands on the next") {
+    Config c = reference_config();
+    c.plugins["cpu"] = zoo_path("cpu_feature");
+    c.backends.priority = {"cpu", "reference"};
+    auto set = build_kernel_set(c, detect_cpu_features(), 1, nullptr);
+    CHECK(std::string(set->backend(Kernel::Similarity).name()) == "reference");
+    REQUIRE(set->skipped().size() == 1);
+    CHECK(set->skipped()[0].plugin == "cpu");
+    CHECK(set->skipped()[0].reason.code() == ErrorCode::CpuFeatureMissing);
+}
+
+TEST_CASE("a pinned backend that cannot run here is an error") {
+    Config c = reference_config();
+    c.plugins["cpu"] = zoo_path("cpu_feature");
+    c.backends.decay = "cpu";
+    CHECK(codes_of(c) == std::vector<std::string>{"E_CPU_FEATURE"});
+}
+
+TEST_CASE("per-kernel override: decay on one plugin, the rest on another") {
+    Config c = reference_config();
+    c.plugins["good"] = zoo_path("good");
+    c.backends.priority = {"reference"};
+    c.backends.decay = "good";
+    auto set = build_kernel_set(c, detect_cpu_features(), 1, nullptr);
+    CHECK(std::string(set->backend(Kernel::Similarity).name()) == "reference");
+    CHECK(std::string(set->backend(Kernel::Decay).name()) == "zoo_good");
+}
+
+TEST_CASE("a listed plugin that is broken or missing fails the whole set") {
+    Config c = reference_config();
+    c.plugins["bad"] = zoo_path("wrong_numerics");
+    CHECK(codes_of(c) == std::vector<std::string>{"E_SELFTEST_NUMERICS"});
+    c.plugins["bad"] = zoo_path("missing");
+    CHECK(codes_of(c) == std::vector<std::string>{"E_PLUGIN_NOT_FOUND"});
+    Config d = reference_config();
+    d.backends.spreading = "nosuch";
+    CHECK(codes_of(d) == std::vector<std::string>{"E_BACKEND_UNKNOWN"});
+    Config e = reference_config();
+    e.backends.priority = {"avx9"};
+    CHECK(codes_of(e) == std::vector<std::string>{"E_NO_BACKEND"});
+}
+
+TEST_CASE("an unchanged plugin is reused across generations, a changed one reloaded") {
+    Config c = reference_config();
+    auto g1 = build_kernel_set(c, detect_cpu_features(), 1, nullptr);
+    auto g2 = build_kernel_set(c, detect_cpu_features(), 2, g1.get());
+    CHECK(&g1->backend(Kernel::Similarity) == &g2->backend(Kernel::Similarity));
+    CHECK(g2->generation() == 2);
+}

@@ -1,0 +1,73 @@
+// Every deliberately broken plugin is refused with its own stable code and a
+// message naming the file; good ones load.
+#include <catch2/catch.hpp>
+
+#include "common/error.h"
+#include "loader/plugin_loader.h"
+#include "platform/cpu_features.h"
+#include "zoo_paths.h"
+
+using namespace engram;
+
+namespace {
+LoadOptions opts() { return {detect_cpu_features(), true}; }
+
+void expect_refused(const std::string& file, ErrorCode code, const std::string& reason_part) {
+    INFO(file);
+    try {
+        load_plugin(file, opts());
+        FAIL("plugin was accepted");
+    } catch (const Error& e) {
+        CHECK(code_string(e.code()) == code_string(code));
+        CHECK_THAT(e.what(), Catch::Contains(file));
+        CHECK_THAT(e.what(), Catch::Contains(reason_part));
+    }
+}
+}  // namespace
+
+TEST_CASE("the reference plugin and a good zoo plugin load and self-test") {
+    auto ref = load_plugin(built_plugin("reference"), opts());
+    CHECK(std::string(ref->name()) == "reference");
+    CHECK(ref->table().abi_major == ENGRAM_ABI_MAJOR);
+    CHECK(ref->sha256().size() == 64);
+    auto good = load_plugin(zoo("good"), opts());
+    CHECK(std::string(good->name()) == "zoo_good");
+    CHECK(good->path() == zoo("good"));
+}
+
+TEST_CASE("each broken plugin is refused with its own code") {
+    expect_refused(zoo("does_not_exist"), ErrorCode::PluginNotFound, "no such plugin file");
+    expect_refused(zoo("not_elf"), ErrorCode::PluginLoadFailed, "cannot load");
+    expect_refused(zoo("no_entry"), ErrorCode::PluginNoEntry, "engram_kernel_plugin_entry");
+    expect_refused(zoo("null_table"), ErrorCode::PluginNullTable, "null table");
+    expect_refused(zoo("wrong_major"), ErrorCode::AbiMajorMismatch, "plugin ABI 2.0");
+    expect_refused(zoo("struct_too_small"), ErrorCode::AbiStructSize, "struct_size");
+    expect_refused(zoo("null_kernel"), ErrorCode::AbiNullPointer, "'similarity' is null");
+    expect_refused(zoo("bad_name"), ErrorCode::AbiBadName, "Bad Name!");
+    expect_refused(zoo("cpu_feature"), ErrorCode::CpuFeatureMissing, "needs CPU features");
+    expect_refused(zoo("wrong_numerics"), ErrorCode::SelfTestNumerics, "similarity");
+    expect_refused(zoo("error_status"), ErrorCode::SelfTestStatus, "decay");
+}
+
+TEST_CASE("a newer minor of ABI 1 is accepted and its unknown tail ignored") {
+    auto p = load_plugin(zoo("newer_minor"), opts());
+    CHECK(p->table().abi_minor == ENGRAM_ABI_MINOR + 3);
+    CHECK(p->table().struct_size > sizeof(engram_kernel_table));
+}
+
+TEST_CASE("masking the feature a plugin needs refuses it; unmasked it loads") {
+    LoadOptions o = opts();
+    o.usable_cpu_features = 0;
+    auto ref = load_plugin(built_plugin("reference"), o);  // needs nothing
+    CHECK(ref);
+#if defined(__x86_64__)
+    if (detect_cpu_features() & ENGRAM_CPU_AVX2) {
+        const auto avx2 = built_plugin("avx2");
+        if (std::filesystem::exists(avx2)) {
+            o.usable_cpu_features = detect_cpu_features() & ~uint64_t(ENGRAM_CPU_AVX2);
+            CHECK_THROWS_AS(load_plugin(avx2, o), Error);
+            CHECK(load_plugin(avx2, opts()));
+        }
+    }
+#endif
+}

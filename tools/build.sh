@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Configures (once) and builds one CMake preset: tools/build.sh [PRESET]
+# (default: "default", into build/). Shared by run.sh and test.sh so a run
+# reuses whatever an earlier run already built.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset="${1:-default}"
+case "$preset" in
+  default) dir=build ;;
+  *) dir="build-$preset" ;;
+esac
+if [ ! -f "$dir/build.ninja" ]; then
+  cmake --preset "$preset" >&2
+fi
+cmake --build "$dir" -j "$(nproc)" >&2
