@@ -1,18 +1,27 @@
-// engramd: loads the config, validates every plugin, serves until SIGTERM.
-// Signals are taken with sigwait() on the main thread, so no work ever runs
-// inside a signal handler.
+// engramd: loads the config, validates every plugin, serves the HTTP API
+// until SIGTERM/SIGINT. Signals are taken with sigwait() on the main thread,
+// so no work ever runs inside a signal handler: SIGHUP only bumps the
+// reloader's request counter, and the reload thread does the work.
 #include <signal.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "app/host.h"
 #include "app/log.h"
+#include "app/reloader.h"
+#include "app/server_settings.h"
 #include "common/error.h"
 #include "config/config.h"
+#include "server/http_server.h"
+#include "server/listen_address.h"
 
 namespace po = boost::program_options;
+namespace fs = std::filesystem;
 using namespace engram;
 
 namespace {
@@ -25,6 +34,18 @@ void print_errors(const std::exception& e) {
     } else {
         std::fprintf(stderr, "error: %s\n", e.what());
     }
+}
+
+// Applies log_level/log_format; false (and a message) if either is unknown.
+bool apply_logging(const ServerConfig& s) {
+    log::Level level;
+    log::Format format;
+    if (!log::parse_level(s.log_level, &level) || !log::parse_format(s.log_format, &format)) {
+        std::fprintf(stderr, "engramd: --log-level must be debug|info|warn|error, --log-format text|json\n");
+        return false;
+    }
+    log::configure(level, format);
+    return true;
 }
 
 int check_config(const std::string& file) {
@@ -40,7 +61,31 @@ int check_config(const std::string& file) {
     }
 }
 
-int serve(const std::string& file) {
+struct ServeOptions {
+    std::string config;
+    ServerOverrides cli;
+    fs::path last_good;
+    bool use_last_good = false;
+};
+
+class PidFile {
+public:
+    explicit PidFile(std::string path) : path_(std::move(path)) {
+        if (path_.empty()) return;
+        std::ofstream(path_) << getpid() << "\n";
+    }
+    ~PidFile() {
+        if (!path_.empty()) {
+            std::error_code ec;
+            fs::remove(path_, ec);
+        }
+    }
+
+private:
+    std::string path_;
+};
+
+int serve(const ServeOptions& o) {
     // Block the signals we handle before any thread starts, then wait for them.
     sigset_t set;
     sigemptyset(&set);
@@ -48,44 +93,80 @@ int serve(const std::string& file) {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);  // a client hanging up must not kill the daemon
 
     std::unique_ptr<Host> host;
     try {
-        host = std::make_unique<Host>(file);
+        host = std::make_unique<Host>(HostOptions{o.config, o.last_good, o.use_last_good});
     } catch (const std::exception& e) {
         print_errors(e);
         return 1;
     }
-    log::write(log::Level::Info, "engramd ready", {{"config", file}});
+    // The config that actually loaded (maybe the last-good copy) decides now.
+    const ServerConfig settings = effective_server_config(host->config().server, o.cli);
+    if (!apply_logging(settings)) return 2;
+    std::string why;
+    const auto address = server::parse_listen(settings.listen, /*allow_port_zero=*/true, &why);
+    if (!address) {
+        std::fprintf(stderr, "engramd: listen \"%s\": %s\n", settings.listen.c_str(), why.c_str());
+        return 2;
+    }
+
+    Reloader reloader(*host);
+    server::HttpServer http(*host, reloader, {*address, settings.threads});
+    uint16_t port = 0;
+    try {
+        port = http.start();
+    } catch (const Error& e) {
+        log::write(log::Level::Error, e.what(), {{"code", std::string(code_string(e.code()))}});
+        return 1;
+    }
+    const PidFile pid(settings.pid_file);
+    log::write(log::Level::Info, "engramd ready",
+               {{"config", o.config},
+                {"listen", address->host + ":" + std::to_string(port)},
+                {"port", std::to_string(port)},
+                {"threads", std::to_string(settings.threads)},
+                {"last_good", o.last_good.string()}});
     for (;;) {
         int sig = 0;
         if (sigwait(&set, &sig) != 0) continue;
         if (sig == SIGHUP) {
-            const ReloadResult r = host->reload();
-            log::Fields f{{"generation", std::to_string(r.generation)},
-                          {"result", r.ok ? "ok" : "failed"},
-                          {"duration_ms", std::to_string(r.duration_seconds * 1000.0)}};
-            if (!r.ok) f.push_back({"code", std::string(code_string(r.errors.front().code()))});
-            log::write(r.ok ? log::Level::Info : log::Level::Error, "reload", f);
-            for (const auto& e : r.errors) log::write(log::Level::Error, e.describe());
-        } else {
-            log::write(log::Level::Info, "engramd stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-            return 0;
+            reloader.request();  // coalesced with any burst; the reload thread logs the result
+            continue;
         }
+        log::write(log::Level::Info, "engramd stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+        http.stop();      // stop accepting; in-flight requests finish
+        reloader.stop();  // a reload in progress finishes; pending ones are dropped
+        log::write(log::Level::Info, "engramd stopped");
+        return 0;
     }
+}
+
+// <state-dir>/<config stem>.last-good.toml; state-dir defaults to the
+// config's directory.
+fs::path last_good_path(const std::string& config, const std::string& state_dir) {
+    const fs::path cfg(config);
+    const fs::path dir = state_dir.empty() ? fs::absolute(cfg).parent_path() : fs::path(state_dir);
+    return dir / (cfg.stem().string() + ".last-good.toml");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    po::options_description opts("engramd options");
+    po::options_description opts("engramd options (flags override the config's [server] table)");
     opts.add_options()
         ("help,h", "show this help and exit")
         ("version", "print the version and exit")
         ("config,c", po::value<std::string>()->default_value("config/engram.toml"), "config file (TOML)")
         ("check-config", po::value<std::string>(), "validate FILE fully (plugins, self-tests, store) and exit; non-zero on errors")
-        ("log-level", po::value<std::string>()->default_value("info"), "debug|info|warn|error")
-        ("log-format", po::value<std::string>()->default_value("text"), "text|json");
+        ("listen", po::value<std::string>(), "HOST:PORT to serve on ([::1]:8080 for IPv6; port 0 picks a free port)")
+        ("threads", po::value<unsigned>(), "HTTP worker threads, 1..256")
+        ("log-level", po::value<std::string>(), "debug|info|warn|error")
+        ("log-format", po::value<std::string>(), "text|json")
+        ("pid-file", po::value<std::string>(), "write the process id to FILE while serving")
+        ("state-dir", po::value<std::string>(), "where CONFIG-STEM.last-good.toml is kept (default: the config's directory)")
+        ("use-last-good", "if the config fails to load, start from the last config that loaded (logged as a WARN)");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -95,21 +176,46 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (vm.count("help")) {
-        std::cout << opts;
+        std::cout << "usage: engramd [--config FILE] [options]\n       engramd --check-config FILE\n\n" << opts;
         return 0;
     }
     if (vm.count("version")) {
         std::printf("engramd %s (plugin ABI %d.%d)\n", ENGRAM_VERSION, ENGRAM_ABI_MAJOR, ENGRAM_ABI_MINOR);
         return 0;
     }
-    log::Level level;
-    log::Format format;
-    if (!log::parse_level(vm["log-level"].as<std::string>(), &level) ||
-        !log::parse_format(vm["log-format"].as<std::string>(), &format)) {
-        std::fprintf(stderr, "engramd: --log-level must be debug|info|warn|error, --log-format text|json\n");
-        return 2;
+    ServeOptions o;
+    o.config = vm["config"].as<std::string>();
+    if (vm.count("listen")) o.cli.listen = vm["listen"].as<std::string>();
+    if (vm.count("threads")) {
+        const unsigned t = vm["threads"].as<unsigned>();
+        if (t < 1 || t > 256) {
+            std::fprintf(stderr, "engramd: --threads must be 1..256\n");
+            return 2;
+        }
+        o.cli.threads = t;
     }
-    log::configure(level, format);
-    if (vm.count("check-config")) return check_config(vm["check-config"].as<std::string>());
-    return serve(vm["config"].as<std::string>());
+    if (vm.count("log-level")) o.cli.log_level = vm["log-level"].as<std::string>();
+    if (vm.count("log-format")) o.cli.log_format = vm["log-format"].as<std::string>();
+    if (vm.count("pid-file")) o.cli.pid_file = vm["pid-file"].as<std::string>();
+    if (o.cli.listen) {
+        std::string why;
+        if (!server::parse_listen(*o.cli.listen, true, &why)) {
+            std::fprintf(stderr, "engramd: --listen \"%s\": %s\n", o.cli.listen->c_str(), why.c_str());
+            return 2;
+        }
+    }
+    // Logging before the Host loads: the flags, else the file's [server]
+    // (read without plugins), else defaults. Re-applied once the Host is up.
+    const std::string file = vm.count("check-config") ? vm["check-config"].as<std::string>() : o.config;
+    ServerConfig early;
+    try {
+        early = load_config(file).server;
+    } catch (const std::exception&) {
+        // Reported properly by the Host below.
+    }
+    if (!apply_logging(effective_server_config(early, o.cli))) return 2;
+    if (vm.count("check-config")) return check_config(file);
+    o.use_last_good = vm.count("use-last-good") > 0;
+    o.last_good = last_good_path(o.config, vm.count("state-dir") ? vm["state-dir"].as<std::string>() : "");
+    return serve(o);
 }

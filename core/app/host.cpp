@@ -1,6 +1,10 @@
 #include "app/host.h"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
 #include "app/log.h"
 #include "kernelset/kernel_set.h"
@@ -14,21 +18,97 @@ double unix_now() {
     using namespace std::chrono;
     return duration<double>(system_clock::now().time_since_epoch()).count();
 }
+
+void log_errors(log::Level level, const std::string& what, const std::vector<Error>& errors) {
+    for (const auto& e : errors)
+        log::write(level, what, {{"code", std::string(code_string(e.code()))}, {"error", e.what()}});
+}
+
+std::vector<Error> errors_of(const std::exception& e) {
+    if (const auto* list = dynamic_cast<const ErrorList*>(&e)) return list->errors();
+    if (const auto* one = dynamic_cast<const Error*>(&e)) return {*one};
+    return {Error(ErrorCode::ConfigRead, e.what())};
+}
+
+// [server] keys cannot change without rebinding the socket or restarting.
+std::vector<std::string> server_changes(const ServerConfig& a, const ServerConfig& b) {
+    std::vector<std::string> w;
+    const auto note = [&](const char* key, const std::string& from, const std::string& to) {
+        if (from != to)
+            w.push_back(std::string("[server] ") + key + " changed from \"" + from + "\" to \"" + to +
+                        "\": takes effect only after a restart");
+    };
+    note("listen", a.listen, b.listen);
+    note("threads", std::to_string(a.threads), std::to_string(b.threads));
+    note("log_level", a.log_level, b.log_level);
+    note("log_format", a.log_format, b.log_format);
+    note("pid_file", a.pid_file, b.pid_file);
+    // allow_remote_admin is read live from config() by the server.
+    return w;
+}
 }  // namespace
 
-Host::Host(std::filesystem::path config_file)
-    : config_file_(std::move(config_file)), usable_features_(usable_cpu_features()) {
-    config_ = load_config(config_file_);
+Config read_config(const std::filesystem::path& file, std::string* text) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream ss;
+    if (in) ss << in.rdbuf();
+    if (!in || in.bad()) {
+        text->clear();
+        return load_config(file);  // produces the canonical E_CONFIG_READ error
+    }
+    *text = ss.str();
+    // Exactly what load_config does, but from the text we will also keep.
+    const std::filesystem::path absolute = std::filesystem::absolute(file).lexically_normal();
+    Config cfg = parse_config(*text, file.string(), absolute.parent_path());
+    cfg.source = absolute;
+    return cfg;
+}
+
+Host::Host(std::filesystem::path config_file) : Host(HostOptions{std::move(config_file), {}, false}) {}
+
+Host::Host(HostOptions options) : options_(std::move(options)), usable_features_(usable_cpu_features()) {
     log::write(log::Level::Info, "cpu features", {{"usable", cpu_feature_names(usable_features_)}});
-    auto set = build_kernel_set(config_, usable_features_, 1, nullptr);
+    std::string text;
+    std::shared_ptr<const KernelSet> set;
+    try {
+        config_ = read_config(options_.config_file, &text);
+        set = build_kernel_set(config_, usable_features_, 1, nullptr);
+    } catch (const std::exception& e) {
+        if (!options_.use_last_good || options_.last_good_file.empty() ||
+            !std::filesystem::exists(options_.last_good_file))
+            throw;
+        log_errors(log::Level::Error, "config failed to load", errors_of(e));
+        log::write(log::Level::Warn,
+                   "!!! STARTING FROM THE LAST-GOOD CONFIG, NOT FROM THE CONFIG FILE: fix it and reload !!!",
+                   {{"config", options_.config_file.string()}, {"last_good", options_.last_good_file.string()}});
+        std::string lg_text;
+        std::ifstream in(options_.last_good_file, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        lg_text = ss.str();
+        // Relative paths in the copy mean what they meant next to the original.
+        const auto base = std::filesystem::absolute(options_.config_file).lexically_normal().parent_path();
+        config_ = parse_config(lg_text, options_.last_good_file.string(), base);
+        config_.source = std::filesystem::absolute(options_.last_good_file).lexically_normal();
+        set = build_kernel_set(config_, usable_features_, 1, nullptr);
+        started_from_last_good_ = true;
+        text.clear();  // the copy is already the last good one
+    }
     auto store = std::make_shared<const MemoryStore>(build_store(config_.store, unix_now()));
     log::write(log::Level::Info, "store ready",
                {{"memories", std::to_string(store->n)},
                 {"dim", std::to_string(store->dim)},
                 {"edges", std::to_string(store->sources.size())}});
     engine_ = std::make_unique<Engine>(std::move(store));
-    engine_->install(set);
+    install(set);
     log_kernel_set(*set);
+    if (!text.empty()) remember_last_good(text);
+}
+
+void Host::install(std::shared_ptr<const KernelSet> set) {
+    std::erase_if(history_, [](const auto& w) { return w.expired(); });
+    history_.push_back(set);
+    engine_->install(std::move(set));
 }
 
 Config Host::config() const {
@@ -36,15 +116,35 @@ Config Host::config() const {
     return config_;
 }
 
+HostStatus Host::status() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    HostStatus s;
+    s.serving = engine_->snapshot();
+    for (const auto& w : history_)
+        if (auto set = w.lock()) s.alive.push_back(std::move(set));
+    s.last_reload = last_reload_;
+    s.reloads_ok = reloads_ok_;
+    s.reloads_failed = reloads_failed_;
+    s.started_from_last_good = started_from_last_good_;
+    s.config_file = options_.config_file;
+    return s;
+}
+
 ReloadResult Host::reload() {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto start = std::chrono::steady_clock::now();
     ReloadResult r;
     const auto current = engine_->snapshot();
+    std::string text;
     try {
-        Config next = load_config(config_file_);
+        Config next = read_config(options_.config_file, &text);
         auto set = build_kernel_set(next, usable_features_, current->generation() + 1, current.get());
-        engine_->install(set);
+        if (next.store.kind != config_.store.kind || next.store.memories != config_.store.memories ||
+            next.store.dim != config_.store.dim || next.store.seed != config_.store.seed ||
+            next.store.embeddings != config_.store.embeddings || next.store.edges != config_.store.edges)
+            r.warnings.push_back("[store] changed: the store is built once, at start-up; restart to apply");
+        for (auto& w : server_changes(config_.server, next.server)) r.warnings.push_back(std::move(w));
+        install(set);
         config_ = std::move(next);
         r.ok = true;
         r.generation = set->generation();
@@ -53,10 +153,49 @@ ReloadResult Host::reload() {
         r.errors = e.errors();
     } catch (const Error& e) {
         r.errors = {e};
+    } catch (const std::exception& e) {  // e.g. bad_alloc, filesystem: never take the host down
+        r.errors = {Error(ErrorCode::HttpInternal, e.what())};
     }
     if (!r.ok) r.generation = current->generation();
     r.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.finished_unix = unix_now();
+    for (const auto& w : r.warnings) log::write(log::Level::Warn, w);
+    if (r.ok) {
+        ++reloads_ok_;
+        remember_last_good(text);
+    } else {
+        ++reloads_failed_;
+    }
+    last_reload_ = r;
     return r;
+}
+
+void Host::remember_last_good(const std::string& text) const {
+    if (options_.last_good_file.empty() || text.empty()) return;
+    // Written beside the target and renamed over it, so a crash mid-write
+    // never leaves a truncated last-good file.
+    const auto tmp = options_.last_good_file.string() + ".tmp." + std::to_string(getpid());
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) {
+            log::write(log::Level::Warn, "cannot write the last-good config copy",
+                       {{"code", std::string(code_string(ErrorCode::ReloadStateWrite))}, {"file", tmp}});
+            std::error_code ec;
+            std::filesystem::remove(tmp, ec);
+            return;
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, options_.last_good_file, ec);
+    if (ec) {
+        log::write(log::Level::Warn, "cannot write the last-good config copy",
+                   {{"code", std::string(code_string(ErrorCode::ReloadStateWrite))},
+                    {"file", options_.last_good_file.string()},
+                    {"reason", ec.message()}});
+        std::filesystem::remove(tmp, ec);
+    }
 }
 
 void log_kernel_set(const KernelSet& set) {

@@ -1,12 +1,15 @@
 // The running host: config + kernel sets + engine, and the one reload path
-// that SIGHUP (and later the admin endpoint) goes through. Reloads are
-// serialized; a failed reload leaves the serving set untouched.
+// that SIGHUP and POST /v1/admin/reload both go through. Reloads are
+// serialized; a failed reload leaves the serving set untouched. The host also
+// remembers the last config that loaded (the "last-good" copy) and which
+// past generations are still alive (held by requests in flight).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,30 @@ struct ReloadResult {
     uint64_t generation = 0;       // serving generation after the attempt
     std::vector<Error> errors;     // why it failed (empty on success)
     double duration_seconds = 0.0;
+    double finished_unix = 0.0;    // wall-clock time the attempt ended
+    // Accepted but not applied: [server] settings need a restart to change.
+    std::vector<std::string> warnings;
+};
+
+struct HostOptions {
+    std::filesystem::path config_file;
+    // Where the text of the last config that loaded is copied; empty: nowhere.
+    std::filesystem::path last_good_file;
+    // Start from last_good_file (loudly) when config_file does not load.
+    bool use_last_good = false;
+};
+
+// A consistent picture of the host for /v1/backends and /health.
+struct HostStatus {
+    std::shared_ptr<const KernelSet> serving;
+    // Every generation still loaded (serving included), oldest first: past
+    // sets stay alive while a request in flight holds them.
+    std::vector<std::shared_ptr<const KernelSet>> alive;
+    std::optional<ReloadResult> last_reload;
+    uint64_t reloads_ok = 0;
+    uint64_t reloads_failed = 0;
+    bool started_from_last_good = false;
+    std::filesystem::path config_file;
 };
 
 class Host {
@@ -28,21 +55,35 @@ public:
     // Reads the config, validates every plugin, builds the store and installs
     // generation 1. Throws ErrorList / Error on any problem.
     explicit Host(std::filesystem::path config_file);
+    explicit Host(HostOptions options);
 
-    // Re-reads the same config file and swaps in a new kernel set, or keeps
-    // the current one and reports why not.
+    // Re-reads the config file and swaps in a new kernel set, or keeps the
+    // current one and reports why not.
     ReloadResult reload();
 
     const Engine& engine() const { return *engine_; }
     Config config() const;
+    HostStatus status() const;
 
 private:
-    std::filesystem::path config_file_;
+    void remember_last_good(const std::string& text) const;
+    void install(std::shared_ptr<const KernelSet> set);
+
+    HostOptions options_;
     uint64_t usable_features_;
-    mutable std::mutex mutex_;  // serializes reloads and guards config_
+    mutable std::mutex mutex_;  // serializes reloads and guards everything below
     Config config_;
     std::unique_ptr<Engine> engine_;
+    std::vector<std::weak_ptr<const KernelSet>> history_;
+    std::optional<ReloadResult> last_reload_;
+    uint64_t reloads_ok_ = 0;
+    uint64_t reloads_failed_ = 0;
+    bool started_from_last_good_ = false;
 };
+
+// Reads FILE and returns its config and its exact text (for the last-good
+// copy). Errors are those of load_config.
+Config read_config(const std::filesystem::path& file, std::string* text);
 
 // Logs which plugin serves each kernel and which plugins were skipped.
 void log_kernel_set(const KernelSet& set);

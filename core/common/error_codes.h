@@ -31,4 +31,18 @@
     X(DataCsv, "E_DATA_CSV", "an edges or memories CSV file is malformed")                        \
     X(DataInconsistent, "E_DATA_INCONSISTENT", "dataset files disagree (counts, ids, dimensions)")  \
     X(KernelFailed, "E_KERNEL_FAILED", "a kernel returned an error status while serving")         \
-    X(BadRequest, "E_BAD_REQUEST", "a request argument is invalid")
+    X(BadRequest, "E_BAD_REQUEST", "a request argument is invalid")                               \
+    X(ArenaOverflow, "E_ARENA_OVERFLOW", "a request needed more scratch than the per-thread arena holds (policy error)")                               \
+    X(HttpBadJson, "E_HTTP_BAD_JSON", "the request body is not valid JSON or not the expected shape") \
+    X(HttpBodyTooLarge, "E_HTTP_BODY_TOO_LARGE", "the request body exceeds the server's size limit") \
+    X(HttpNotFound, "E_HTTP_NOT_FOUND", "no endpoint at this path")                                 \
+    X(HttpMethod, "E_HTTP_METHOD", "the endpoint exists but not for this HTTP method")              \
+    X(HttpForbidden, "E_HTTP_FORBIDDEN", "admin endpoint called from a non-loopback peer")          \
+    X(HttpInternal, "E_HTTP_INTERNAL", "an unexpected internal error while serving a request")      \
+    X(HttpUnavailable, "E_HTTP_UNAVAILABLE", "the server is not serving (starting or shutting down)") \
+    X(ReloadStopping, "E_RELOAD_STOPPING", "a reload was requested while the server is shutting down") \
+    X(ReloadStateWrite, "E_RELOAD_STATE_WRITE", "the last-good config copy could not be written")   \
+    X(ReloadNoLastGood, "E_RELOAD_NO_LAST_GOOD", "--use-last-good was given but no last-good config exists") \
+    X(ServerListen, "E_SERVER_LISTEN", "the HTTP server cannot bind or listen on the address")      \
+    X(CtlHttp, "E_CTL_HTTP", "engramctl cannot reach engramd or got an unexpected reply")           \
+    X(VerifyFailed, "E_VERIFY_FAILED", "engramctl verify: a kernel disagrees with the oracle")

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "arena/arena.h"
 #include "common/error.h"
-#include "engine/scratch.h"
+#include "engine/kernel_timer.h"
 
 namespace engram {
 
@@ -57,16 +58,21 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
     if (k < 1 || k > kMaxK) bad_request("k must be in 1.." + std::to_string(kMaxK));
 
     const auto set = require_set();  // held until return: the plugin stays loaded
-    const auto& t = set->table(Kernel::Similarity);
+    const Plugin& p = set->backend(Kernel::Similarity);
+    const auto& t = p.table();
+    ArenaScope arena;
     const engram_shape shape{s.n, s.dim, 0};
-    const ScratchSpan scratch = thread_scratch(t.scratch_bytes(ENGRAM_KERNEL_SIMILARITY, &shape));
-    thread_local std::vector<float> scores;
-    scores.resize(s.n);
-    check_status(t.similarity(query.data(), s.embeddings.data(), s.norms.data(), s.n, s.dim,
-                              scores.data(), scratch.data, scratch.capacity),
-                 Kernel::Similarity, set->backend(Kernel::Similarity));
-    return {top_k(scores.data(), s.n, k, false), set->backend(Kernel::Similarity).name(),
-            set->generation()};
+    const uint64_t scratch_bytes = t.scratch_bytes(ENGRAM_KERNEL_SIMILARITY, &shape);
+    void* scratch = arena.allocate(scratch_bytes);
+    float* scores = arena.allocate_array<float>(s.n);
+    engram_status st;
+    {
+        KernelTimer timer(Kernel::Similarity, p, st);
+        st = t.similarity(query.data(), s.embeddings.data(), s.norms.data(), s.n, s.dim, scores, scratch,
+                          scratch_bytes);
+    }
+    check_status(st, Kernel::Similarity, p);
+    return {top_k(scores, s.n, k, false), p.name(), set->generation()};
 }
 
 KernelAnswer Engine::spread(const SpreadRequest& r) const {
@@ -81,18 +87,24 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
     if (r.top < 1 || r.top > kMaxK) bad_request("top must be in 1.." + std::to_string(kMaxK));
 
     const auto set = require_set();
-    const auto& t = set->table(Kernel::Spreading);
+    const Plugin& p = set->backend(Kernel::Spreading);
+    const auto& t = p.table();
+    ArenaScope arena;
     const engram_shape shape{s.n, 0, s.sources.size()};
-    const ScratchSpan scratch = thread_scratch(t.scratch_bytes(ENGRAM_KERNEL_SPREADING, &shape));
-    thread_local std::vector<float> act;
-    act.assign(s.n, 0.0f);
+    const uint64_t scratch_bytes = t.scratch_bytes(ENGRAM_KERNEL_SPREADING, &shape);
+    void* scratch = arena.allocate(scratch_bytes);
+    float* act = arena.allocate_array<float>(s.n);
+    std::fill(act, act + s.n, 0.0f);
     for (uint32_t id : r.seeds) act[id] = 1.0f;
-    const engram_spread_params p{r.iterations, r.decay, r.threshold};
-    check_status(t.spread(s.offsets.data(), s.sources.data(), s.weights.data(), s.n, &p, act.data(),
-                          scratch.data, scratch.capacity),
-                 Kernel::Spreading, set->backend(Kernel::Spreading));
-    return {top_k(act.data(), s.n, r.top, true), set->backend(Kernel::Spreading).name(),
-            set->generation()};
+    const engram_spread_params params{r.iterations, r.decay, r.threshold};
+    engram_status st;
+    {
+        KernelTimer timer(Kernel::Spreading, p, st);
+        st = t.spread(s.offsets.data(), s.sources.data(), s.weights.data(), s.n, &params, act, scratch,
+                      scratch_bytes);
+    }
+    check_status(st, Kernel::Spreading, p);
+    return {top_k(act, s.n, r.top, true), p.name(), set->generation()};
 }
 
 KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const {
@@ -100,11 +112,12 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
     if (ids.empty()) bad_request("ids must not be empty");
     if (ids.size() > 1'000'000) bad_request("at most 1000000 ids per request");
     if (!std::isfinite(now)) bad_request("now must be finite");
-    thread_local std::vector<float> strength, age, stability, out;
-    strength.resize(ids.size());
-    age.resize(ids.size());
-    stability.resize(ids.size());
-    out.resize(ids.size());
+    ArenaScope arena;
+    const uint64_t n = ids.size();
+    float* strength = arena.allocate_array<float>(n);
+    float* age = arena.allocate_array<float>(n);
+    float* stability = arena.allocate_array<float>(n);
+    float* out = arena.allocate_array<float>(n);
     for (size_t i = 0; i < ids.size(); ++i) {
         const uint32_t id = ids[i];
         if (id >= s.n) bad_request("unknown memory id " + std::to_string(id));
@@ -113,13 +126,18 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
         stability[i] = s.stability[id];
     }
     const auto set = require_set();
-    const auto& t = set->table(Kernel::Decay);
-    const engram_shape shape{ids.size(), 0, 0};
-    const ScratchSpan scratch = thread_scratch(t.scratch_bytes(ENGRAM_KERNEL_DECAY, &shape));
-    check_status(t.decay(strength.data(), age.data(), stability.data(), 0.0f, ids.size(), out.data(),
-                         scratch.data, scratch.capacity),
-                 Kernel::Decay, set->backend(Kernel::Decay));
-    KernelAnswer a{{}, set->backend(Kernel::Decay).name(), set->generation()};
+    const Plugin& p = set->backend(Kernel::Decay);
+    const auto& t = p.table();
+    const engram_shape shape{n, 0, 0};
+    const uint64_t scratch_bytes = t.scratch_bytes(ENGRAM_KERNEL_DECAY, &shape);
+    void* scratch = arena.allocate(scratch_bytes);
+    engram_status st;
+    {
+        KernelTimer timer(Kernel::Decay, p, st);
+        st = t.decay(strength, age, stability, 0.0f, n, out, scratch, scratch_bytes);
+    }
+    check_status(st, Kernel::Decay, p);
+    KernelAnswer a{{}, p.name(), set->generation()};
     a.items.reserve(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) a.items.push_back({ids[i], out[i]});
     return a;

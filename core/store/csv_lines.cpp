@@ -31,6 +31,10 @@ CsvLines::CsvLines(const std::filesystem::path& file, std::string_view columns)
     : name_(file.string()),
       columns_(columns),
       n_columns_(static_cast<size_t>(std::count(columns.begin(), columns.end(), ',')) + 1) {
+    // Opening a directory succeeds on Linux and only the read fails.
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec))
+        throw Error(ErrorCode::DataRead, name_ + ": is a directory, not a file");
     in_.open(file, std::ios::binary);
     if (!in_) throw Error(ErrorCode::DataRead, name_ + ": cannot open: " + std::strerror(errno));
 }

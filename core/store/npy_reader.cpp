@@ -32,6 +32,9 @@ constexpr size_t kChunkValues = size_t{1} << 16;
 class NpyFile {
   public:
     explicit NpyFile(const std::filesystem::path& path) : name_(path.string()) {
+        // Opening a directory succeeds on Linux and only the read fails.
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec)) read_error("is a directory, not a file");
         in_.open(path, std::ios::binary);
         if (!in_) read_error("cannot open: " + std::string(std::strerror(errno)));
         in_.seekg(0, std::ios::end);

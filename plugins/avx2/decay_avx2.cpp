@@ -64,14 +64,14 @@ void run(const float* strength, const float* age, const float* stability, float 
     for (; i + 8 <= n; i += 8) {
         const __m256 sb = kArray ? _mm256_loadu_ps(stability + i) : sbs;
         _mm256_storeu_ps(out + i, decay8<kDivide>(_mm256_loadu_ps(strength + i),
-                                                 _mm256_loadu_ps(age + i), sb, inv_neg));
+                                                  _mm256_loadu_ps(age + i), sb, inv_neg));
     }
     if (i < n) {
         const __m256i m = tail_mask(n - i);
         // Masked-off lanes compute 0/0 and are not stored.
         const __m256 sb = kArray ? _mm256_maskload_ps(stability + i, m) : sbs;
         const __m256 r = decay8<kDivide>(_mm256_maskload_ps(strength + i, m),
-                                        _mm256_maskload_ps(age + i, m), sb, inv_neg);
+                                         _mm256_maskload_ps(age + i, m), sb, inv_neg);
         _mm256_maskstore_ps(out + i, m, r);
     }
 }

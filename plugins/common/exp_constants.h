@@ -32,10 +32,14 @@ inline constexpr float kMinArg = -105.0f;
 inline constexpr float kMaxArg = 89.0f;
 
 // Decay: the exp argument -age/stability is clamped to [kDecayMinArg,
-// kDecayMaxArg] only to keep the reduction in range; every clamped result is
-// flushed (exp < FLT_MIN) or overflows (exp > FLT_MAX) anyway. A positive
-// argument needs a negative stability, which the contract excludes.
+// kDecayMaxArg] only to keep the reduction in range: below, every result is
+// below half the smallest subnormal even for strength = FLT_MAX. A positive
+// argument needs a negative stability, which the contract excludes; with
+// 2^n built from integer bits (avx2, neon) exp(89) is +inf, so such results
+// become 0, while vscalefps (avx512) can afford the wider kDecayMaxArgScalef
+// and gives strength * exp(x) whenever that is finite, like the oracle.
 inline constexpr float kDecayMinArg = -200.0f;
 inline constexpr float kDecayMaxArg = 89.0f;
+inline constexpr float kDecayMaxArgScalef = 200.0f;
 
 }  // namespace engram::plugin::expc

@@ -14,7 +14,9 @@ engram_status decay(const float* strength, const float* age_seconds, const float
         const double age = age_seconds[i] < 0.0f ? 0.0 : static_cast<double>(age_seconds[i]);
         const double s = stability ? stability[i] : stability_scalar;
         const double v = strength[i] * std::exp(-age / s);
-        out[i] = std::isfinite(v) ? static_cast<float>(v) : 0.0f;
+        // Checked after narrowing: a finite double above FLT_MAX becomes inf.
+        const float f = static_cast<float>(v);
+        out[i] = std::isfinite(f) ? f : 0.0f;
     }
     return ENGRAM_OK;
 }

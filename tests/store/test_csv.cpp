@@ -106,11 +106,14 @@ TEST_CASE("edges csv: ids beyond the embeddings are E_DATA_INCONSISTENT", "[stor
                Catch::Contains("target '99999999999999999999999' is out of range"));
 }
 
-TEST_CASE("edges csv: a missing file is E_DATA_READ", "[store][csv]") {
+TEST_CASE("csv: a missing file or a directory is E_DATA_READ", "[store][csv]") {
     TempDir dir;
     const engram::Error e = error_from([&] { read_edges_csv(dir.path() / "none.csv", 10); });
     CHECK(e.code() == ErrorCode::DataRead);
     CHECK_THAT(e.what(), Catch::Contains("none.csv: cannot open"));
+    const engram::Error d = error_from([&] { read_memories_csv(dir.path(), 10); });
+    CHECK(d.code() == ErrorCode::DataRead);
+    CHECK_THAT(d.what(), Catch::EndsWith(": is a directory, not a file"));
 }
 
 TEST_CASE("memories csv: good rows", "[store][csv]") {

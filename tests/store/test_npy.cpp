@@ -90,12 +90,15 @@ TEST_CASE("npy: header dict variants NumPy or people write", "[store][npy]") {
     CHECK(m.data == std::vector<float>{1, 2, 3, 4, 5, 6});
 }
 
-TEST_CASE("npy: a missing file is E_DATA_READ", "[store][npy]") {
+TEST_CASE("npy: a missing file or a directory is E_DATA_READ", "[store][npy]") {
     TempDir dir;
     const auto file = dir.path() / "nope.npy";
     const engram::Error e = error_from([&] { read_npy_matrix(file); });
     CHECK(e.code() == ErrorCode::DataRead);
     CHECK_THAT(e.what(), Catch::Contains("nope.npy: cannot open"));
+    const engram::Error d = error_from([&] { read_npy_matrix(dir.path()); });
+    CHECK(d.code() == ErrorCode::DataRead);
+    CHECK_THAT(d.what(), Catch::EndsWith(": is a directory, not a file"));
 }
 
 TEST_CASE("npy: malformed preamble", "[store][npy]") {

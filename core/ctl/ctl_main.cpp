@@ -1,0 +1,106 @@
+// engramctl: the operator's tool for engramd.
+//   status                  what serves, live generations, last reload (GET /v1/backends)
+//   reload                  reload now and wait for the result (POST /v1/admin/reload)
+//   verify PLUGIN.so        offline: load + self-test + differential vs oracle + timing
+//   check-config FILE       offline: the same check as engramd --check-config
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "app/host.h"
+#include "ctl/ctl_http.h"
+#include "ctl/ctl_verify.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace engram;
+
+namespace {
+
+const char* kUsage =
+    "usage: engramctl [options] status [--json]\n"
+    "       engramctl [options] reload [--json]\n"
+    "       engramctl verify PLUGIN.so [--reference REF.so] [--cases N] [--seed S]\n"
+    "       engramctl check-config FILE\n\n";
+
+int check_config(const std::string& file) {
+    try {
+        Host host(file);
+        std::printf("%s: configuration OK (generation %llu)\n", file.c_str(),
+                    static_cast<unsigned long long>(host.engine().snapshot()->generation()));
+        return 0;
+    } catch (const ErrorList& e) {
+        for (const auto& err : e.errors()) std::fprintf(stderr, "error: %s\n", err.describe().c_str());
+    } catch (const Error& e) {
+        std::fprintf(stderr, "error: %s\n", e.describe().c_str());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+    }
+    std::fprintf(stderr, "%s: configuration check failed\n", file.c_str());
+    return 1;
+}
+
+// The reference plugin next to a build's engramctl: bin/../plugins/.
+fs::path default_reference() {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) return {};
+    const fs::path p = self.parent_path().parent_path() / "plugins" / "libengram_reference.so";
+    return fs::exists(p) ? p : fs::path{};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    po::options_description opts("options");
+    opts.add_options()
+        ("help,h", "show this help")
+        ("url", po::value<std::string>()->default_value("http://127.0.0.1:8080"), "engramd's base URL")
+        ("listen", po::value<std::string>(), "engramd's HOST:PORT (instead of --url)")
+        ("timeout", po::value<int>()->default_value(120), "seconds to wait for an answer")
+        ("json", "status/reload: print the JSON document")
+        ("reference", po::value<std::string>(), "verify: reference plugin for the timing (default: ../plugins/ next to engramctl)")
+        ("cases", po::value<unsigned>()->default_value(300), "verify: random cases per kernel")
+        ("seed", po::value<uint64_t>()->default_value(1), "verify: seed of the random cases");
+    po::options_description hidden;
+    hidden.add_options()("command", po::value<std::string>())("argument", po::value<std::string>());
+    po::options_description all;
+    all.add(opts).add(hidden);
+    po::positional_options_description pos;
+    pos.add("command", 1).add("argument", 1);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+        po::notify(vm);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "engramctl: %s\n%s", e.what(), kUsage);
+        return 2;
+    }
+    if (vm.count("help") || !vm.count("command")) {
+        std::cout << kUsage << opts;
+        return vm.count("help") ? 0 : 2;
+    }
+    const std::string cmd = vm["command"].as<std::string>();
+    const bool has_arg = vm.count("argument") > 0;
+    ctl::Endpoint ep;
+    ep.url = vm.count("listen") ? "http://" + vm["listen"].as<std::string>() : vm["url"].as<std::string>();
+    ep.timeout_seconds = vm["timeout"].as<int>();
+    const bool as_json = vm.count("json") > 0;
+
+    if ((cmd == "status" || cmd == "reload") && !has_arg)
+        return cmd == "status" ? ctl::status(ep, as_json) : ctl::reload(ep, as_json);
+    if (cmd == "verify" && has_arg) {
+        ctl::VerifyOptions v;
+        v.plugin = vm["argument"].as<std::string>();
+        v.reference = vm.count("reference") ? fs::path(vm["reference"].as<std::string>()) : default_reference();
+        v.cases = vm["cases"].as<unsigned>();
+        v.seed = vm["seed"].as<uint64_t>();
+        return ctl::verify(v);
+    }
+    if (cmd == "check-config" && has_arg) return check_config(vm["argument"].as<std::string>());
+    std::fprintf(stderr, "engramctl: unknown command or wrong arguments: %s\n%s", cmd.c_str(), kUsage);
+    return 2;
+}

@@ -1,0 +1,22 @@
+// engramctl verify: everything the host would check before serving a plugin
+// (ABI, CPU features, self-test, via the real loader), then more: a
+// differential run against the double-precision oracle on seeded random
+// cases of every kernel, and a quick timing against the reference plugin.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+namespace engram::ctl {
+
+struct VerifyOptions {
+    std::filesystem::path plugin;
+    std::filesystem::path reference;  // empty: skip the timing comparison
+    unsigned cases = 300;             // per kernel
+    uint64_t seed = 1;
+};
+
+// 0: every check passed; 1: refused or a disagreement (each printed).
+int verify(const VerifyOptions& options);
+
+}  // namespace engram::ctl

@@ -1,0 +1,167 @@
+#include "metrics/registry.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace engram::metrics {
+
+namespace {
+
+// Generic find-or-create over an append-only slot array. Readers scan the
+// published prefix without locking; writers append under the mutex and
+// publish with a release store of the new size.
+template <class T, class Match, class Make>
+T& find_or_create(std::array<std::atomic<T*>, 256>& items, std::atomic<size_t>& size,
+                  std::vector<std::unique_ptr<T>>& owned, std::mutex& mutex, Match match, Make make) {
+    size_t n = size.load(std::memory_order_acquire);
+    for (size_t i = 0; i < n; ++i) {
+        T* p = items[i].load(std::memory_order_acquire);
+        if (match(*p)) return *p;
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    n = size.load(std::memory_order_acquire);
+    for (size_t i = 0; i < n; ++i) {
+        T* p = items[i].load(std::memory_order_acquire);
+        if (match(*p)) return *p;
+    }
+    // Past the cap (only possible with hundreds of distinct backends or
+    // routes) the last slot is shared rather than growing without bound.
+    if (n == items.size()) return *items[n - 1].load(std::memory_order_acquire);
+    owned.push_back(make());
+    items[n].store(owned.back().get(), std::memory_order_release);
+    size.store(n + 1, std::memory_order_release);
+    return *owned.back();
+}
+
+std::string escape_label(const std::string& v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+std::string fmt_double(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return buf;
+}
+
+void render_histogram(std::string& out, const std::string& name, const std::string& labels,
+                      const Histogram& h) {
+    uint64_t cumulative = 0;
+    const std::string sep = labels.empty() ? "" : ",";
+    for (size_t i = 0; i < Histogram::kBuckets; ++i) {
+        cumulative += h.bucket(i);
+        out += name + "_bucket{" + labels + sep + "le=\"" + fmt_double(h.bounds()[i]) + "\"} " +
+               std::to_string(cumulative) + "\n";
+    }
+    cumulative += h.bucket(Histogram::kBuckets);
+    out += name + "_bucket{" + labels + sep + "le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+    const std::string braces = labels.empty() ? "" : "{" + labels + "}";
+    out += name + "_sum" + braces + " " + fmt_double(static_cast<double>(h.sum_ns()) * 1e-9) + "\n";
+    out += name + "_count" + braces + " " + std::to_string(cumulative) + "\n";
+}
+
+void header(std::string& out, const char* name, const char* type, const char* help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+}  // namespace
+
+Registry& Registry::global() {
+    static Registry r;
+    return r;
+}
+
+KernelSeries& Registry::kernel(const char* kernel, const char* backend) {
+    return find_or_create(
+        kernels_.items, kernels_.size, kernels_.owned, mutex_,
+        [&](const KernelSeries& s) { return s.kernel == kernel && s.backend == backend; },
+        [&] { return std::make_unique<KernelSeries>(kernel, backend); });
+}
+
+HttpSeries& Registry::http(const std::string& route, int code) {
+    return find_or_create(
+        http_.items, http_.size, http_.owned, mutex_,
+        [&](const HttpSeries& s) { return s.code == code && s.route == route; },
+        [&] { return std::make_unique<HttpSeries>(route, code); });
+}
+
+HttpRouteLatency& Registry::http_latency(const std::string& route) {
+    return find_or_create(
+        http_latency_.items, http_latency_.size, http_latency_.owned, mutex_,
+        [&](const HttpRouteLatency& s) { return s.route == route; },
+        [&] { return std::make_unique<HttpRouteLatency>(route); });
+}
+
+void Registry::set_backend_info(std::vector<BackendInfo> info) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    backend_info_ = std::move(info);
+}
+
+std::string Registry::render() const {
+    std::string out;
+    out.reserve(16384);
+    const size_t nk = kernels_.size.load(std::memory_order_acquire);
+    header(out, "engram_kernel_duration_seconds", "histogram", "Time spent in one kernel call.");
+    for (size_t i = 0; i < nk; ++i) {
+        const KernelSeries& s = *kernels_.items[i].load(std::memory_order_acquire);
+        render_histogram(out, "engram_kernel_duration_seconds",
+                         "kernel=\"" + escape_label(s.kernel) + "\",backend=\"" + escape_label(s.backend) + "\"",
+                         s.duration);
+    }
+    header(out, "engram_kernel_calls_total", "counter", "Kernel calls, successful or not.");
+    for (size_t i = 0; i < nk; ++i) {
+        const KernelSeries& s = *kernels_.items[i].load(std::memory_order_acquire);
+        out += "engram_kernel_calls_total{kernel=\"" + escape_label(s.kernel) + "\",backend=\"" +
+               escape_label(s.backend) + "\"} " + std::to_string(s.calls.value()) + "\n";
+    }
+    header(out, "engram_kernel_errors_total", "counter", "Kernel calls that returned an error status.");
+    for (size_t i = 0; i < nk; ++i) {
+        const KernelSeries& s = *kernels_.items[i].load(std::memory_order_acquire);
+        out += "engram_kernel_errors_total{kernel=\"" + escape_label(s.kernel) + "\",backend=\"" +
+               escape_label(s.backend) + "\"} " + std::to_string(s.errors.value()) + "\n";
+    }
+    header(out, "engram_arena_overflows_total", "counter",
+           "Requests whose scratch needs exceeded the per-thread arena.");
+    out += "engram_arena_overflows_total " + std::to_string(arena_overflows.value()) + "\n";
+    header(out, "engram_arena_high_water_bytes", "gauge",
+           "Largest arena use by one request on any thread since start.");
+    out += "engram_arena_high_water_bytes " + std::to_string(arena_high_water_bytes.value()) + "\n";
+    header(out, "engram_arena_size_bytes", "gauge", "Configured per-thread arena size.");
+    out += "engram_arena_size_bytes " + std::to_string(arena_size_bytes.value()) + "\n";
+    header(out, "engram_backend_info", "gauge", "The plugin serving each kernel (value is always 1).");
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (const auto& b : backend_info_)
+            out += "engram_backend_info{kernel=\"" + escape_label(b.kernel) + "\",backend=\"" +
+                   escape_label(b.backend) + "\",version=\"" + escape_label(b.version) + "\",sha256=\"" +
+                   escape_label(b.sha256) + "\"} 1\n";
+    }
+    header(out, "engram_config_generation", "gauge", "Generation of the kernel set now serving.");
+    out += "engram_config_generation " + std::to_string(config_generation.value()) + "\n";
+    header(out, "engram_reloads_total", "counter", "Reload attempts by result.");
+    out += "engram_reloads_total{result=\"ok\"} " + std::to_string(reloads_ok.value()) + "\n";
+    out += "engram_reloads_total{result=\"failed\"} " + std::to_string(reloads_failed.value()) + "\n";
+    const size_t nh = http_.size.load(std::memory_order_acquire);
+    header(out, "engram_http_requests_total", "counter", "HTTP requests by route and status code.");
+    for (size_t i = 0; i < nh; ++i) {
+        const HttpSeries& s = *http_.items[i].load(std::memory_order_acquire);
+        out += "engram_http_requests_total{route=\"" + escape_label(s.route) + "\",code=\"" +
+               std::to_string(s.code) + "\"} " + std::to_string(s.requests.value()) + "\n";
+    }
+    const size_t nl = http_latency_.size.load(std::memory_order_acquire);
+    header(out, "engram_http_request_duration_seconds", "histogram", "HTTP request handling time by route.");
+    for (size_t i = 0; i < nl; ++i) {
+        const HttpRouteLatency& s = *http_latency_.items[i].load(std::memory_order_acquire);
+        render_histogram(out, "engram_http_request_duration_seconds", "route=\"" + escape_label(s.route) + "\"",
+                         s.duration);
+    }
+    return out;
+}
+
+}  // namespace engram::metrics

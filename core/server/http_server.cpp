@@ -1,0 +1,54 @@
+#include "server/http_server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+
+#include "app/log.h"
+#include "common/error.h"
+
+namespace engram::server {
+
+HttpServer::HttpServer(Host& host, Reloader& reloader, ServerOptions options)
+    : options_(std::move(options)),
+      context_{host, reloader, stopping_, options_.max_body_bytes},
+      server_(std::make_unique<httplib::Server>()) {
+    const size_t threads = options_.threads;
+    server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server_->set_payload_max_length(options_.max_body_bytes);
+    server_->set_keep_alive_timeout(options_.keep_alive_seconds);
+    // httplib's default (5) closes a keep-alive connection every 5 requests.
+    server_->set_keep_alive_max_count(100000);
+    install_routes(*server_, context_);
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+uint16_t HttpServer::start() {
+    const auto& a = options_.address;
+    int port = a.port;
+    if (a.port == 0) {
+        port = server_->bind_to_any_port(a.host);
+        if (port <= 0) port = -1;
+    } else if (!server_->bind_to_port(a.host, a.port)) {
+        port = -1;
+    }
+    if (port < 0)
+        throw Error(ErrorCode::ServerListen,
+                    "cannot listen on " + a.host + ":" + std::to_string(a.port) +
+                        " (address in use, not local, or not permitted)");
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    // stop() is a no-op until the accept loop runs, so don't return before it does.
+    while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return static_cast<uint16_t>(port);
+}
+
+void HttpServer::stop() {
+    stopping_ = true;  // /health and /ready answer 503 from now on
+    // Closes the listening socket; listen_after_bind() returns once the pool
+    // has run every connection it had accepted to completion.
+    server_->stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace engram::server

@@ -1,0 +1,172 @@
+#include "server/routes.h"
+
+#include <httplib.h>
+
+#include <new>
+#include <string>
+
+#include "app/log.h"
+#include "server/json_codec.h"
+#include "server/status_json.h"
+
+namespace engram::server {
+
+namespace {
+
+using nlohmann::json;
+constexpr const char* kJson = "application/json";
+
+int status_for(ErrorCode code) {
+    switch (code) {
+        case ErrorCode::HttpBadJson: return 400;
+        case ErrorCode::BadRequest: return 422;
+        case ErrorCode::HttpForbidden: return 403;
+        case ErrorCode::HttpNotFound: return 404;
+        case ErrorCode::HttpMethod: return 405;
+        case ErrorCode::HttpBodyTooLarge: return 413;
+        case ErrorCode::NoUsableBackend:
+        case ErrorCode::HttpUnavailable:
+        case ErrorCode::ReloadStopping: return 503;
+        default: return 500;
+    }
+}
+
+void send_error(httplib::Response& res, ErrorCode code, const std::string& message) {
+    res.status = status_for(code);
+    res.set_content(encode_error(code, message), kJson);
+}
+
+void send_json(httplib::Response& res, int status, const json& j) {
+    res.status = status;
+    res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
+}
+
+// Every handler runs inside this: whatever goes wrong becomes a JSON error
+// with a stable code, never a crash or an HTML page.
+template <class F>
+httplib::Server::Handler guarded(F f) {
+    return [f](const httplib::Request& req, httplib::Response& res) {
+        try {
+            f(req, res);
+        } catch (const Error& e) {
+            if (status_for(e.code()) >= 500)
+                log::write(log::Level::Error, "request failed",
+                           {{"path", req.path}, {"code", std::string(code_string(e.code()))}, {"error", e.what()}});
+            send_error(res, e.code(), e.what());
+        } catch (const std::bad_alloc&) {
+            log::write(log::Level::Error, "request failed: out of memory", {{"path", req.path}});
+            send_error(res, ErrorCode::HttpInternal, "out of memory");
+        } catch (const std::exception& e) {
+            log::write(log::Level::Error, "request failed", {{"path", req.path}, {"error", e.what()}});
+            send_error(res, ErrorCode::HttpInternal, e.what());
+        }
+    };
+}
+
+void not_serving(httplib::Response& res, const RouteContext& ctx) {
+    send_error(res, ErrorCode::HttpUnavailable,
+               ctx.stopping.load() ? "engramd is shutting down" : "no kernel set installed yet");
+}
+
+void method_not_allowed(httplib::Server& svr, const char* path, const char* allowed) {
+    const httplib::Server::Handler h = [allowed](const httplib::Request& req, httplib::Response& res) {
+        res.set_header("Allow", allowed);
+        send_error(res, ErrorCode::HttpMethod, req.method + " is not allowed here; use " + allowed);
+    };
+    if (std::string(allowed) == "POST") {
+        svr.Get(path, h);
+        svr.Put(path, h);
+        svr.Delete(path, h);
+    } else {
+        svr.Post(path, h);
+        svr.Put(path, h);
+        svr.Delete(path, h);
+    }
+}
+
+}  // namespace
+
+bool is_loopback(const std::string& a) {
+    return a == "::1" || a.rfind("127.", 0) == 0 || a.rfind("::ffff:127.", 0) == 0;
+}
+
+void install_routes(httplib::Server& svr, RouteContext& ctx) {
+    RouteContext* c = &ctx;
+
+    svr.Get("/health", guarded([c](const httplib::Request&, httplib::Response& res) {
+        const auto set = c->host.engine().snapshot();
+        if (!set || c->stopping.load()) return not_serving(res, *c);
+        send_json(res, 200, {{"status", "serving"}, {"generation", set->generation()}, {"kernels", serving_json(*set)}});
+    }));
+    svr.Get("/ready", guarded([c](const httplib::Request&, httplib::Response& res) {
+        const auto set = c->host.engine().snapshot();
+        if (!set || c->stopping.load()) return not_serving(res, *c);
+        send_json(res, 200, {{"ready", true}, {"generation", set->generation()}});
+    }));
+    svr.Get("/v1/backends", guarded([c](const httplib::Request&, httplib::Response& res) {
+        send_json(res, 200, backends_json(c->host.status()));
+    }));
+
+    svr.Post("/v1/similar", guarded([c](const httplib::Request& req, httplib::Response& res) {
+        const SimilarRequest r = parse_similar(req.body);
+        res.set_content(encode_answer(c->host.engine().find_similar(r.vector, r.k), "score"), kJson);
+    }));
+    svr.Post("/v1/spread", guarded([c](const httplib::Request& req, httplib::Response& res) {
+        const SpreadRequest r = parse_spread(req.body);
+        res.set_content(encode_answer(c->host.engine().spread(r), "activation"), kJson);
+    }));
+    svr.Post("/v1/retention", guarded([c](const httplib::Request& req, httplib::Response& res) {
+        const RetentionRequest r = parse_retention(req.body);
+        res.set_content(encode_answer(c->host.engine().retention(r.ids, r.now), "retention"), kJson);
+    }));
+
+    svr.Post("/v1/admin/reload", guarded([c](const httplib::Request& req, httplib::Response& res) {
+        if (!is_loopback(req.remote_addr) && !c->host.config().server.allow_remote_admin) {
+            log::write(log::Level::Warn, "admin request refused", {{"peer", req.remote_addr}});
+            return send_error(res, ErrorCode::HttpForbidden,
+                              "admin endpoints accept loopback peers only ([server] allow_remote_admin = false)");
+        }
+        if (c->stopping.load()) return send_error(res, ErrorCode::ReloadStopping, "engramd is shutting down");
+        const ReloadResult r = c->reloader.wait(c->reloader.request());
+        json body = reload_json(r);
+        int status = 200;
+        if (!r.ok) {
+            const ErrorCode first = r.errors.empty() ? ErrorCode::HttpInternal : r.errors.front().code();
+            status = first == ErrorCode::ReloadStopping ? 503 : 422;
+            body["error"] = error_json(first, r.errors.empty() ? "reload failed" : r.errors.front().what())["error"];
+        }
+        send_json(res, status, body);
+    }));
+
+    method_not_allowed(svr, "/v1/similar", "POST");
+    method_not_allowed(svr, "/v1/spread", "POST");
+    method_not_allowed(svr, "/v1/retention", "POST");
+    method_not_allowed(svr, "/v1/admin/reload", "POST");
+    method_not_allowed(svr, "/health", "GET");
+    method_not_allowed(svr, "/ready", "GET");
+    method_not_allowed(svr, "/v1/backends", "GET");
+
+    // Statuses httplib decides itself (no route, body too large, unparsable
+    // request line) get the same JSON error shape as ours.
+    const size_t max_body = ctx.max_body_bytes;
+    const httplib::Server::HandlerWithResponse on_error = [max_body](const httplib::Request& req,
+                                                                      httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        if (res.status == 404)
+            send_error(res, ErrorCode::HttpNotFound, "no endpoint " + req.method + " " + req.path);
+        else if (res.status == 413)
+            send_error(res, ErrorCode::HttpBodyTooLarge,
+                       "the request body exceeds " + std::to_string(max_body) + " bytes");
+        else if (res.status < 500)
+            res.set_content(encode_error(ErrorCode::HttpBadJson, "malformed HTTP request"), kJson);
+        else
+            res.set_content(encode_error(ErrorCode::HttpInternal, "internal error"), kJson);
+        return httplib::Server::HandlerResponse::Handled;
+    };
+    svr.set_error_handler(on_error);
+    svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        send_error(res, ErrorCode::HttpInternal, "unexpected exception");
+    });
+}
+
+}  // namespace engram::server

@@ -1,0 +1,90 @@
+#include "server/status_json.h"
+
+#include <cmath>
+#include <ctime>
+#include <string>
+
+#include "platform/cpu_features.h"
+
+namespace engram::server {
+
+namespace {
+
+using nlohmann::json;
+
+std::string iso_time(double unix_seconds) {
+    const std::time_t t = static_cast<std::time_t>(std::floor(unix_seconds));
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>((unix_seconds - std::floor(unix_seconds)) * 1000.0));
+    return buf;
+}
+
+json plugin_json(const Plugin& p) {
+    const engram_kernel_table& t = p.table();
+    return {{"backend", p.name()},
+            {"version", p.version()},
+            {"path", p.path().string()},
+            {"sha256", p.sha256()},
+            {"abi", std::to_string(t.abi_major) + "." + std::to_string(t.abi_minor)},
+            {"required_features", cpu_feature_names(t.required_cpu_features)}};
+}
+
+json set_json(const KernelSet& set, bool serving) {
+    json kernels = json::object();
+    for (Kernel k : kAllKernels) kernels[kernel_name(k)] = plugin_json(set.backend(k));
+    json plugins = json::object();
+    for (const auto& [name, plugin] : set.loaded()) plugins[name] = plugin_json(*plugin);
+    json skipped = json::array();
+    for (const auto& s : set.skipped())
+        skipped.push_back({{"plugin", s.plugin},
+                           {"code", std::string(code_string(s.reason.code()))},
+                           {"message", s.reason.what()}});
+    return {{"generation", set.generation()},
+            {"serving", serving},
+            {"kernels", std::move(kernels)},
+            {"plugins", std::move(plugins)},
+            {"skipped", std::move(skipped)}};
+}
+
+}  // namespace
+
+json serving_json(const KernelSet& set) {
+    json kernels = json::object();
+    for (Kernel k : kAllKernels)
+        kernels[kernel_name(k)] = {{"backend", set.backend(k).name()}, {"version", set.backend(k).version()}};
+    return kernels;
+}
+
+json reload_json(const ReloadResult& r) {
+    json errors = json::array();
+    for (const auto& e : r.errors)
+        errors.push_back({{"code", std::string(code_string(e.code()))}, {"message", e.what()}});
+    return {{"ok", r.ok},
+            {"generation", r.generation},
+            {"errors", std::move(errors)},
+            {"warnings", r.warnings},
+            {"finished", r.finished_unix > 0 ? iso_time(r.finished_unix) : ""},
+            {"finished_unix", r.finished_unix},
+            {"duration_ms", r.duration_seconds * 1000.0}};
+}
+
+json backends_json(const HostStatus& s) {
+    json doc;
+    doc["generation"] = s.serving ? s.serving->generation() : 0;
+    doc["config"] = s.config_file.string();
+    doc["started_from_last_good"] = s.started_from_last_good;
+    doc["kernels"] = s.serving ? set_json(*s.serving, true)["kernels"] : json::object();
+    json gens = json::array();
+    for (const auto& set : s.alive) gens.push_back(set_json(*set, set == s.serving));
+    doc["generations"] = std::move(gens);
+    doc["reloads"] = {{"ok", s.reloads_ok},
+                      {"failed", s.reloads_failed},
+                      {"last", s.last_reload ? reload_json(*s.last_reload) : json(nullptr)}};
+    return doc;
+}
+
+}  // namespace engram::server

@@ -1,0 +1,29 @@
+#include "../common/scratch.h"
+#include "kernels_avx512.h"
+
+namespace engram::plugin::avx512 {
+
+uint64_t scratch_bytes(engram_kernel_id kernel, const engram_shape* shape) {
+    return simd_scratch_bytes(kernel, shape);
+}
+
+namespace {
+const engram_kernel_table kTable = {
+    sizeof(engram_kernel_table),
+    ENGRAM_ABI_MAJOR,
+    ENGRAM_ABI_MINOR,
+    "avx512",
+    "1.0.0",
+    "avx512f/bw/vl/dq+avx2+fma, gcc " __VERSION__,
+    ENGRAM_CPU_AVX | ENGRAM_CPU_AVX2 | ENGRAM_CPU_FMA | ENGRAM_CPU_AVX512F | ENGRAM_CPU_AVX512BW |
+        ENGRAM_CPU_AVX512VL | ENGRAM_CPU_AVX512DQ,
+    &similarity,
+    &spread,
+    &decay,
+    &scratch_bytes,
+};
+}  // namespace
+
+}  // namespace engram::plugin::avx512
+
+ENGRAM_DEFINE_PLUGIN_ENTRY(engram::plugin::avx512::kTable)

@@ -1,0 +1,20 @@
+// The AArch64 Advanced SIMD (NEON) backend's kernels. Each lives in its own
+// file; table_neon.cpp puts them in the plugin table.
+#pragma once
+
+#include <engram/kernel_abi.h>
+
+namespace engram::plugin::neon {
+
+engram_status similarity(const float* query, const float* candidates, const float* candidate_norms,
+                         uint64_t n, uint64_t dim, float* scores, void* scratch,
+                         uint64_t scratch_capacity);
+engram_status spread(const uint32_t* offsets, const uint32_t* sources, const float* weights,
+                     uint64_t n_nodes, const engram_spread_params* params, float* activation,
+                     void* scratch, uint64_t scratch_capacity);
+engram_status decay(const float* strength, const float* age_seconds, const float* stability,
+                    float stability_scalar, uint64_t n, float* out, void* scratch,
+                    uint64_t scratch_capacity);
+uint64_t scratch_bytes(engram_kernel_id kernel, const engram_shape* shape);
+
+}  // namespace engram::plugin::neon

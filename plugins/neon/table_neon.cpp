@@ -1,0 +1,28 @@
+#include "../common/scratch.h"
+#include "kernels_neon.h"
+
+namespace engram::plugin::neon {
+
+uint64_t scratch_bytes(engram_kernel_id kernel, const engram_shape* shape) {
+    return simd_scratch_bytes(kernel, shape);
+}
+
+namespace {
+const engram_kernel_table kTable = {
+    sizeof(engram_kernel_table),
+    ENGRAM_ABI_MAJOR,
+    ENGRAM_ABI_MINOR,
+    "neon",
+    "1.0.0",
+    "aarch64 asimd, gcc " __VERSION__,
+    ENGRAM_CPU_NEON,
+    &similarity,
+    &spread,
+    &decay,
+    &scratch_bytes,
+};
+}  // namespace
+
+}  // namespace engram::plugin::neon
+
+ENGRAM_DEFINE_PLUGIN_ENTRY(engram::plugin::neon::kTable)
