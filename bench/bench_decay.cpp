@@ -6,6 +6,7 @@
 
 #include "bench_fixtures.h"
 #include "bench_suites.h"
+#include "bench_test_knobs.h"
 
 namespace engram::bench {
 namespace {
@@ -23,9 +24,12 @@ void bm_decay(benchmark::State& state, const Backend* backend, uint64_t n) {
         return;
     }
     engram_status bad = ENGRAM_OK;
+    const TestSlowdown slow(backend->name);  // off unless a test asks
     for (auto _ : state) {
+        const uint64_t t0 = slow.begin();
         const engram_status st = table->decay(d.strength.data(), d.age.data(), d.stability.data(),
                                               0.0f, n, out.data(), scratch.data(), cap);
+        slow.end(t0);
         bad |= st;
         consume(out.data());
     }

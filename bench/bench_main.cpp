@@ -10,6 +10,7 @@
 
 #include "bench_fixtures.h"
 #include "bench_suites.h"
+#include "bench_test_knobs.h"
 
 int main(int argc, char** argv) {
     using namespace engram::bench;
@@ -19,6 +20,9 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("engram_plugin_dir", plugin_dir().string());
     benchmark::AddCustomContext("engram_backends", loaded_backends_summary());
     benchmark::AddCustomContext("engram_skipped_backends", skipped_backends_summary());
+    // Test-only (bench_test_knobs.h): marks the run as deliberately slowed.
+    if (!test_slowdown_spec().empty())
+        benchmark::AddCustomContext("engram_test_slowdown", test_slowdown_spec());
 
     register_similarity_benchmarks();
 #ifdef ENGRAM_BENCH_HAVE_OPENBLAS

@@ -1,9 +1,10 @@
-// roofline_read/768x<n>: the memory roofline of the batch-similarity
+// roofline_read/768x<n>: a memory reference point for the batch-similarity
 // workloads. Streams the same n x 768 candidate matrix once per call, summing
 // it with 16-byte SSE2 loads (baseline x86-64, no -m flag) and eight
 // independent accumulators, with no other work. Batch similarity reads these
-// bytes once per call too, so no contender can be meaningfully faster than
-// this; a contender near it is bandwidth-bound (see docs/benchmarks/kernels.md).
+// bytes once per call too, so a contender close to this is bandwidth-bound.
+// It is not a hard upper bound: wider loads keep more cache lines in flight
+// and can beat it where the data sits in L3 (see docs/benchmarks/kernels.md).
 #include <string>
 
 #include <benchmark/benchmark.h>

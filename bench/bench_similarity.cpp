@@ -7,6 +7,7 @@
 
 #include "bench_fixtures.h"
 #include "bench_suites.h"
+#include "bench_test_knobs.h"
 
 namespace engram::bench {
 namespace {
@@ -24,10 +25,13 @@ void bm_similarity(benchmark::State& state, const Backend* backend, uint64_t n) 
         return;
     }
     engram_status bad = ENGRAM_OK;
+    const TestSlowdown slow(backend->name);  // off unless a test asks
     for (auto _ : state) {
+        const uint64_t t0 = slow.begin();
         const engram_status st = table->similarity(s.query.data(), s.candidates.data(),
                                                    s.norms.data(), n, s.dim, scores.data(), scratch.data(),
                                                    cap);
+        slow.end(t0);
         bad |= st;
         consume(scores.data());
     }

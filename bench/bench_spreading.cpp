@@ -10,6 +10,7 @@
 
 #include "bench_fixtures.h"
 #include "bench_suites.h"
+#include "bench_test_knobs.h"
 
 namespace engram::bench {
 namespace {
@@ -28,11 +29,14 @@ void bm_spreading(benchmark::State& state, const Backend* backend, uint64_t n) {
         return;
     }
     engram_status bad = ENGRAM_OK;
+    const TestSlowdown slow(backend->name);  // off unless a test asks
     for (auto _ : state) {
         std::memcpy(act.data(), g.seeds.data(), g.n * sizeof(float));
+        const uint64_t t0 = slow.begin();
         const engram_status st = table->spread(g.offsets.data(), g.sources.data(),
                                                g.weights.data(), g.n, &g.params, act.data(),
                                                scratch.data(), cap);
+        slow.end(t0);
         bad |= st;
         consume(act.data());
     }

@@ -15,9 +15,26 @@ PACKAGES=(
   g++-aarch64-linux-gnu qemu-user
   # benchmark peers
   libopenblas-dev libsleef-dev libgraphblas-dev libfaiss-dev
+  libssl-dev:arm64
   # HTTP server and JSON, and load/ops tooling
   libcpp-httplib-dev nlohmann-json3-dev curl wrk prometheus python3
+  # benchmark charts, Debian packages for tests/sdk
+  python3-matplotlib dpkg-dev file
 )
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+updated=0
+
+# aarch64 cross build links the target's libcrypto (core/common/sha256.cpp):
+# Debian multiarch. The arm64 and amd64 libssl-dev must be the same version.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "tools/deps.sh: enabling the arm64 architecture for the cross build" >&2
+  $SUDO dpkg --add-architecture arm64
+  $SUDO apt-get update -qq
+  updated=1
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -31,8 +48,5 @@ if [ "${#missing[@]}" -eq 0 ]; then
 fi
 
 echo "tools/deps.sh: installing ${missing[*]}" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+[ "$updated" = 1 ] || $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

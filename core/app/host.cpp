@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "app/log.h"
+#include "arena/arena.h"
 #include "kernelset/kernel_set.h"
+#include "metrics/registry.h"
 #include "platform/cpu_features.h"
 #include "store/memory_store.h"
 
@@ -73,6 +75,7 @@ Host::Host(HostOptions options) : options_(std::move(options)), usable_features_
     try {
         config_ = read_config(options_.config_file, &text);
         set = build_kernel_set(config_, usable_features_, 1, nullptr);
+        configure_arenas(resolve_arena_settings(config_.arena));
     } catch (const std::exception& e) {
         if (!options_.use_last_good || options_.last_good_file.empty() ||
             !std::filesystem::exists(options_.last_good_file))
@@ -91,6 +94,7 @@ Host::Host(HostOptions options) : options_(std::move(options)), usable_features_
         config_ = parse_config(lg_text, options_.last_good_file.string(), base);
         config_.source = std::filesystem::absolute(options_.last_good_file).lexically_normal();
         set = build_kernel_set(config_, usable_features_, 1, nullptr);
+        configure_arenas(resolve_arena_settings(config_.arena));
         started_from_last_good_ = true;
         text.clear();  // the copy is already the last good one
     }
@@ -108,6 +112,14 @@ Host::Host(HostOptions options) : options_(std::move(options)), usable_features_
 void Host::install(std::shared_ptr<const KernelSet> set) {
     std::erase_if(history_, [](const auto& w) { return w.expired(); });
     history_.push_back(set);
+    auto& m = metrics::Registry::global();
+    std::vector<metrics::BackendInfo> info;
+    for (Kernel k : kAllKernels) {
+        const Plugin& p = set->backend(k);
+        info.push_back({kernel_name(k), p.name(), p.version(), p.sha256()});
+    }
+    m.set_backend_info(std::move(info));
+    m.config_generation.set(static_cast<int64_t>(set->generation()));
     engine_->install(std::move(set));
 }
 
@@ -139,12 +151,16 @@ ReloadResult Host::reload() {
     try {
         Config next = read_config(options_.config_file, &text);
         auto set = build_kernel_set(next, usable_features_, current->generation() + 1, current.get());
+        // Validated before anything is swapped: a bad arena value fails the
+        // whole reload and leaves every setting as it was.
+        const ArenaSettings arena = resolve_arena_settings(next.arena);
         if (next.store.kind != config_.store.kind || next.store.memories != config_.store.memories ||
             next.store.dim != config_.store.dim || next.store.seed != config_.store.seed ||
             next.store.embeddings != config_.store.embeddings || next.store.edges != config_.store.edges)
             r.warnings.push_back("[store] changed: the store is built once, at start-up; restart to apply");
         for (auto& w : server_changes(config_.server, next.server)) r.warnings.push_back(std::move(w));
         install(set);
+        configure_arenas(arena);
         config_ = std::move(next);
         r.ok = true;
         r.generation = set->generation();
@@ -157,9 +173,12 @@ ReloadResult Host::reload() {
         r.errors = {Error(ErrorCode::HttpInternal, e.what())};
     }
     if (!r.ok) r.generation = current->generation();
+    const auto serving = engine_->snapshot();
+    for (Kernel k : kAllKernels) r.serving.emplace_back(kernel_name(k), serving->backend(k).name());
     r.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     r.finished_unix = unix_now();
     for (const auto& w : r.warnings) log::write(log::Level::Warn, w);
+    (r.ok ? metrics::Registry::global().reloads_ok : metrics::Registry::global().reloads_failed).add();
     if (r.ok) {
         ++reloads_ok_;
         remember_last_good(text);

@@ -27,6 +27,9 @@ struct ReloadResult {
     double finished_unix = 0.0;    // wall-clock time the attempt ended
     // Accepted but not applied: [server] settings need a restart to change.
     std::vector<std::string> warnings;
+    // kernel name -> backend serving after the attempt (the new set on
+    // success, the untouched old one on failure), for the reload log line.
+    std::vector<std::pair<std::string, std::string>> serving;
 };
 
 struct HostOptions {

@@ -60,6 +60,7 @@ void Reloader::loop() {
         log::Fields f{{"generation", std::to_string(r.generation)},
                       {"result", r.ok ? "ok" : "failed"},
                       {"duration_ms", std::to_string(r.duration_seconds * 1000.0)}};
+        for (const auto& [kernel, backend] : r.serving) f.push_back({kernel, backend});
         if (!r.ok && !r.errors.empty()) f.push_back({"code", std::string(code_string(r.errors.front().code()))});
         log::write(r.ok ? log::Level::Info : log::Level::Error, "reload", f);
         for (const auto& e : r.errors) log::write(log::Level::Error, e.describe());

@@ -18,6 +18,7 @@ httplib::Client client(const Endpoint& e) {
     c.set_connection_timeout(5);
     c.set_read_timeout(e.timeout_seconds);
     c.set_write_timeout(30);
+    c.set_tcp_nodelay(true);
     return c;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "arena/arena.h"
 #include "common/error.h"
@@ -38,12 +39,23 @@ std::vector<Scored> top_k(const float* values, uint64_t n, uint32_t k, bool skip
 
 Engine::Engine(std::shared_ptr<const MemoryStore> store) : store_(std::move(store)) {}
 
-void Engine::install(std::shared_ptr<const KernelSet> set) { set_.store(std::move(set)); }
+void Engine::install(std::shared_ptr<const KernelSet> set) {
+    std::shared_ptr<const KernelSet> previous;
+    {
+        std::lock_guard<std::mutex> lock(set_mutex_);
+        previous = std::exchange(set_, std::move(set));
+    }
+    // `previous` is released here, outside the lock: if this was the last
+    // holder, unloading its plugins must not stall readers.
+}
 
-std::shared_ptr<const KernelSet> Engine::snapshot() const { return set_.load(); }
+std::shared_ptr<const KernelSet> Engine::snapshot() const {
+    std::lock_guard<std::mutex> lock(set_mutex_);
+    return set_;
+}
 
 std::shared_ptr<const KernelSet> Engine::require_set() const {
-    auto set = set_.load();
+    auto set = snapshot();
     if (!set) throw Error(ErrorCode::NoUsableBackend, "no kernel set installed yet");
     return set;
 }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -59,7 +60,14 @@ private:
     std::shared_ptr<const KernelSet> require_set() const;
 
     std::shared_ptr<const MemoryStore> store_;
-    std::atomic<std::shared_ptr<const KernelSet>> set_;
+    // A mutex-guarded shared_ptr rather than std::atomic<std::shared_ptr>:
+    // libstdc++ 12 implements the latter with a lock bit that ThreadSanitizer
+    // cannot see, so every reload under load was reported as a data race on
+    // the stored pointer. The critical section is one pointer copy and one
+    // refcount increment; the cost is measured in bench/bench_snapshot.cpp
+    // and docs/operations/http-performance.md.
+    mutable std::mutex set_mutex_;
+    std::shared_ptr<const KernelSet> set_;
 };
 
 }  // namespace engram

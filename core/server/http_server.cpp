@@ -19,6 +19,9 @@ HttpServer::HttpServer(Host& host, Reloader& reloader, ServerOptions options)
     server_->set_keep_alive_timeout(options_.keep_alive_seconds);
     // httplib's default (5) closes a keep-alive connection every 5 requests.
     server_->set_keep_alive_max_count(100000);
+    // Without it a response split over two segments waits for the client's
+    // delayed ACK: ~40 ms per request on Linux loopback (measured).
+    server_->set_tcp_nodelay(true);
     install_routes(*server_, context_);
 }
 

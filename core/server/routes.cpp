@@ -2,10 +2,13 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <new>
 #include <string>
 
 #include "app/log.h"
+#include "arena/arena.h"
+#include "metrics/registry.h"
 #include "server/json_codec.h"
 #include "server/status_json.h"
 
@@ -24,6 +27,7 @@ int status_for(ErrorCode code) {
         case ErrorCode::HttpNotFound: return 404;
         case ErrorCode::HttpMethod: return 405;
         case ErrorCode::HttpBodyTooLarge: return 413;
+        case ErrorCode::ArenaOverflow: return 507;  // Insufficient Storage: this request only
         case ErrorCode::NoUsableBackend:
         case ErrorCode::HttpUnavailable:
         case ErrorCode::ReloadStopping: return 503;
@@ -46,6 +50,17 @@ void send_json(httplib::Response& res, int status, const json& j) {
 template <class F>
 httplib::Server::Handler guarded(F f) {
     return [f](const httplib::Request& req, httplib::Response& res) {
+        // Handler time per route; the path is the route here (exact matches).
+        struct Timed {
+            const std::string& route;
+            std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+            ~Timed() {
+                const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now() - start);
+                metrics::Registry::global().http_latency(route).duration.observe_ns(
+                    static_cast<uint64_t>(ns.count()));
+            }
+        } timed{req.path};
         try {
             f(req, res);
         } catch (const Error& e) {
@@ -106,6 +121,12 @@ void install_routes(httplib::Server& svr, RouteContext& ctx) {
     svr.Get("/v1/backends", guarded([c](const httplib::Request&, httplib::Response& res) {
         send_json(res, 200, backends_json(c->host.status()));
     }));
+    svr.Get("/v1/arena", guarded([](const httplib::Request&, httplib::Response& res) {
+        send_json(res, 200, arena_json(arena_stats()));
+    }));
+    svr.Get("/metrics", guarded([](const httplib::Request&, httplib::Response& res) {
+        res.set_content(metrics::Registry::global().render(), "text/plain; version=0.0.4; charset=utf-8");
+    }));
 
     svr.Post("/v1/similar", guarded([c](const httplib::Request& req, httplib::Response& res) {
         const SimilarRequest r = parse_similar(req.body);
@@ -145,6 +166,21 @@ void install_routes(httplib::Server& svr, RouteContext& ctx) {
     method_not_allowed(svr, "/health", "GET");
     method_not_allowed(svr, "/ready", "GET");
     method_not_allowed(svr, "/v1/backends", "GET");
+    method_not_allowed(svr, "/v1/arena", "GET");
+    method_not_allowed(svr, "/metrics", "GET");
+
+    // engram_http_requests_total{route, code}: after every response, ours or
+    // httplib's. Unknown paths count as route="other" so a scanner cannot
+    // grow the series without bound.
+    svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+        static const char* const kRoutes[] = {"/health", "/ready", "/v1/backends", "/v1/arena", "/metrics",
+                                              "/v1/similar", "/v1/spread", "/v1/retention",
+                                              "/v1/admin/reload"};
+        std::string route = "other";
+        for (const char* r : kRoutes)
+            if (req.path == r) route = r;
+        metrics::Registry::global().http(route, res.status).requests.add();
+    });
 
     // Statuses httplib decides itself (no route, body too large, unparsable
     // request line) get the same JSON error shape as ours.

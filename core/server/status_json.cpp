@@ -87,4 +87,19 @@ json backends_json(const HostStatus& s) {
     return doc;
 }
 
+nlohmann::json arena_json(const ArenaStats& stats) {
+    nlohmann::json threads = nlohmann::json::array();
+    for (const auto& t : stats.threads)
+        threads.push_back({{"thread", t.thread_index},
+                           {"resets", t.resets},
+                           {"overflows", t.overflows},
+                           {"high_water_bytes", t.high_water_bytes}});
+    return {{"size_bytes", stats.settings.size},
+            {"overflow_policy", overflow_policy_name(stats.settings.policy)},
+            {"resets", stats.resets},
+            {"overflows", stats.overflows},
+            {"high_water_bytes", stats.high_water_bytes},
+            {"threads", threads}};
+}
+
 }  // namespace engram::server

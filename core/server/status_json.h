@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/host.h"
+#include "arena/arena.h"
 
 namespace engram::server {
 
@@ -15,5 +16,7 @@ nlohmann::json backends_json(const HostStatus& status);
 // One reload outcome: ok, generation, errors[{code,message}], warnings,
 // finished (ISO 8601 UTC), finished_unix, duration_ms.
 nlohmann::json reload_json(const ReloadResult& result);
+// /v1/arena: settings, totals and per-thread resets / overflows / high water.
+nlohmann::json arena_json(const ArenaStats& stats);
 
 }  // namespace engram::server

@@ -96,6 +96,7 @@ public:
         auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
         c->set_read_timeout(read_timeout_s);
         c->set_connection_timeout(5);
+        c->set_tcp_nodelay(true);  // else each request waits out a delayed ACK
         return c;
     }
     Child& process() { return *child_; }

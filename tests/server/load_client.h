@@ -19,6 +19,15 @@ namespace engram::testing {
 class LoadClients {
 public:
     LoadClients(const Daemon& d, const OracleCheck& oracle, int threads) : d_(d), oracle_(oracle) {
+        // One keep-alive request from this thread first: libcpp-httplib's
+        // function-local static regexes are then built before the client
+        // threads exist. (The library is not TSan-instrumented, so TSan cannot
+        // see the guard of a static first built on one client thread and read
+        // on another, and reports a false race.)
+        auto warm = d_.client();
+        warm->set_keep_alive(true);
+        warm->Post("/v1/retention", R"({"ids":[0],"now":0})", "application/json");
+        warm->Post("/v1/retention", R"({"ids":[0],"now":0})", "application/json");
         for (int t = 0; t < threads; ++t) threads_.emplace_back([this, t] { loop(static_cast<unsigned>(t)); });
     }
     ~LoadClients() { stop(); }

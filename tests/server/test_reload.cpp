@@ -150,8 +150,8 @@ TEST_CASE("--use-last-good starts from the last config that loaded, loudly") {
     const fs::path state = dir.path / "state";
     fs::create_directories(state);
     {
-        Daemon d(cfg, dir.path / "a", {"--state-dir", state.string()});
         fs::create_directories(dir.path / "a");
+        Daemon d(cfg, dir.path / "a", {"--state-dir", state.string()});
         REQUIRE(d.ready());
         d.process().signal(SIGTERM);
         CHECK(d.process().wait() == 0);

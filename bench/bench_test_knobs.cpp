@@ -1,0 +1,75 @@
+#include "bench_test_knobs.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <map>
+
+namespace engram::bench {
+
+namespace {
+
+struct Knob {
+    std::string spec;
+    std::map<std::string, double> factors;  // backend -> factor (> 1)
+};
+
+[[noreturn]] void bad_spec(const std::string& spec, const char* why) {
+    std::fprintf(stderr,
+                 "engram_bench: ENGRAM_BENCH_TEST_SLOWDOWN=\"%s\": %s "
+                 "(expected backend:factor[,backend:factor...], factor >= 1, e.g. avx2:1.10)\n",
+                 spec.c_str(), why);
+    std::exit(2);
+}
+
+Knob parse() {
+    Knob k;
+    const char* env = std::getenv("ENGRAM_BENCH_TEST_SLOWDOWN");
+    if (env == nullptr || *env == '\0') return k;
+    k.spec = env;
+    std::size_t pos = 0;
+    while (pos <= k.spec.size()) {
+        std::size_t comma = k.spec.find(',', pos);
+        if (comma == std::string::npos) comma = k.spec.size();
+        const std::string item = k.spec.substr(pos, comma - pos);
+        const std::size_t colon = item.find(':');
+        if (colon == std::string::npos || colon == 0) bad_spec(k.spec, "an item has no backend:");
+        const std::string value = item.substr(colon + 1);
+        char* end = nullptr;
+        const double f = std::strtod(value.c_str(), &end);
+        if (value.empty() || end == nullptr || *end != '\0') bad_spec(k.spec, "a factor is not a number");
+        if (!(f >= 1.0 && f <= 100.0)) bad_spec(k.spec, "a factor is outside [1, 100]");
+        k.factors[item.substr(0, colon)] = f;
+        pos = comma + 1;
+    }
+    return k;
+}
+
+const Knob& knob() {
+    static const Knob k = parse();
+    return k;
+}
+
+}  // namespace
+
+const std::string& test_slowdown_spec() { return knob().spec; }
+
+TestSlowdown::TestSlowdown(const std::string& backend) {
+    const auto it = knob().factors.find(backend);
+    if (it != knob().factors.end()) extra_ = it->second - 1.0;
+}
+
+uint64_t TestSlowdown::thread_cpu_ns() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+void TestSlowdown::spin(uint64_t start) const noexcept {
+    const uint64_t now = thread_cpu_ns();
+    const uint64_t until = now + static_cast<uint64_t>(extra_ * static_cast<double>(now - start));
+    while (thread_cpu_ns() < until) {
+    }
+}
+
+}  // namespace engram::bench

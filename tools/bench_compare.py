@@ -1,0 +1,452 @@
+#!/usr/bin/env python3
+"""Performance-regression comparison for engram_bench (issue 6).
+
+    tools/bench_compare.py slug [--cpuinfo FILE]
+    tools/bench_compare.py compare RUN.json... --baseline FILE [options]
+    tools/bench_compare.py update  RUN.json... --baseline FILE [options]
+
+Each RUN.json is Google Benchmark JSON from engram_bench run with
+--benchmark_repetitions=N (per-repetition rows, not aggregates only), usually
+with --benchmark_enable_random_interleaving=true. Several RUN files (separate
+processes of the same build) are pooled; see docs/benchmarks/regression.md.
+
+What is compared is never a time but a RATIO: each benchmark's time over the
+time of the reference backend on the same kernel and workload, measured in
+the same run (similarity/avx2/768x1000 over similarity/reference/768x1000;
+peer_openblas_sgemv/768x1000 over similarity/reference/768x1000). Load on a
+shared machine slows both sides; the ratio keeps what the change did.
+
+Statistic (--statistic min2, the default): per process, the benchmark's
+second-fastest repetition over its reference's second-fastest repetition (the
+fastest when there are fewer than 3); across processes, the median of the
+per-process values. Other tenants only ever add time, so the fastest
+repetitions are the least disturbed ones; skipping the single fastest keeps
+one lucky repetition from deciding; the median over separate processes
+discards a process that ran entirely in a disturbed period. Also available,
+measured to be noisier here (docs/benchmarks/regression.md): min (fastest
+repetitions) and hl (median of all pairwise ratios x_i / r_j, two-sample
+Hodges-Lehmann).
+
+compare: a backend benchmark whose ratio grew by more than --threshold
+(default 5%) over the baseline's is a REGRESSION (exit 1); one whose ratio
+shrank by more than the threshold (speed-up > 5%) is an IMPROVEMENT (reported,
+exit 0). Peers and roofline_read are reported but never fail (their ratio
+moves when our reference backend changes, which makes them a useful hint).
+A backend benchmark that the baseline has and the run selected but did not
+produce, or one that errored, is MISSING (exit 1).
+
+update: writes (merges) the run's ratios into the baseline file. Refuses a run
+made with the test-only slowdown knob (ENGRAM_BENCH_TEST_SLOWDOWN).
+
+Exit codes: 0 pass, 1 regression or missing benchmark, 2 usage or input
+error, 77 no baseline file (the ctest SKIP_RETURN_CODE).
+Standard library only.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import statistics
+import sys
+
+FORMAT = "engram-bench-baseline/1"
+EXIT_OK, EXIT_FAIL, EXIT_ERROR, EXIT_NO_BASELINE = 0, 1, 2, 77
+NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+KERNELS = ("similarity", "spreading", "decay")
+# Benchmarks that are not ours: which kernel's reference they are divided by.
+PEER_KERNEL = (
+    ("peer_openblas_", "similarity"),
+    ("peer_faiss_", "similarity"),
+    ("roofline_read", "similarity"),
+    ("peer_graphblas_", "spreading"),
+    ("peer_sleef_", "decay"),
+)
+KNOB_CONTEXT = "engram_test_slowdown"
+
+
+class InputError(Exception):
+    pass
+
+
+# ------------------------------------------------------------------ the CPU --
+
+def slugify(text):
+    text = re.sub(r"\((r|tm|c)\)", " ", text.lower())
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "cpu"
+
+
+def cpu_identity(cpuinfo="/proc/cpuinfo"):
+    """Model name, family/model (x86) or implementer/part (Arm), and the slug
+    naming the baseline file: amd-epyc-family26-model2."""
+    fields = {}
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if not line.strip():
+                    if fields.get("model name") or fields.get("CPU part"):
+                        break  # first processor block is enough
+                    continue
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError as e:
+        raise InputError(f"cannot read {cpuinfo}: {e}") from e
+    ident = {"model_name": fields.get("model name", "")}
+    if "cpu family" in fields:
+        ident.update(vendor=fields.get("vendor_id", ""), family=fields["cpu family"],
+                     model=fields.get("model", ""), stepping=fields.get("stepping", ""))
+        ident["slug"] = (f"{slugify(ident['model_name'] or ident['vendor'])}"
+                         f"-family{ident['family']}-model{ident['model']}")
+    elif "CPU part" in fields:
+        ident.update(implementer=fields.get("CPU implementer", ""), part=fields["CPU part"])
+        ident["slug"] = (f"{slugify(ident['model_name'] or 'arm')}"
+                         f"-impl{ident['implementer']}-part{ident['part']}")
+    else:
+        ident["slug"] = slugify(ident["model_name"])
+    return ident
+
+
+# ------------------------------------------------------------------- a run --
+
+def classify(name):
+    """(kind, kernel, backend, workload, reference benchmark) or None.
+    kind: "reference", "backend" or "peer"."""
+    m = re.match(r"^([a-z0-9_]+)/([a-z0-9_]+)/([^/]+)$", name)
+    if m and m.group(1) in KERNELS:
+        kernel, backend, workload = m.groups()
+        kind = "reference" if backend == "reference" else "backend"
+        return kind, kernel, backend, workload, f"{kernel}/reference/{workload}"
+    m = re.match(r"^([a-z0-9_]+)/([^/]+)$", name)
+    if m:
+        for prefix, kernel in PEER_KERNEL:
+            if m.group(1).startswith(prefix):
+                return "peer", kernel, m.group(1), m.group(2), f"{kernel}/reference/{m.group(2)}"
+    return None
+
+
+class Run:
+    """One engram_bench process: per-repetition times (ns) per benchmark."""
+
+    def __init__(self, path, field="cpu_time"):
+        self.path = path
+        try:
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as e:
+            raise InputError(f"cannot read benchmark JSON {path}: {e}") from e
+        if not isinstance(doc, dict) or "benchmarks" not in doc:
+            raise InputError(f"{path}: not Google Benchmark JSON (no 'benchmarks')")
+        self.context = doc.get("context", {})
+        self.reps = {}
+        self.errors = {}
+        for b in doc["benchmarks"]:
+            if b.get("run_type") == "aggregate":
+                continue
+            name = b.get("run_name") or b.get("name")
+            if b.get("error_occurred"):
+                self.errors[name] = b.get("error_message", "error")
+                continue
+            try:
+                t = float(b[field]) * NS_PER_UNIT[b.get("time_unit", "ns")]
+            except (KeyError, ValueError, TypeError) as e:
+                raise InputError(f"{path}: benchmark {name!r} has no usable {field}") from e
+            self.reps.setdefault(name, []).append(t)
+
+
+def ratio_stat(xs, rs, statistic):
+    """One process's ratio of benchmark times xs to reference times rs."""
+    if statistic == "min2" and len(xs) >= 3 and len(rs) >= 3:
+        return sorted(xs)[1] / sorted(rs)[1]
+    if statistic in ("min", "min2"):
+        return min(xs) / min(rs)
+    return statistics.median([x / r for x in xs for r in rs])
+
+
+def quartiles(values):
+    v = sorted(values)
+    if len(v) == 1:
+        return v[0], v[0]
+    q = statistics.quantiles(v, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def measure(runs, statistic):
+    """name -> entry with the pooled ratio, for every backend/peer benchmark
+    whose reference ran in the same processes; plus reference medians."""
+    out, refs = {}, {}
+    names = []
+    for run in runs:
+        for name in run.reps:
+            if name not in names:
+                names.append(name)
+    for name in names:
+        c = classify(name)
+        if c is None:
+            continue
+        kind, kernel, backend, workload, ref = c
+        if kind == "reference":
+            times = [t for run in runs for t in run.reps.get(name, [])]
+            refs[name] = {"median_ns": statistics.median(times), "repetitions": len(times)}
+            continue
+        per_run, pairs, nreps = [], [], 0
+        for run in runs:
+            xs, rs = run.reps.get(name), run.reps.get(ref)
+            if not xs or not rs:
+                continue
+            per_run.append(ratio_stat(xs, rs, statistic))
+            pairs.extend(x / r for x in xs for r in rs)
+            nreps += len(xs)
+        if not per_run:
+            continue  # its reference did not run: nothing to divide by
+        q1, q3 = quartiles(pairs)
+        out[name] = {"kind": kind, "kernel": kernel, "backend": backend,
+                     "workload": workload, "reference": ref,
+                     "ratio": statistics.median(per_run),
+                     "ratio_q1": q1, "ratio_q3": q3,
+                     "processes": len(per_run), "repetitions": nreps}
+    return out, refs
+
+
+def errors_of(runs):
+    errs = {}
+    for run in runs:
+        errs.update(run.errors)
+    return errs
+
+
+# -------------------------------------------------------------- baselines --
+
+def load_baseline(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise FileNotFoundError(path) from e
+    except ValueError as e:
+        raise InputError(f"baseline {path} is not valid JSON: {e}") from e
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or "benchmarks" not in doc:
+        raise InputError(f"baseline {path}: not an {FORMAT} file")
+    return doc
+
+
+def fmt_ns(ns):
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def selected(name, pattern):
+    return pattern is None or re.search(pattern, name) is not None
+
+
+def compare(args, runs):
+    try:
+        base = load_baseline(args.baseline)
+    except FileNotFoundError:
+        ident = cpu_identity(args.cpuinfo)
+        print(f"bench_compare: NO BASELINE for this CPU ({ident['model_name'] or '?'}, "
+              f"slug {ident['slug']}): {args.baseline} does not exist.\n"
+              f"  Nothing was compared. To create one on this machine (quiet machine "
+              f"preferred):\n    tools/bench-regression.sh --full --update-baseline")
+        return EXIT_NO_BASELINE
+    statistic = base.get("statistic", args.statistic)
+    if statistic not in STAT_TEXT:
+        raise InputError(f"baseline {args.baseline}: unknown statistic {statistic!r}")
+    now, refs_now = measure(runs, statistic)
+    errs = errors_of(runs)
+    th = args.threshold
+    ident = cpu_identity(args.cpuinfo)
+    bcpu = base.get("cpu", {})
+
+    print(f"bench_compare: {len(runs)} process(es) [{', '.join(r.path for r in runs)}]")
+    print(f"  vs baseline {args.baseline} ({base.get('created_utc', '?')}, "
+          f"{base.get('command', '?')})")
+    print(f"  statistic: {STAT_TEXT[statistic]}; time: {base.get('time', args.time)}; "
+          f"threshold: {th:.0%}")
+    if bcpu.get("slug") and bcpu.get("slug") != ident["slug"]:
+        print(f"  WARNING: the baseline was made on CPU {bcpu.get('slug')}, this is "
+              f"{ident['slug']}")
+    if args.build_type and base.get("build_type") and args.build_type != base["build_type"]:
+        print(f"  WARNING: build type {args.build_type} differs from the baseline's "
+              f"{base['build_type']}; ratios may differ for that reason alone")
+    knob = next((r.context.get(KNOB_CONTEXT) for r in runs if r.context.get(KNOB_CONTEXT)), None)
+    if knob:
+        print(f"  NOTE: this run was deliberately slowed (ENGRAM_BENCH_TEST_SLOWDOWN={knob})")
+    print()
+
+    rows, regressions, improvements, missing, moved = [], [], [], [], {}
+    names = sorted(set(base["benchmarks"]) | set(now),
+                   key=lambda n: (classify(n) or ("", n))[1:] + (n,))
+    for name in names:
+        b, r = base["benchmarks"].get(name), now.get(name)
+        c = classify(name)
+        if c is None or c[0] == "reference":
+            continue
+        gating = c[0] == "backend"
+        if b is None:
+            rows.append((name, "-", f"{r['ratio']:.4f}", "", "NEW (not in baseline)"))
+            continue
+        if r is None:
+            if not selected(name, args.filter):
+                continue
+            why = f"error: {errs[name]}" if name in errs else (
+                f"error in its reference: {errs[c[4]]}" if c[4] in errs else "not in this run")
+            if gating:
+                missing.append((name, why))
+                rows.append((name, f"{b['ratio']:.4f}", "-", "", f"MISSING ({why})"))
+            else:
+                rows.append((name, f"{b['ratio']:.4f}", "-", "", f"absent ({why})"))
+            continue
+        change = r["ratio"] / b["ratio"]
+        if change > 1.0 + th:
+            status = "REGRESSION" if gating else "slower (peer, informational)"
+            if gating:
+                regressions.append((name, change, b, r))
+        elif change < 1.0 / (1.0 + th):
+            status = "IMPROVEMENT" if gating else "faster (peer, informational)"
+            if gating:
+                improvements.append((name, change, b, r))
+        else:
+            status = "ok"
+        if status != "ok":
+            moved.setdefault(c[4], []).append(change > 1.0)
+        rows.append((name, f"{b['ratio']:.4f}", f"{r['ratio']:.4f}",
+                     f"{(change - 1.0) * 100:+.1f}%", status))
+
+    head = ("benchmark", "baseline ratio", "run ratio", "change", "status")
+    widths = [max(len(str(row[i])) for row in rows + [head]) for i in range(5)]
+    for row in [head] + rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+    print()
+    print("ratio = time / time of the reference backend on the same workload, same run; "
+          "change > 0 means slower")
+
+    for name, change, b, r in regressions:
+        print(f"REGRESSION: {name} is {(change - 1) * 100:.1f}% slower relative to "
+              f"{b['reference']} (ratio {b['ratio']:.4f} -> {r['ratio']:.4f}, "
+              f"interquartile range of this run's pairwise ratios {r['ratio_q1']:.4f}..{r['ratio_q3']:.4f})")
+    for name, change, b, r in improvements:
+        print(f"IMPROVEMENT: {name} is {(1 / change - 1) * 100:.1f}% faster relative to "
+              f"{b['reference']} (ratio {b['ratio']:.4f} -> {r['ratio']:.4f})")
+    for name, why in missing:
+        print(f"MISSING: {name}: {why}")
+    # Everything on one workload moving the same way points at the reference.
+    for ref, dirs in sorted(moved.items()):
+        contenders = [n for n, e in now.items() if e["reference"] == ref]
+        if len(dirs) >= 2 and len(dirs) == len(contenders) and len(set(dirs)) == 1:
+            was = base.get("references", {}).get(ref, {}).get("median_ns")
+            is_ = refs_now.get(ref, {}).get("median_ns")
+            detail = (f" (its time: {fmt_ns(was)} in the baseline, {fmt_ns(is_)} now; "
+                      f"absolute times are only a hint on a loaded machine)") if was and is_ else ""
+            print(f"HINT: every contender of {ref.replace('/reference', '')} moved the same "
+                  f"way: the reference backend itself may have changed{detail}")
+    print(f"summary: {len(regressions)} regression(s), {len(improvements)} improvement(s), "
+          f"{len(missing)} missing, {sum(1 for row in rows if row[4] == 'ok')} ok "
+          f"(threshold {th:.0%})")
+    if args.suspects:  # what a confirmation round should run again
+        with open(args.suspects, "w", encoding="utf-8") as f:
+            for name, _change, b, _r in regressions:
+                f.write(f"{name}\n{b['reference']}\n")
+    return EXIT_FAIL if regressions or missing else EXIT_OK
+
+
+def update(args, runs):
+    knob = next((r.context.get(KNOB_CONTEXT) for r in runs if r.context.get(KNOB_CONTEXT)), None)
+    if knob:
+        raise InputError(f"refusing to write a baseline from a deliberately slowed run "
+                         f"(ENGRAM_BENCH_TEST_SLOWDOWN={knob})")
+    errs = errors_of(runs)
+    if errs:
+        raise InputError("refusing to write a baseline from a run with errors: " +
+                         "; ".join(f"{n}: {m}" for n, m in sorted(errs.items())))
+    now, refs = measure(runs, args.statistic)
+    if not now:
+        raise InputError("the run has no benchmark with its reference backend: nothing to record")
+    try:
+        doc = load_baseline(args.baseline)
+        if doc.get("statistic") != args.statistic or args.replace:
+            doc["benchmarks"], doc["references"] = {}, {}
+    except FileNotFoundError:
+        doc = {"format": FORMAT, "benchmarks": {}, "references": {}}
+    kept = sorted(set(doc["benchmarks"]) - set(now))
+    ctx = runs[0].context
+    doc.update({
+        "format": FORMAT,
+        "cpu": cpu_identity(args.cpuinfo),
+        "created_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": args.command or "tools/bench_compare.py update",
+        "build_type": args.build_type or ctx.get("engram_build_type", ""),
+        "statistic": args.statistic,
+        "statistic_text": STAT_TEXT[args.statistic],
+        "time": args.time,
+        "threshold": args.threshold,
+        "load_average": ctx.get("load_avg", []),
+        "engram_bench": {k: ctx[k] for k in sorted(ctx)
+                         if k.startswith(("engram_", "peer_")) or k in
+                         ("num_cpus", "mhz_per_cpu", "library_version")},
+    })
+    doc["benchmarks"].update(now)
+    doc.setdefault("references", {}).update(refs)
+    doc["benchmarks"] = dict(sorted(doc["benchmarks"].items()))
+    doc["references"] = dict(sorted(doc["references"].items()))
+    os.makedirs(os.path.dirname(os.path.abspath(args.baseline)), exist_ok=True)
+    tmp = args.baseline + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1, sort_keys=False)
+        f.write("\n")
+    os.replace(tmp, args.baseline)
+    print(f"bench_compare: wrote {len(now)} ratio(s) to {args.baseline}"
+          + (f"; kept {len(kept)} from before: {', '.join(kept)}" if kept else ""))
+    return EXIT_OK
+
+
+STAT_TEXT = {
+    "min2": "median over processes of the second-fastest repetition over the reference's",
+    "min": "median over processes of min(time) / min(reference time)",
+    "hl": "median over processes of the median of all pairwise repetition ratios",
+}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("slug", help="print this CPU's baseline slug")
+    s.add_argument("--cpuinfo", default="/proc/cpuinfo")
+    for name in ("compare", "update"):
+        s = sub.add_parser(name)
+        s.add_argument("runs", nargs="+", metavar="RUN.json")
+        s.add_argument("--baseline", required=True)
+        s.add_argument("--threshold", type=float, default=0.05)
+        s.add_argument("--statistic", choices=("min2", "min", "hl"), default="min2")
+        s.add_argument("--time", choices=("cpu", "real"), default="cpu")
+        s.add_argument("--filter", help="regex of the benchmarks the run selected "
+                       "(baseline entries outside it are not reported missing)")
+        s.add_argument("--build-type", default="")
+        s.add_argument("--command", default="")
+        s.add_argument("--cpuinfo", default="/proc/cpuinfo")
+        if name == "compare":
+            s.add_argument("--suspects", metavar="FILE",
+                           help="write the regressed benchmarks and their references here")
+        if name == "update":
+            s.add_argument("--replace", action="store_true",
+                           help="drop baseline entries this run did not measure")
+    args = p.parse_args(argv)
+    try:
+        if args.cmd == "slug":
+            print(cpu_identity(args.cpuinfo)["slug"])
+            return EXIT_OK
+        if not 0.0 < args.threshold < 1.0:
+            raise InputError("--threshold must be in (0, 1)")
+        field = "cpu_time" if args.time == "cpu" else "real_time"
+        runs = [Run(path, field) for path in args.runs]
+        return compare(args, runs) if args.cmd == "compare" else update(args, runs)
+    except InputError as e:
+        print(f"bench_compare: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
