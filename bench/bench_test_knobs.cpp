@@ -1,8 +1,8 @@
 #include "bench_test_knobs.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <map>
 
 namespace engram::bench {
@@ -59,16 +59,21 @@ TestSlowdown::TestSlowdown(const std::string& backend) {
     if (it != knob().factors.end()) extra_ = it->second - 1.0;
 }
 
-uint64_t TestSlowdown::thread_cpu_ns() noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+uint64_t TestSlowdown::now_ns() noexcept {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
 }
 
 void TestSlowdown::spin(uint64_t start) const noexcept {
-    const uint64_t now = thread_cpu_ns();
-    const uint64_t until = now + static_cast<uint64_t>(extra_ * static_cast<double>(now - start));
-    while (thread_cpu_ns() < until) {
+    const uint64_t now = now_ns();
+    const uint64_t took = now - start;
+    if (took < fastest_) fastest_ = took;
+    // The call's own duration, but at most twice the fastest call so far: a
+    // call the scheduler interrupted does not make the spin longer.
+    const uint64_t basis = took < 2 * fastest_ ? took : 2 * fastest_;
+    const uint64_t until = now + static_cast<uint64_t>(extra_ * static_cast<double>(basis));
+    while (now_ns() < until) {
     }
 }
 

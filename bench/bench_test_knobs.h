@@ -3,13 +3,19 @@
 //
 //   ENGRAM_BENCH_TEST_SLOWDOWN="avx2:1.10"          (or "avx2:1.10,avx512:1.2")
 //
-// makes every timed kernel call of the named backend(s) take `factor` times
-// its CPU time: right after the call, still inside the timed loop, the
-// harness spins on the thread's CPU clock for (factor - 1) x the CPU time the
-// call itself took. Reading that clock costs a few hundred ns per call, so
-// the slowdown is a little above the factor on the smallest workloads (it is
-// exact within ~1% for calls of 20 us and more). Unset or empty: off, and
-// the only cost in the loop is one predictable branch on a local. When set,
+// makes every timed kernel call of the named backend(s) take about `factor`
+// times as long: right after the call, still inside the timed loop, the
+// harness busy-waits on std::chrono::steady_clock for (factor - 1) x the
+// call's duration, capped at twice the fastest call of this repetition so
+// far. Capped, because on a loaded machine a call's wall time includes the
+// time the thread was descheduled (uncapped, measured here: +70% on average
+// at load 8 on 2 CPUs, a 1.10 factor became 1.17 of CPU time); the thread CPU
+// clock would be immune to that but costs ~2.3 us per read in this KVM guest,
+// against ~56 ns for steady_clock. So the factor holds for calls of
+// microseconds and more (spreading 1000x8, 50 us a call) and overshoots on
+// the 768x1 pair (~50 ns a call, less than the clock reads).
+// Unset or empty: off, and the only cost in the loop is one predictable
+// branch on a local. When set,
 // main() records it in the JSON context ("engram_test_slowdown"), so a run
 // made with it can never be taken for a real measurement (bench_compare.py
 // refuses to write a baseline from it).
@@ -28,15 +34,16 @@ class TestSlowdown {
 public:
     explicit TestSlowdown(const std::string& backend);  // factor 1 (off) unless named
     // Call begin() right before the kernel call and end() right after it.
-    uint64_t begin() const noexcept { return extra_ > 0.0 ? thread_cpu_ns() : 0; }
+    uint64_t begin() const noexcept { return extra_ > 0.0 ? now_ns() : 0; }
     void end(uint64_t start) const noexcept {
         if (extra_ > 0.0) spin(start);
     }
 
 private:
-    static uint64_t thread_cpu_ns() noexcept;
+    static uint64_t now_ns() noexcept;
     void spin(uint64_t start) const noexcept;
-    double extra_ = 0.0;  // factor - 1
+    double extra_ = 0.0;                // factor - 1
+    mutable uint64_t fastest_ = ~0ull;  // ns, fastest call seen by this instance
 };
 
 }  // namespace engram::bench

@@ -35,24 +35,37 @@ moves when our reference backend changes, which makes them a useful hint).
 A backend benchmark that the baseline has and the run selected but did not
 produce, or one that errored, is MISSING (exit 1).
 
-update: writes (merges) the run's ratios into the baseline file. Refuses a run
-made with the test-only slowdown knob (ENGRAM_BENCH_TEST_SLOWDOWN).
+update: writes the run's ratios into the baseline's section for --mode
+(short|full: a ratio depends on what runs around it, so each mode of
+tools/bench-regression.sh has its own section); --replace drops the
+section's other entries, otherwise they are kept. Refuses a run with errors
+or made with the test-only slowdown knob (ENGRAM_BENCH_TEST_SLOWDOWN).
+
+Machine gate: a process whose reference kernels ran more than
+--max-disturbance (1.25) times slower than in the baseline (geometric mean
+over references of the second-fastest repetition) was measured in a
+disturbed period, in which the ratios themselves shift; it is left out, and
+with fewer than --min-processes left the result is INCONCLUSIVE (exit 3).
 
 Exit codes: 0 pass, 1 regression or missing benchmark, 2 usage or input
-error, 77 no baseline file (the ctest SKIP_RETURN_CODE).
+error, 3 inconclusive (machine too disturbed), 77 no baseline file or no
+section for --mode (the ctest SKIP_RETURN_CODE).
 Standard library only.
 """
 
 import argparse
 import datetime
+import itertools
 import json
+import math
 import os
+import random
 import re
 import statistics
 import sys
 
 FORMAT = "engram-bench-baseline/1"
-EXIT_OK, EXIT_FAIL, EXIT_ERROR, EXIT_NO_BASELINE = 0, 1, 2, 77
+EXIT_OK, EXIT_FAIL, EXIT_ERROR, EXIT_INCONCLUSIVE, EXIT_NO_BASELINE = 0, 1, 2, 3, 77
 NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 KERNELS = ("similarity", "spreading", "decay")
 # Benchmarks that are not ours: which kernel's reference they are divided by.
@@ -154,6 +167,12 @@ class Run:
             self.reps.setdefault(name, []).append(t)
 
 
+def fast_time(ts):
+    """A process's undisturbed time: the second-fastest repetition."""
+    ts = sorted(ts)
+    return ts[1] if len(ts) >= 3 else ts[0]
+
+
 def ratio_stat(xs, rs, statistic):
     """One process's ratio of benchmark times xs to reference times rs."""
     if statistic == "min2" and len(xs) >= 3 and len(rs) >= 3:
@@ -187,7 +206,9 @@ def measure(runs, statistic):
         kind, kernel, backend, workload, ref = c
         if kind == "reference":
             times = [t for run in runs for t in run.reps.get(name, [])]
-            refs[name] = {"median_ns": statistics.median(times), "repetitions": len(times)}
+            fast = [fast_time(run.reps[name]) for run in runs if run.reps.get(name)]
+            refs[name] = {"median_ns": statistics.median(times),
+                          "fast_ns": statistics.median(fast), "repetitions": len(times)}
             continue
         per_run, pairs, nreps = [], [], 0
         for run in runs:
@@ -204,8 +225,24 @@ def measure(runs, statistic):
                      "workload": workload, "reference": ref,
                      "ratio": statistics.median(per_run),
                      "ratio_q1": q1, "ratio_q3": q3,
-                     "processes": len(per_run), "repetitions": nreps}
+                     "processes": len(per_run), "repetitions": nreps,
+                     "per_process": per_run}
     return out, refs
+
+
+def subset_noise(values, k):
+    """How far the median of k of these per-process ratios strays from the
+    median of all: the 95th percentile of |median(subset) / median(all) - 1|
+    over every k-subset (a fixed-seed sample of 5000 when there are more).
+    None when there are not more than k values."""
+    if k < 1 or len(values) <= k:
+        return None
+    whole = statistics.median(values)
+    subsets = list(itertools.islice(itertools.combinations(values, k), 20000))
+    if len(subsets) > 5000:
+        subsets = random.Random(6).sample(subsets, 5000)
+    devs = sorted(abs(statistics.median(c) / whole - 1.0) for c in subsets)
+    return devs[math.ceil(0.95 * len(devs)) - 1]  # 95% of the subsets are within it
 
 
 def errors_of(runs):
@@ -225,7 +262,8 @@ def load_baseline(path):
         raise FileNotFoundError(path) from e
     except ValueError as e:
         raise InputError(f"baseline {path} is not valid JSON: {e}") from e
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT or "benchmarks" not in doc:
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or \
+            not isinstance(doc.get("modes"), dict):
         raise InputError(f"baseline {path}: not an {FORMAT} file")
     return doc
 
@@ -241,27 +279,61 @@ def selected(name, pattern):
     return pattern is None or re.search(pattern, name) is not None
 
 
+def disturbance(run, base_refs):
+    """How much slower this process ran the reference kernels than the
+    baseline did: the geometric mean over references of fast_time now over
+    fast_ns then (None when nothing to compare). The references are scalar
+    code that no backend change touches, so this measures the machine."""
+    logs = [math.log(fast_time(run.reps[name]) / e["fast_ns"])
+            for name, e in base_refs.items()
+            if e.get("fast_ns") and run.reps.get(name)]
+    return math.exp(sum(logs) / len(logs)) if logs else None
+
+
 def compare(args, runs):
     try:
-        base = load_baseline(args.baseline)
+        doc = load_baseline(args.baseline)
+        section = doc["modes"].get(args.mode)
+        why = f"{args.baseline} has no '{args.mode}' section" if section is None else ""
     except FileNotFoundError:
+        why = f"{args.baseline} does not exist"
+    if why:
         ident = cpu_identity(args.cpuinfo)
         print(f"bench_compare: NO BASELINE for this CPU ({ident['model_name'] or '?'}, "
-              f"slug {ident['slug']}): {args.baseline} does not exist.\n"
+              f"slug {ident['slug']}): {why}.\n"
               f"  Nothing was compared. To create one on this machine (quiet machine "
-              f"preferred):\n    tools/bench-regression.sh --full --update-baseline")
+              f"preferred):\n    tools/bench-regression.sh --{args.mode} --update-baseline")
         return EXIT_NO_BASELINE
+    base = {k: v for k, v in doc.items() if k != "modes"}
+    base.update(section)
     statistic = base.get("statistic", args.statistic)
     if statistic not in STAT_TEXT:
         raise InputError(f"baseline {args.baseline}: unknown statistic {statistic!r}")
-    now, refs_now = measure(runs, statistic)
     errs = errors_of(runs)
     th = args.threshold
     ident = cpu_identity(args.cpuinfo)
     bcpu = base.get("cpu", {})
 
-    print(f"bench_compare: {len(runs)} process(es) [{', '.join(r.path for r in runs)}]")
-    print(f"  vs baseline {args.baseline} ({base.get('created_utc', '?')}, "
+    dirs = sorted({os.path.dirname(r.path) or "." for r in runs})
+    print(f"bench_compare: {len(runs)} process(es), JSON in {', '.join(dirs)}")
+    # Machine gate: a process that ran the reference kernels much slower than
+    # the baseline ran them was measured in a disturbed period, in which the
+    # ratios themselves shift (the SIMD and scalar kernels are not slowed
+    # alike); it is left out.
+    used, disturbed = [], []
+    for run in runs:
+        d = disturbance(run, base.get("references", {}))
+        (disturbed if d is not None and d > args.max_disturbance else used).append((run, d))
+    for run, d in disturbed:
+        print(f"  DISTURBED: {run.path}: reference kernels {d:.2f}x slower than in the "
+              f"baseline (limit {args.max_disturbance:.2f}x): not used")
+    if len(used) < args.min_processes:
+        print(f"INCONCLUSIVE: {len(used)} undisturbed process(es), {args.min_processes} "
+              f"needed: the machine is too disturbed to compare ratios now")
+        return EXIT_INCONCLUSIVE
+    runs = [run for run, _ in used]
+    now, refs_now = measure(runs, statistic)
+    print(f"  vs baseline {args.baseline}, {args.mode} mode ({base.get('created_utc', '?')}, "
           f"{base.get('command', '?')})")
     print(f"  statistic: {STAT_TEXT[statistic]}; time: {base.get('time', args.time)}; "
           f"threshold: {th:.0%}")
@@ -284,7 +356,9 @@ def compare(args, runs):
         c = classify(name)
         if c is None or c[0] == "reference":
             continue
-        gating = c[0] == "backend"
+        # A backend benchmark gates unless its baseline found it noisier here
+        # than the threshold (subset_noise); peers never gate.
+        gating = c[0] == "backend" and b is not None and b.get("gate", True)
         if b is None:
             rows.append((name, "-", f"{r['ratio']:.4f}", "", "NEW (not in baseline)"))
             continue
@@ -300,12 +374,13 @@ def compare(args, runs):
                 rows.append((name, f"{b['ratio']:.4f}", "-", "", f"absent ({why})"))
             continue
         change = r["ratio"] / b["ratio"]
+        why = "peer" if c[0] == "peer" else f"noisy here: +-{b.get('noise') or 0:.0%}"
         if change > 1.0 + th:
-            status = "REGRESSION" if gating else "slower (peer, informational)"
+            status = "REGRESSION" if gating else f"slower ({why}, informational)"
             if gating:
                 regressions.append((name, change, b, r))
         elif change < 1.0 / (1.0 + th):
-            status = "IMPROVEMENT" if gating else "faster (peer, informational)"
+            status = "IMPROVEMENT" if gating else f"faster ({why}, informational)"
             if gating:
                 improvements.append((name, change, b, r))
         else:
@@ -365,39 +440,62 @@ def update(args, runs):
     if not now:
         raise InputError("the run has no benchmark with its reference backend: nothing to record")
     try:
-        doc = load_baseline(args.baseline)
-        if doc.get("statistic") != args.statistic or args.replace:
-            doc["benchmarks"], doc["references"] = {}, {}
+        old = load_baseline(args.baseline)
+        modes = old["modes"]
+        if old.get("statistic") != args.statistic:
+            print(f"bench_compare: the baseline used statistic {old.get('statistic')!r}; "
+                  f"dropping all its sections")
+            modes = {}
     except FileNotFoundError:
-        doc = {"format": FORMAT, "benchmarks": {}, "references": {}}
-    kept = sorted(set(doc["benchmarks"]) - set(now))
+        modes = {}
+    section = {} if args.replace else modes.get(args.mode, {})
+    benchmarks, references = section.get("benchmarks", {}), section.get("references", {})
+    kept = sorted(set(benchmarks) - set(now))
+    history = section.get("history", [])
     ctx = runs[0].context
-    doc.update({
+    created = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    command = args.command or "tools/bench_compare.py update"
+    history.append({"created_utc": created, "command": command,
+                    "processes": len(runs), "benchmarks": len(now)})
+
+    for e in now.values():
+        e["noise"] = subset_noise(e["per_process"], args.check_processes)
+        e["gate"] = e["kind"] == "backend" and (e["noise"] is None or e["noise"] <= args.threshold)
+
+    def rounded(entry):  # 5 significant digits: stable, reviewable diffs
+        def r(v):
+            return float(f"{v:.5g}") if isinstance(v, float) else v
+        return {k: [r(x) for x in v] if isinstance(v, list) else r(v) for k, v in entry.items()}
+    benchmarks.update({n: rounded(e) for n, e in now.items()})
+    references.update({n: rounded(e) for n, e in refs.items()})
+    modes[args.mode] = {
+        "created_utc": created,
+        "command": command,
+        "history": history,  # every update of this section since it was last replaced
+        "load_average": ctx.get("load_avg", []),
+        "engram_bench": {k: ctx[k] for k in sorted(ctx)
+                         if (k.startswith(("engram_", "peer_")) and k != "engram_plugin_dir")
+                         or k in ("num_cpus", "mhz_per_cpu", "library_version")},
+        "benchmarks": dict(sorted(benchmarks.items())),
+        "references": dict(sorted(references.items())),
+    }
+    doc = {
         "format": FORMAT,
         "cpu": cpu_identity(args.cpuinfo),
-        "created_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": args.command or "tools/bench_compare.py update",
-        "build_type": args.build_type or ctx.get("engram_build_type", ""),
+        "build_type": args.build_type,
         "statistic": args.statistic,
         "statistic_text": STAT_TEXT[args.statistic],
         "time": args.time,
         "threshold": args.threshold,
-        "load_average": ctx.get("load_avg", []),
-        "engram_bench": {k: ctx[k] for k in sorted(ctx)
-                         if k.startswith(("engram_", "peer_")) or k in
-                         ("num_cpus", "mhz_per_cpu", "library_version")},
-    })
-    doc["benchmarks"].update(now)
-    doc.setdefault("references", {}).update(refs)
-    doc["benchmarks"] = dict(sorted(doc["benchmarks"].items()))
-    doc["references"] = dict(sorted(doc["references"].items()))
+        "modes": dict(sorted(modes.items())),
+    }
     os.makedirs(os.path.dirname(os.path.abspath(args.baseline)), exist_ok=True)
     tmp = args.baseline + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1, sort_keys=False)
         f.write("\n")
     os.replace(tmp, args.baseline)
-    print(f"bench_compare: wrote {len(now)} ratio(s) to {args.baseline}"
+    print(f"bench_compare: wrote {len(now)} ratio(s) to {args.baseline} ({args.mode} mode)"
           + (f"; kept {len(kept)} from before: {', '.join(kept)}" if kept else ""))
     return EXIT_OK
 
@@ -420,6 +518,9 @@ def main(argv=None):
         s.add_argument("runs", nargs="+", metavar="RUN.json")
         s.add_argument("--baseline", required=True)
         s.add_argument("--threshold", type=float, default=0.05)
+        s.add_argument("--mode", default="full",
+                       help="baseline section: ratios depend on what ran around them, so "
+                            "each mode of bench-regression.sh has its own (default full)")
         s.add_argument("--statistic", choices=("min2", "min", "hl"), default="min2")
         s.add_argument("--time", choices=("cpu", "real"), default="cpu")
         s.add_argument("--filter", help="regex of the benchmarks the run selected "
@@ -428,9 +529,19 @@ def main(argv=None):
         s.add_argument("--command", default="")
         s.add_argument("--cpuinfo", default="/proc/cpuinfo")
         if name == "compare":
+            s.add_argument("--max-disturbance", type=float, default=1.25, metavar="X",
+                           help="leave out a process whose reference kernels ran more than "
+                                "X times slower than in the baseline (default 1.25)")
+            s.add_argument("--min-processes", type=int, default=1, metavar="N",
+                           help="exit 3 (inconclusive) with fewer undisturbed processes")
             s.add_argument("--suspects", metavar="FILE",
                            help="write the regressed benchmarks and their references here")
         if name == "update":
+            s.add_argument("--check-processes", type=int, default=3, metavar="K",
+                           help="processes a check uses: a benchmark whose median of K of "
+                                "this run's processes strays from the median of all by more "
+                                "than the threshold (95th percentile) is marked noisy and "
+                                "does not gate (default 3)")
             s.add_argument("--replace", action="store_true",
                            help="drop baseline entries this run did not measure")
     args = p.parse_args(argv)

@@ -77,9 +77,15 @@ Host::Host(HostOptions options) : options_(std::move(options)), usable_features_
         set = build_kernel_set(config_, usable_features_, 1, nullptr);
         configure_arenas(resolve_arena_settings(config_.arena));
     } catch (const std::exception& e) {
-        if (!options_.use_last_good || options_.last_good_file.empty() ||
-            !std::filesystem::exists(options_.last_good_file))
-            throw;
+        if (!options_.use_last_good) throw;
+        if (options_.last_good_file.empty() || !std::filesystem::exists(options_.last_good_file)) {
+            // Say both things: why the config failed, and why there is no way round it.
+            std::vector<Error> errors = errors_of(e);
+            errors.push_back(Error(ErrorCode::ReloadNoLastGood,
+                                   "--use-last-good: no last-good config copy at '" +
+                                       options_.last_good_file.string() + "' to start from"));
+            throw ErrorList(std::move(errors));
+        }
         log_errors(log::Level::Error, "config failed to load", errors_of(e));
         log::write(log::Level::Warn,
                    "!!! STARTING FROM THE LAST-GOOD CONFIG, NOT FROM THE CONFIG FILE: fix it and reload !!!",

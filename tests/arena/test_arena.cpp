@@ -133,8 +133,16 @@ TEST_CASE("arena overflow policy panic aborts naming the size needed") {
     close(fds[0]);
     int status = 0;
     waitpid(pid, &status, 0);
+#if defined(__SANITIZE_THREAD__)
+    // ThreadSanitizer's own abort handling turns the child's abort() into a
+    // non-zero exit; the policy's promise (the process dies, naming the
+    // size) is what counts.
+    CHECK(((WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT) ||
+           (WIFEXITED(status) && WEXITSTATUS(status) != 0)));
+#else
     CHECK(WIFSIGNALED(status));
     CHECK(WTERMSIG(status) == SIGABRT);
+#endif
     CHECK_THAT(err, Catch::Contains("E_ARENA_OVERFLOW") && Catch::Contains("50048") &&
                         Catch::Contains("4096"));
 }

@@ -156,10 +156,32 @@ class TestCompare(Case):
         self.assertRegex(text, r"similarity/avx2/768x1 +0\.0500 +0\.052\d +\+4\.5% +ok")
 
     def test_common_slowdown_of_the_machine_cancels(self):
-        # Everything 40% slower (a busy neighbour): ratios are unchanged.
-        run = self.run_json("run.json", ref_scale=1.4)
+        # Everything 20% slower (a busy neighbour): ratios are unchanged.
+        run = self.run_json("run.json", ref_scale=1.2)
         rc, text = self.compare(run)
         self.assertEqual(rc, 0, text)
+        self.assertNotIn("DISTURBED", text)
+
+    def test_disturbed_process_is_left_out(self):
+        # A process whose references ran 1.8x slower, with shifted ratios (as
+        # measured in a disturbed period), is not used; the others decide.
+        bad = self.run_json("bad.json", ref_scale=1.8, scale={"decay/avx2/10000": 0.6,
+                                                             "spreading/avx2/1000x8": 1.3})
+        good = self.run_json("good.json")
+        rc, text = self.compare(bad, good)
+        self.assertEqual(rc, 0, text)
+        self.assertIn("DISTURBED: " + bad + ": reference kernels 1.80x slower", text)
+
+    def test_too_disturbed_is_inconclusive(self):
+        bad = self.run_json("bad.json", ref_scale=1.4, scale={"spreading/avx2/1000x8": 1.3})
+        good = self.run_json("good.json")
+        rc, text = self.compare(bad)
+        self.assertEqual(rc, 3, text)
+        self.assertIn("INCONCLUSIVE: 0 undisturbed process(es), 1 needed", text)
+        rc, text = self.compare(bad, good, extra=("--min-processes", "2"))
+        self.assertEqual(rc, 3, text)
+        rc, text = self.compare(bad, good, extra=("--max-disturbance", "1.5"))
+        self.assertEqual(rc, 1, text)  # not left out: its shifted ratio counts
 
     def test_threshold_option(self):
         run = self.run_json("run.json", scale={"decay/avx2/10000": 1.03})
@@ -268,6 +290,35 @@ class TestCompare(Case):
         self.assertEqual(self.compare(run)[0], 0)
 
 
+class TestNoise(Case):
+    def test_noisy_benchmark_does_not_gate(self):
+        # Six baseline processes: spreading/avx2 varies by +-12% from one
+        # process to the next, decay/avx2 does not.
+        runs = [self.run_json(f"b{i}.json", scale={"spreading/avx2/1000x8": f})
+                for i, f in enumerate((0.88, 1.0, 1.12, 0.9, 1.1, 1.0))]
+        self.make_baseline(*runs)
+        with open(self.baseline, encoding="utf-8") as f:
+            entries = json.load(f)["modes"]["full"]["benchmarks"]
+        self.assertFalse(entries["spreading/avx2/1000x8"]["gate"])
+        self.assertGreater(entries["spreading/avx2/1000x8"]["noise"], 0.05)
+        self.assertTrue(entries["decay/avx2/10000"]["gate"])
+        self.assertEqual(len(entries["decay/avx2/10000"]["per_process"]), 6)
+        run = self.run_json("run.json", scale={"spreading/avx2/1000x8": 1.08,
+                                               "decay/avx2/10000": 1.08})
+        rc, text = self.compare(run)
+        self.assertEqual(rc, 1, text)
+        self.assertIn("REGRESSION: decay/avx2/10000", text)
+        self.assertNotIn("REGRESSION: spreading", text)
+        self.assertRegex(text, r"spreading/avx2/1000x8 .* slower \(noisy here: \+-1\d%, informational\)")
+
+    def test_subset_noise(self):
+        sn = bench_compare.subset_noise
+        self.assertIsNone(sn([1.0, 1.0, 1.0], 3))
+        self.assertEqual(sn([1.0] * 6, 3), 0.0)
+        self.assertAlmostEqual(sn([1.0, 1.0, 1.0, 1.0, 2.0], 1), 1.0)
+        self.assertLess(sn([1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0], 3), 0.02)
+
+
 class TestBaselineFiles(Case):
     def test_missing_baseline_exits_77(self):
         rc, text = self.compare(self.run_json("run.json"))
@@ -282,13 +333,16 @@ class TestBaselineFiles(Case):
         self.assertEqual(doc["format"], "engram-bench-baseline/1")
         self.assertEqual(doc["cpu"]["slug"], "amd-epyc-family26-model2")
         self.assertEqual(doc["statistic"], "min2")
-        e = doc["benchmarks"]["spreading/avx2/1000x8"]
+        self.assertEqual(list(doc["modes"]), ["full"])
+        full = doc["modes"]["full"]
+        e = full["benchmarks"]["spreading/avx2/1000x8"]
         self.assertAlmostEqual(e["ratio"], 0.25, places=6)
         self.assertEqual(e["reference"], "spreading/reference/1000x8")
         self.assertEqual((e["kind"], e["backend"]), ("backend", "avx2"))
-        self.assertEqual(doc["benchmarks"]["peer_sleef_expf8_u10avx2/10000"]["kind"], "peer")
-        self.assertNotIn("decay/reference/10000", doc["benchmarks"])
-        self.assertIn("decay/reference/10000", doc["references"])
+        self.assertEqual(full["benchmarks"]["peer_sleef_expf8_u10avx2/10000"]["kind"], "peer")
+        self.assertNotIn("decay/reference/10000", full["benchmarks"])
+        self.assertIn("decay/reference/10000", full["references"])
+        self.assertAlmostEqual(full["references"]["decay/reference/10000"]["fast_ns"], 50500.0)
 
     def test_update_merges_unless_replace(self):
         self.make_baseline(self.run_json("full.json"))
@@ -298,12 +352,31 @@ class TestBaselineFiles(Case):
         self.assertEqual(rc, 0, text)
         self.assertIn("kept 4 from before", text)
         with open(self.baseline, encoding="utf-8") as f:
-            self.assertIn("similarity/avx2/768x1", json.load(f)["benchmarks"])
+            self.assertIn("similarity/avx2/768x1", json.load(f)["modes"]["full"]["benchmarks"])
         rc, text = self.cli("update", part, "--baseline", self.baseline, "--cpuinfo",
                             self.cpuinfo, "--replace")
         self.assertEqual(rc, 0, text)
         with open(self.baseline, encoding="utf-8") as f:
-            self.assertNotIn("similarity/avx2/768x1", json.load(f)["benchmarks"])
+            self.assertNotIn("similarity/avx2/768x1", json.load(f)["modes"]["full"]["benchmarks"])
+
+    def test_each_mode_has_its_own_section(self):
+        short = self.run_json("short.json", scale={"decay/avx2/10000": 1.2})
+        rc, text = self.cli("update", short, "--baseline", self.baseline, "--cpuinfo",
+                            self.cpuinfo, "--mode", "short")
+        self.assertEqual(rc, 0, text)
+        # No full section yet: a full comparison has no baseline.
+        rc, text = self.compare(self.run_json("run.json"))
+        self.assertEqual(rc, 77, text)
+        self.assertIn("has no 'full' section", text)
+        self.assertIn("tools/bench-regression.sh --full --update-baseline", text)
+        self.make_baseline(self.run_json("full.json"))
+        # The short run compares against the short section only.
+        rc, text = self.compare(short, extra=("--mode", "short"))
+        self.assertEqual(rc, 0, text)
+        rc, text = self.compare(short)
+        self.assertEqual(rc, 1, text)
+        with open(self.baseline, encoding="utf-8") as f:
+            self.assertEqual(sorted(json.load(f)["modes"]), ["full", "short"])
 
     def test_update_refuses_a_slowed_run(self):
         run = self.run_json("run.json", context={"engram_test_slowdown": "avx2:1.10"})

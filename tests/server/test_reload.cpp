@@ -173,4 +173,9 @@ TEST_CASE("--use-last-good starts from the last config that loaded, loudly") {
     CHECK(b["kernels"]["similarity"]["backend"] == "reference");
     d.process().signal(SIGTERM);
     CHECK(d.process().wait() == 0);
+    // With it but no copy to fall back on: both problems are named.
+    fs::create_directories(dir.path / "d");
+    Daemon none(cfg, dir.path / "d", {"--state-dir", (dir.path / "empty").string(), "--use-last-good"});
+    CHECK(none.process().wait() == 1);
+    CHECK_THAT(none.process().err(), Catch::Contains("E_CONFIG_SYNTAX") && Catch::Contains("E_RELOAD_NO_LAST_GOOD"));
 }
