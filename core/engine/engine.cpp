@@ -20,19 +20,30 @@ void check_status(engram_status st, Kernel k, const Plugin& p) {
                                                  p.name() + "' returned status " + std::to_string(st));
 }
 
-// The k largest (value, then smaller id first for ties) of values[0..n).
+// The k largest (value, then smaller id first for ties) of values[0..n), best
+// first. A bounded min-heap of k entries: one pass over the scores with no
+// n-sized allocation on the request path (k <= kMaxK is small next to n).
 std::vector<Scored> top_k(const float* values, uint64_t n, uint32_t k, bool skip_zero) {
-    std::vector<Scored> all;
-    all.reserve(n);
-    for (uint64_t i = 0; i < n; ++i)
-        if (!skip_zero || values[i] != 0.0f) all.push_back({static_cast<uint32_t>(i), values[i]});
     const auto better = [](const Scored& a, const Scored& b) {
         return a.value > b.value || (a.value == b.value && a.id < b.id);
     };
-    const size_t keep = std::min<size_t>(k, all.size());
-    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(), better);
-    all.resize(keep);
-    return all;
+    std::vector<Scored> heap;  // heap.front() is the worst of the kept
+    heap.reserve(std::min<uint64_t>(k, n));
+    for (uint64_t i = 0; i < n; ++i) {
+        const float v = values[i];
+        if (skip_zero && v == 0.0f) continue;
+        const Scored c{static_cast<uint32_t>(i), v};
+        if (heap.size() < k) {
+            heap.push_back(c);
+            std::push_heap(heap.begin(), heap.end(), better);
+        } else if (better(c, heap.front())) {
+            std::pop_heap(heap.begin(), heap.end(), better);
+            heap.back() = c;
+            std::push_heap(heap.begin(), heap.end(), better);
+        }
+    }
+    std::sort_heap(heap.begin(), heap.end(), better);
+    return heap;
 }
 
 }  // namespace
