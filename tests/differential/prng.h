@@ -8,35 +8,14 @@
 #include <cmath>
 #include <cstdint>
 
+#include "common/xoshiro256.h"
+
 namespace engram::difftest {
 
-inline uint64_t splitmix64(uint64_t& state) {
-    state += 0x9E3779B97F4A7C15ull;
-    uint64_t z = state;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 // xoshiro256** 1.0 (Blackman & Vigna).
-class Rng {
+class Rng : public Xoshiro256Core {
 public:
-    explicit Rng(uint64_t seed) {
-        uint64_t sm = seed;
-        for (auto& w : s_) w = splitmix64(sm);
-    }
-
-    uint64_t next() {
-        const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-        const uint64_t t = s_[1] << 17;
-        s_[2] ^= s_[0];
-        s_[3] ^= s_[1];
-        s_[1] ^= s_[2];
-        s_[0] ^= s_[3];
-        s_[2] ^= t;
-        s_[3] = rotl(s_[3], 45);
-        return result;
-    }
+    using Xoshiro256Core::Xoshiro256Core;
 
     // Uniform in [lo, hi], both inclusive; rejection keeps it unbiased.
     uint64_t range(uint64_t lo, uint64_t hi) {
@@ -83,7 +62,6 @@ public:
     }
 
 private:
-    static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     static int bit_length(uint64_t x) {
         int b = 0;
         while (x) {
@@ -92,7 +70,6 @@ private:
         }
         return b;
     }
-    uint64_t s_[4];
 };
 
 }  // namespace engram::difftest
