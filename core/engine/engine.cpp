@@ -7,6 +7,7 @@
 #include "arena/arena.h"
 #include "common/error.h"
 #include "engine/kernel_timer.h"
+#include "platform/tick_clock.h"
 
 namespace engram {
 
@@ -48,7 +49,9 @@ std::vector<Scored> top_k(const float* values, uint64_t n, uint32_t k, bool skip
 
 }  // namespace
 
-Engine::Engine(std::shared_ptr<const MemoryStore> store) : store_(std::move(store)) {}
+Engine::Engine(std::shared_ptr<const MemoryStore> store) : store_(std::move(store)) {
+    tick_clock::calibration();  // the ~2 ms calibration happens here, not in the first request
+}
 
 void Engine::install(std::shared_ptr<const KernelSet> set) {
     std::shared_ptr<const KernelSet> previous;
@@ -90,7 +93,7 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
     float* scores = arena.allocate_array<float>(s.n);
     engram_status st;
     {
-        KernelTimer timer(Kernel::Similarity, p, st);
+        KernelTimer timer(set->series(Kernel::Similarity), st);
         st = t.similarity(query.data(), s.embeddings.data(), s.norms.data(), s.n, s.dim, scores, scratch,
                           scratch_bytes);
     }
@@ -122,7 +125,7 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
     const engram_spread_params params{r.iterations, r.decay, r.threshold};
     engram_status st;
     {
-        KernelTimer timer(Kernel::Spreading, p, st);
+        KernelTimer timer(set->series(Kernel::Spreading), st);
         st = t.spread(s.offsets.data(), s.sources.data(), s.weights.data(), s.n, &params, act, scratch,
                       scratch_bytes);
     }
@@ -156,7 +159,7 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
     void* scratch = arena.allocate(scratch_bytes);
     engram_status st;
     {
-        KernelTimer timer(Kernel::Decay, p, st);
+        KernelTimer timer(set->series(Kernel::Decay), st);
         st = t.decay(strength, age, stability, 0.0f, n, out, scratch, scratch_bytes);
     }
     check_status(st, Kernel::Decay, p);

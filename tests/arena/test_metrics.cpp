@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "metrics/registry.h"
+#include "platform/tick_clock.h"
 
 using namespace engram::metrics;
 
@@ -20,20 +21,35 @@ TEST_CASE("histogram buckets are cumulative in the exposition, with sum and coun
     CHECK(h.sum_ns() == 500'003'150);
 }
 
+TEST_CASE("the sharded kernel histogram sums its shards, with more threads than shards") {
+    ShardedHistogram h(kKernelBuckets);
+    const int threads = static_cast<int>(ShardedHistogram::kShards) + 4;  // some threads share a shard
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t)
+        ts.emplace_back([&] {
+            for (int i = 0; i < 1000; ++i) {
+                h.observe_ns(50);
+                h.observe_ns(3'000);
+            }
+        });
+    for (auto& t : ts) t.join();
+    CHECK(h.bucket(0) == 1000u * threads);
+    CHECK(h.bucket(5) == 1000u * threads);  // 2.5 us < 3 us <= 5 us
+    CHECK(h.count() == 2000u * threads);
+    CHECK(h.sum_ns() == 3050u * 1000u * threads);
+}
+
 TEST_CASE("kernel series are found again without duplicates, from many threads") {
     Registry& r = Registry::global();
     std::vector<std::thread> ts;
     for (int t = 0; t < 4; ++t)
         ts.emplace_back([&] {
-            for (int i = 0; i < 1000; ++i) {
-                auto& s = r.kernel("similarity", "metrics_test");
-                s.calls.add();
-                s.duration.observe_ns(1000);
-            }
+            for (int i = 0; i < 1000; ++i) r.kernel("similarity", "metrics_test").duration.observe_ns(1000);
         });
     for (auto& t : ts) t.join();
     auto& s = r.kernel("similarity", "metrics_test");
-    CHECK(s.calls.value() == 4000);
+    CHECK(&s == &r.kernel("similarity", "metrics_test"));
+    CHECK(s.calls() == 4000);
     const std::string text = r.render();
     CHECK_THAT(text, Catch::Contains(
                          "engram_kernel_calls_total{kernel=\"similarity\",backend=\"metrics_test\"} 4000"));
@@ -43,7 +59,7 @@ TEST_CASE("kernel series are found again without duplicates, from many threads")
 
 TEST_CASE("the exposition passes promtool check metrics") {
     Registry& r = Registry::global();
-    r.kernel("decay", "promtool_test").calls.add();
+    r.kernel("decay", "promtool_test").duration.observe_ns(2'000);
     r.http("/v1/similar", 200).requests.add(3);
     r.http_latency("/v1/similar").duration.observe_ns(123456);
     r.set_backend_info({{"decay", "reference", "1.0.0", "abc\"def"}});
@@ -61,4 +77,16 @@ TEST_CASE("the exposition passes promtool check metrics") {
     CHECK(rc == 0);
     std::remove(file.c_str());
     std::remove((file + ".out").c_str());
+}
+
+TEST_CASE("the tick clock measures a sleep as at least its length") {
+    // Not a performance claim: a check that the TSC calibration (or the
+    // steady_clock fallback) converts ticks to nanoseconds at the right rate.
+    const auto& c = engram::tick_clock::calibration();
+    INFO("clock: " << (c.tsc ? "tsc" : "steady_clock") << ", ns per tick " << c.ns_per_tick);
+    const uint64_t a = engram::tick_clock::now(c);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const uint64_t ns = engram::tick_clock::to_ns(c, engram::tick_clock::now(c) - a);
+    CHECK(ns >= 19'900'000);    // sleep_for never returns early; 0.5% for calibration error
+    CHECK(ns < 5'000'000'000);  // a wrong rate would be off by a factor, not by scheduling noise
 }
