@@ -195,8 +195,11 @@ ReloadResult Host::reload() {
     return r;
 }
 
-void Host::remember_last_good(const std::string& text) const {
+void Host::remember_last_good(const std::string& text) {
     if (options_.last_good_file.empty() || text.empty()) return;
+    // A reload of an unchanged config (the common case: SIGHUP from config
+    // management) writes nothing: no file I/O on the reload path.
+    if (text == last_good_written_ && std::filesystem::exists(options_.last_good_file)) return;
     // Written beside the target and renamed over it, so a crash mid-write
     // never leaves a truncated last-good file.
     const auto tmp = options_.last_good_file.string() + ".tmp." + std::to_string(getpid());
@@ -214,6 +217,7 @@ void Host::remember_last_good(const std::string& text) const {
     }
     std::error_code ec;
     std::filesystem::rename(tmp, options_.last_good_file, ec);
+    if (!ec) last_good_written_ = text;
     if (ec) {
         log::write(log::Level::Warn, "cannot write the last-good config copy",
                    {{"code", std::string(code_string(ErrorCode::ReloadStateWrite))},

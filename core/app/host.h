@@ -69,7 +69,7 @@ public:
     HostStatus status() const;
 
 private:
-    void remember_last_good(const std::string& text) const;
+    void remember_last_good(const std::string& text);
     void install(std::shared_ptr<const KernelSet> set);
 
     HostOptions options_;
@@ -82,6 +82,7 @@ private:
     uint64_t reloads_ok_ = 0;
     uint64_t reloads_failed_ = 0;
     bool started_from_last_good_ = false;
+    std::string last_good_written_;  // what remember_last_good last wrote
 };
 
 // Reads FILE and returns its config and its exact text (for the last-good

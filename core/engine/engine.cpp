@@ -30,18 +30,24 @@ std::vector<Scored> top_k(const float* values, uint64_t n, uint32_t k, bool skip
     };
     std::vector<Scored> heap;  // heap.front() is the worst of the kept
     heap.reserve(std::min<uint64_t>(k, n));
-    for (uint64_t i = 0; i < n; ++i) {
+    uint64_t i = 0;
+    for (; i < n && heap.size() < k; ++i) {
+        if (skip_zero && values[i] == 0.0f) continue;
+        heap.push_back({static_cast<uint32_t>(i), values[i]});
+        std::push_heap(heap.begin(), heap.end(), better);
+    }
+    // Full from here on. Ids only grow, so a later score that ties the worst
+    // kept one loses the tie: it gets in iff it is strictly greater. That is
+    // one compare against a local per score (NaN never gets in), instead of
+    // the two-key compare against memory the heap lives in.
+    float worst = heap.empty() ? 0.0f : heap.front().value;
+    for (; i < n; ++i) {
         const float v = values[i];
-        if (skip_zero && v == 0.0f) continue;
-        const Scored c{static_cast<uint32_t>(i), v};
-        if (heap.size() < k) {
-            heap.push_back(c);
-            std::push_heap(heap.begin(), heap.end(), better);
-        } else if (better(c, heap.front())) {
-            std::pop_heap(heap.begin(), heap.end(), better);
-            heap.back() = c;
-            std::push_heap(heap.begin(), heap.end(), better);
-        }
+        if (!(v > worst) || (skip_zero && v == 0.0f)) continue;
+        std::pop_heap(heap.begin(), heap.end(), better);
+        heap.back() = {static_cast<uint32_t>(i), v};
+        std::push_heap(heap.begin(), heap.end(), better);
+        worst = heap.front().value;
     }
     std::sort_heap(heap.begin(), heap.end(), better);
     return heap;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/file_stamp.h"
 #include "common/sha256.h"
 #include "loader/plugin_loader.h"
 
@@ -32,6 +33,10 @@ std::shared_ptr<const Plugin> reusable(const KernelSet* previous, const std::fil
     for (const auto& [name, p] : previous->loaded()) {
         if (p->path() != path) continue;
         if (p->table().required_cpu_features & ~usable_cpu_features) return nullptr;
+        // Untouched since it was loaded: the same bytes, no need to hash
+        // them again (this keeps a no-change reload to a few stat() calls).
+        const auto stamp = file_stamp(path);
+        if (stamp && stamp == p->file_stamp()) return p;
         std::string sha;
         try {
             sha = sha256_file_hex(path);

@@ -7,9 +7,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <engram/kernel_abi.h>
+
+#include "common/file_stamp.h"
 
 namespace engram {
 
@@ -24,6 +27,9 @@ public:
     virtual const engram_kernel_table& table() const = 0;
     // Hex SHA-256 of the file's bytes at load time.
     virtual const std::string& sha256() const = 0;
+    // The file's stamp taken just before it was copied and hashed (nullopt
+    // if it could not be taken): unchanged since then means same bytes.
+    virtual const std::optional<FileStamp>& file_stamp() const = 0;
 
     const char* name() const { return table().name; }
     const char* version() const { return table().version; }

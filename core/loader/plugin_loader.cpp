@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "common/error.h"
+#include "common/file_stamp.h"
 #include "common/sha256.h"
 #include "loader/private_copy.h"
 #include "loader/self_test.h"
@@ -18,18 +19,24 @@ namespace {
 class LoadedPlugin final : public Plugin {
 public:
     LoadedPlugin(std::filesystem::path path, boost::dll::shared_library lib,
-                 const engram_kernel_table& table, std::string sha256)
-        : path_(std::move(path)), lib_(std::move(lib)), table_(table), sha256_(std::move(sha256)) {}
+                 const engram_kernel_table& table, std::string sha256, std::optional<FileStamp> stamp)
+        : path_(std::move(path)),
+          lib_(std::move(lib)),
+          table_(table),
+          sha256_(std::move(sha256)),
+          stamp_(std::move(stamp)) {}
 
     const std::filesystem::path& path() const override { return path_; }
     const engram_kernel_table& table() const override { return table_; }
     const std::string& sha256() const override { return sha256_; }
+    const std::optional<FileStamp>& file_stamp() const override { return stamp_; }
 
 private:
     std::filesystem::path path_;
     boost::dll::shared_library lib_;  // unloaded when the last holder lets go
     engram_kernel_table table_;       // pointers into lib_, valid while lib_ lives
     std::string sha256_;
+    std::optional<FileStamp> stamp_;
 };
 
 // Removes the private copy once dlopen has mapped it (or failed to).
@@ -85,6 +92,9 @@ engram_kernel_table negotiate(const engram_kernel_table* raw, const std::filesys
 
 std::shared_ptr<const Plugin> load_plugin(const std::filesystem::path& file,
                                           const LoadOptions& options) {
+    // Stamped before the copy: a write that lands after this point changes
+    // the stamp, so a later reload hashes the file again.
+    std::optional<FileStamp> stamp = engram::file_stamp(file);
     CopyRemover copy{make_private_copy(file)};
     // Hash the copy: exactly the bytes that get mapped, even if the operator's
     // file changes under us.
@@ -109,7 +119,7 @@ std::shared_ptr<const Plugin> load_plugin(const std::filesystem::path& file,
                    cpu_feature_names(options.usable_cpu_features) + ")");
 
     if (options.self_test) run_self_test(table, file);
-    return std::make_shared<LoadedPlugin>(file, std::move(lib), table, sha);
+    return std::make_shared<LoadedPlugin>(file, std::move(lib), table, sha, std::move(stamp));
 }
 
 }  // namespace engram

@@ -4,6 +4,8 @@
 #include <limits>
 #include <set>
 
+#include "server/similar_fast_parse.h"
+
 namespace engram::server {
 
 namespace {
@@ -88,6 +90,14 @@ std::vector<uint32_t> id_list(const json& j, const char* key) {
 }  // namespace
 
 SimilarRequest parse_similar(const std::string& body) {
+    SimilarRequest r;
+    if (parse_similar_fast(body, &r)) return r;
+    // Not in the fast path's shape (or not valid): the full parser decides,
+    // and words the error.
+    return parse_similar_json(body);
+}
+
+SimilarRequest parse_similar_json(const std::string& body) {
     const json j = parse_object(body, {"vector", "k"}, {"vector"});
     SimilarRequest r;
     const json& v = array_of(j, "vector");

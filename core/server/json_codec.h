@@ -28,7 +28,11 @@ struct RetentionRequest {
     double now = 0.0;
 };
 
+// Tries parse_similar_fast (server/similar_fast_parse.h) first, then
+// parse_similar_json; the result, or the error, is the same either way.
 SimilarRequest parse_similar(const std::string& body);
+// The nlohmann/json parse alone: the reference the fast path is tested against.
+SimilarRequest parse_similar_json(const std::string& body);
 SpreadRequest parse_spread(const std::string& body);
 RetentionRequest parse_retention(const std::string& body);
 

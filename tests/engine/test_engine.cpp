@@ -1,7 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <vector>
+
 #include "common/error.h"
 #include "engine_fixture.h"
+#include "store/memory_store.h"
 
 using namespace engram;
 using namespace engram::testing;
@@ -28,6 +32,37 @@ TEST_CASE("find_similar ranks by cosine, best first, ties by id") {
     CHECK(a.backend == "reference");
     CHECK(a.generation == 1);
     CHECK(e.find_similar(q, 1000).items.size() == 4);  // k > n gives all
+}
+
+TEST_CASE("find_similar's top k is a full sort of the kernel's scores, best first, ties by id") {
+    // Every fifth row is a copy of row 1: many exact ties, some of them at the
+    // top (the query is row 1) and some wherever row 1 lands.
+    MemoryStore store = make_synthetic_store(3000, 8, 1.0, 7, 86400.0, 0.0);
+    for (uint64_t i = 0; i < store.n; i += 5) {
+        std::copy_n(store.embeddings.begin() + 8, 8, store.embeddings.begin() + static_cast<long>(i * 8));
+        store.norms[i] = store.norms[1];
+    }
+    const std::vector<float> query(store.embeddings.begin() + 8, store.embeddings.begin() + 16);
+    Engine e(std::make_shared<const MemoryStore>(store));
+    e.install(build_kernel_set(reference_config(), detect_cpu_features(), 1, nullptr));
+
+    std::vector<float> scores(store.n);
+    const auto& t = e.snapshot()->table(Kernel::Similarity);
+    REQUIRE(t.similarity(query.data(), store.embeddings.data(), store.norms.data(), store.n, store.dim,
+                         scores.data(), nullptr, 0) == ENGRAM_OK);
+    std::vector<uint32_t> order(store.n);
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return scores[a] > scores[b]; });
+
+    for (uint32_t k : {1u, 2u, 10u, 599u, 600u, 601u, 1000u}) {
+        INFO("k = " << k);
+        const auto a = e.find_similar(query, k);
+        REQUIRE(a.items.size() == k);
+        for (uint32_t r = 0; r < k; ++r) {
+            CHECK(a.items[r].id == order[r]);
+            CHECK(a.items[r].value == scores[order[r]]);
+        }
+    }
 }
 
 TEST_CASE("find_similar rejects bad queries with E_BAD_REQUEST") {
