@@ -17,7 +17,7 @@ PACKAGES=(
   libopenblas-dev libsleef-dev libgraphblas-dev libfaiss-dev
   libssl-dev:arm64
   # HTTP server and JSON, and load/ops tooling
-  libcpp-httplib-dev nlohmann-json3-dev curl wrk prometheus python3
+  libcpp-httplib-dev nlohmann-json3-dev libsimdjson-dev curl wrk prometheus python3
   # benchmark charts, Debian packages for tests/sdk
   python3-matplotlib dpkg-dev file
 )

@@ -50,9 +50,14 @@ bool read_k(simdjson::dom::element value, uint32_t* out) {
 
 bool parse_similar_fast(const std::string& body, SimilarRequest* out) {
     // Validates the whole document (UTF-8, grammar, nothing after the value,
-    // numbers in double range); copies the body into a padded buffer.
+    // numbers in double range). simdjson reads up to SIMDJSON_PADDING bytes
+    // past the end: the body's own spare capacity usually covers that (it
+    // grew by doubling while httplib read it); if not, parse() copies.
     simdjson::dom::element doc;
-    if (thread_parser().parse(body).get(doc)) return false;
+    const auto error = body.capacity() - body.size() >= simdjson::SIMDJSON_PADDING
+                           ? thread_parser().parse(simdjson::padded_string_view(body.data(), body.size(), body.capacity())).get(doc)
+                           : thread_parser().parse(body).get(doc);
+    if (error) return false;
     simdjson::dom::object object;
     if (doc.get_object().get(object)) return false;
     bool have_vector = false, have_k = false;
