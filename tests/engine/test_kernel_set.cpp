@@ -1,4 +1,9 @@
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 
 #include "common/error.h"
 #include "engine_fixture.h"
@@ -67,4 +72,36 @@ TEST_CASE("an unchanged plugin is reused across generations, a changed one reloa
     auto g2 = build_kernel_set(c, detect_cpu_features(), 2, g1.get());
     CHECK(&g1->backend(Kernel::Similarity) == &g2->backend(Kernel::Similarity));
     CHECK(g2->generation() == 2);
+}
+
+TEST_CASE("reuse follows the file's bytes: in-place rewrite reloads, a touch alone does not") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("engram-reuse-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const fs::path file = dir / "libplugin.so";
+    fs::copy_file(zoo_path("good"), file, fs::copy_options::overwrite_existing);
+    Config c;
+    c.plugins["p"] = file;
+    c.backends.priority = {"p"};
+
+    auto g1 = build_kernel_set(c, detect_cpu_features(), 1, nullptr);
+    auto g2 = build_kernel_set(c, detect_cpu_features(), 2, g1.get());
+    CHECK(&g2->backend(Kernel::Similarity) == &g1->backend(Kernel::Similarity));  // untouched: reused
+
+    {  // Same path, same inode, new bytes: the stamp changes, the hash decides.
+        std::ifstream in(zoo_path("good_v2"), std::ios::binary);
+        std::ofstream out(file, std::ios::binary | std::ios::trunc);
+        out << in.rdbuf();
+    }
+    auto g3 = build_kernel_set(c, detect_cpu_features(), 3, g2.get());
+    CHECK(&g3->backend(Kernel::Similarity) != &g2->backend(Kernel::Similarity));
+    CHECK(g3->backend(Kernel::Similarity).sha256() != g2->backend(Kernel::Similarity).sha256());
+    CHECK(std::string(g3->backend(Kernel::Similarity).version()) !=
+          std::string(g2->backend(Kernel::Similarity).version()));
+
+    // Only the times change: the stamp differs, the bytes do not, so reused.
+    fs::last_write_time(file, fs::last_write_time(file) + std::chrono::seconds(5));
+    auto g4 = build_kernel_set(c, detect_cpu_features(), 4, g3.get());
+    CHECK(&g4->backend(Kernel::Similarity) == &g3->backend(Kernel::Similarity));
+    fs::remove_all(dir);
 }
