@@ -6,13 +6,14 @@
 
 #include "app/log.h"
 #include "common/error.h"
+#include "server/buffered_connection.h"
 
 namespace engram::server {
 
 HttpServer::HttpServer(Host& host, Reloader& reloader, ServerOptions options)
     : options_(std::move(options)),
       context_{host, reloader, stopping_, options_.max_body_bytes},
-      server_(std::make_unique<httplib::Server>()) {
+      server_(std::make_unique<BufferedServer>()) {
     const size_t threads = options_.threads;
     server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_->set_payload_max_length(options_.max_body_bytes);
