@@ -6,17 +6,17 @@
 # run (engramd's engram_kernel_duration_seconds), and engramctl verify's
 # best-of-5 kernel time at the end for comparison.
 #
-#   tools/bench-http.sh [BUILD_DIR] [SECONDS]      (defaults: build, 10)
+#   tools/bench-http.sh [BUILD_DIR] [SECONDS]      (defaults: build, 3)
 #
-# ENGRAM_BENCH_ROUNDS (default 3): interleaved steady/reload rounds; the
+# ENGRAM_BENCH_ROUNDS (default 8): interleaved steady/reload rounds; the
 # summary is the median of each. ENGRAM_BENCH_BACKEND: "auto" or a plugin.
 #
 # Needs wrk and a built engramd/engramctl/plugins. Loopback only.
 set -euo pipefail
 
 BUILD=$(realpath "${1:-build}")
-SECS=${2:-10}
-ROUNDS=${ENGRAM_BENCH_ROUNDS:-3}
+SECS=${2:-3}
+ROUNDS=${ENGRAM_BENCH_ROUNDS:-8}
 BACKEND=${ENGRAM_BENCH_BACKEND:-auto}
 TMP=$(mktemp -d)
 PID=
@@ -126,12 +126,15 @@ for conns in 1 2; do
     python3 - "$TMP/runs.txt" "$conns" <<'PY'
 import re, statistics, sys
 rows = [l for l in open(sys.argv[1]) if l.startswith("c" + sys.argv[2] + " ")]
-def med(kind, key):
-    return statistics.median(float(re.search(key + r"=([0-9.]+)", l).group(1)) for l in rows if kind in l)
-s, r = med("steady", "p99_us"), med("reload", "p99_us")
-print(f"{sys.argv[2]} connection(s): p99 steady {s / 1000:.2f} ms, during reloads {r / 1000:.2f} ms, "
-      f"ratio {r / s:.2f} (target <= 1.25); cpu/kernel steady {med('steady', 'cpu/kernel'):.2f}, "
-      f"during reloads {med('reload', 'cpu/kernel'):.2f} (target <= 1.2)")
+def vals(kind, key):
+    return [float(re.search(key + r"=([0-9.]+)", l).group(1)) for l in rows if " " + kind + " " in l]
+s, r = vals("steady", "p99_us"), vals("reload", "p99_us")
+pairs = statistics.median(b / a for a, b in zip(s, r))  # each reload run over the steady run just before it
+print(f"{sys.argv[2]} connection(s): p99 steady {statistics.median(s) / 1000:.2f} ms, during reloads "
+      f"{statistics.median(r) / 1000:.2f} ms, ratio of medians {statistics.median(r) / statistics.median(s):.2f}, "
+      f"median of per-round ratios {pairs:.2f} (target <= 1.25); cpu/kernel steady "
+      f"{statistics.median(vals('steady', 'cpu/kernel')):.2f}, during reloads "
+      f"{statistics.median(vals('reload', 'cpu/kernel')):.2f} (target <= 1.2)")
 PY
 done
 GENS=$(curl -s "$URL/v1/backends" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["generation"], d["reloads"]["ok"], d["reloads"]["failed"])')

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -36,6 +37,12 @@ BufferedSocketStream::BufferedSocketStream(int sock, int read_timeout_ms, int wr
     // A blocking send() that a stalled client never drains gives up here.
     timeval tv{write_timeout_ms / 1000, (write_timeout_ms % 1000) * 1000};
     ::setsockopt(sock_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    // Each answer is one send(), but an interim "100 Continue" followed by
+    // the answer is two: never let the second wait for the client's
+    // delayed ACK (set here rather than trusting inheritance from the
+    // listening socket).
+    const int one = 1;
+    ::setsockopt(sock_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     sockaddr_storage a{};
     socklen_t len = sizeof a;
     if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&a), &len) == 0) numeric_address(a, remote_ip_, remote_port_);
