@@ -217,14 +217,15 @@ void Host::remember_last_good(const std::string& text) {
     }
     std::error_code ec;
     std::filesystem::rename(tmp, options_.last_good_file, ec);
-    if (!ec) last_good_written_ = text;
-    if (ec) {
-        log::write(log::Level::Warn, "cannot write the last-good config copy",
-                   {{"code", std::string(code_string(ErrorCode::ReloadStateWrite))},
-                    {"file", options_.last_good_file.string()},
-                    {"reason", ec.message()}});
-        std::filesystem::remove(tmp, ec);
+    if (!ec) {
+        last_good_written_ = text;
+        return;
     }
+    log::write(log::Level::Warn, "cannot write the last-good config copy",
+               {{"code", std::string(code_string(ErrorCode::ReloadStateWrite))},
+                {"file", options_.last_good_file.string()},
+                {"reason", ec.message()}});
+    std::filesystem::remove(tmp, ec);
 }
 
 void log_kernel_set(const KernelSet& set) {
