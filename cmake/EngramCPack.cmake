@@ -35,7 +35,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # dpkg-shlibdeps turns the ELF files' DT_NEEDED into Depends: (Boost
-# program_options, libssl/libcrypto, toml++, cpp-httplib, libstdc++, libc).
+# program_options, libssl/libcrypto, toml++, cpp-httplib, simdjson, libstdc++, libc).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # cpack asks `dpkg --print-architecture`, i.e. the build machine's: right
 # for native builds, wrong for the aarch64 cross build; dpkg-shlibdeps cannot
