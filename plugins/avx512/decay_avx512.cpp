@@ -71,20 +71,19 @@ void run(const float* strength, const float* age, const float* stability, float 
     }
 }
 
+struct Isa {
+    template <bool kArray, bool kDivide>
+    static void run(const float* strength, const float* age, const float* stability, float scalar, uint64_t n,
+                    float* out) {
+        avx512::run<kArray, kDivide>(strength, age, stability, scalar, n, out);
+    }
+};
+
 }  // namespace
 
 engram_status decay(const float* strength, const float* age_seconds, const float* stability,
                     float stability_scalar, uint64_t n, float* out, void*, uint64_t) {
-    if (n == 0) return ENGRAM_OK;
-    if (!strength || !age_seconds || !out) return ENGRAM_E_INVALID_ARGUMENT;
-    if (stability) {
-        run<true, true>(strength, age_seconds, stability, 0.0f, n, out);
-    } else if (reciprocal_is_safe(stability_scalar)) {
-        run<false, false>(strength, age_seconds, nullptr, stability_scalar, n, out);
-    } else {  // 0, subnormal, huge, inf, NaN or negative: divide like the array path
-        run<false, true>(strength, age_seconds, nullptr, stability_scalar, n, out);
-    }
-    return ENGRAM_OK;
+    return decay_kernel<Isa>(strength, age_seconds, stability, stability_scalar, n, out);
 }
 
 }  // namespace engram::plugin::avx512

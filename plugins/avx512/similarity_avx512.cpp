@@ -10,7 +10,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "../common/similarity_slow.h"
+#include "../common/similarity_driver.h"
 #include "kernels_avx512.h"
 #include "simd_avx512.h"
 
@@ -190,87 +190,26 @@ void finish4(const Sums4& s, const float* q, double qn_d, float qn_f, const floa
     }
 }
 
-float finish1(float qc, float cn, float cc_or_one, float qn_f, const float* q, double qn_d,
-              const float* c, const float* norm, uint64_t dim) {
-    const float den = qn_f * cn;
-    const float sc = qc / den;
-    const bool ok = den >= kFastLo && den <= kFastHi && cc_or_one >= kFastLo &&
-                    cc_or_one <= kFastHi && std::fabs(sc) <= 2.0f;
-    if (!ok) return cosine_row_double(q, qn_d, c, norm, dim);
-    return sc > 1.0f ? 1.0f : (sc < -1.0f ? -1.0f : sc);
-}
-
-// One pair: q.q, q.c and (without a norm) c.c in a single pass.
-float single_pair(const float* q, const float* c, const float* norm, uint64_t dim) {
-    Sums1 s;
-    float cn, cc_check = 1.0f;
-    if (norm) {
-        s = row1<true, false>(q, c, dim);
-        cn = *norm;
-    } else {
-        s = row1<true, true>(q, c, dim);
-        cn = std::sqrt(s.cc);
-        cc_check = s.cc;
+struct Isa {
+    using Sums1 = avx512::Sums1;
+    template <bool kQQ, bool kCC>
+    static Sums1 row1(const float* q, const float* c, uint64_t dim) {
+        return avx512::row1<kQQ, kCC>(q, c, dim);
     }
-    if (!(s.qq >= kFastLo && s.qq <= kFastHi)) {
-        return cosine_row_double(q, norm_double(q, dim), c, norm, dim);
+    static float sum_squares(const float* v, uint64_t dim) { return avx512::sum_squares(v, dim); }
+    template <bool kCC>
+    static void block4(const float* q, double qn_d, float qn_f, const float* candidates, const float* norms,
+                       uint64_t i, uint64_t n, uint64_t dim, float* scores) {
+        (void)n;
+        finish4(rows4<kCC>(q, candidates + i * dim, dim), q, qn_d, qn_f, candidates, norms, i, dim, scores);
     }
-    return finish1(s.qc, cn, cc_check, std::sqrt(s.qq), q, std::sqrt(static_cast<double>(s.qq)), c,
-                   norm, dim);
-}
+};
 
 }  // namespace
 
 engram_status similarity(const float* query, const float* candidates, const float* candidate_norms,
                          uint64_t n, uint64_t dim, float* scores, void*, uint64_t) {
-    if (dim == 0) return ENGRAM_E_INVALID_ARGUMENT;
-    if (n == 0) return ENGRAM_OK;
-    if (!query || !candidates || !scores) return ENGRAM_E_INVALID_ARGUMENT;
-    if (n == 1) {
-        scores[0] = single_pair(query, candidates, candidate_norms, dim);
-        return ENGRAM_OK;
-    }
-
-    const float qq = sum_squares(query, dim);
-    const bool q_fast = qq >= kFastLo && qq <= kFastHi;
-    const double qn_d = q_fast ? std::sqrt(static_cast<double>(qq)) : norm_double(query, dim);
-    if (!(qn_d > 0.0) || !std::isfinite(qn_d)) {
-        for (uint64_t i = 0; i < n; ++i) scores[i] = 0.0f;
-        return ENGRAM_OK;
-    }
-    if (!q_fast) {  // a huge or tiny query: every row needs the double path
-        for (uint64_t i = 0; i < n; ++i) {
-            scores[i] = cosine_row_double(query, qn_d, candidates + i * dim,
-                                          candidate_norms ? candidate_norms + i : nullptr, dim);
-        }
-        return ENGRAM_OK;
-    }
-    const float qn_f = std::sqrt(qq);
-
-    uint64_t i = 0;
-    if (candidate_norms) {
-        for (; i + 4 <= n; i += 4) {
-            const Sums4 s = rows4<false>(query, candidates + i * dim, dim);
-            finish4(s, query, qn_d, qn_f, candidates, candidate_norms, i, dim, scores);
-        }
-        for (; i < n; ++i) {
-            const float* c = candidates + i * dim;
-            const Sums1 s = row1<false, false>(query, c, dim);
-            scores[i] = finish1(s.qc, candidate_norms[i], 1.0f, qn_f, query, qn_d, c,
-                                candidate_norms + i, dim);
-        }
-    } else {
-        for (; i + 4 <= n; i += 4) {
-            const Sums4 s = rows4<true>(query, candidates + i * dim, dim);
-            finish4(s, query, qn_d, qn_f, candidates, nullptr, i, dim, scores);
-        }
-        for (; i < n; ++i) {
-            const float* c = candidates + i * dim;
-            const Sums1 s = row1<false, true>(query, c, dim);
-            scores[i] = finish1(s.qc, std::sqrt(s.cc), s.cc, qn_f, query, qn_d, c, nullptr, dim);
-        }
-    }
-    return ENGRAM_OK;
+    return similarity_kernel<Isa>(query, candidates, candidate_norms, n, dim, scores);
 }
 
 }  // namespace engram::plugin::avx512
