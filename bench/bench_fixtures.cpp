@@ -78,7 +78,7 @@ Discovery discover() {
     const uint64_t features = detect_cpu_features();
     for (const auto& file : files) {
         try {
-            auto plugin = load_plugin(file, LoadOptions{features, true});
+            auto plugin = load_plugin(file, default_load_options(features));
             Backend b;
             b.name = plugin->name();
             b.table = &plugin->table();

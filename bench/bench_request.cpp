@@ -16,6 +16,7 @@
 #include "common/xoshiro256.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "engine/finite_check.h"
 #include "kernelset/kernel_set.h"
 #include "platform/cpu_features.h"
 #include "server/json_codec.h"
@@ -75,6 +76,28 @@ void BM_SimilarKernelOnly(benchmark::State& state) {
     state.SetLabel(set->backend(Kernel::Similarity).name());
 }
 BENCHMARK(BM_SimilarKernelOnly)->Unit(benchmark::kMicrosecond);
+
+// The engine's check that the kernel's 10,000 scores are all finite
+// (core/engine/finite_check.h), on the scores the kernel above computes: the
+// ratio of the two rows is the check's cost per request (target <= 1 %).
+void BM_FiniteCheck10k(benchmark::State& state) {
+    Fixture& f = fixture();
+    const auto set = f.engine.snapshot();
+    const auto& t = set->table(Kernel::Similarity);
+    const MemoryStore& s = f.engine.store();
+    const engram_shape shape{s.n, s.dim, 0};
+    std::vector<char> scratch(t.scratch_bytes(ENGRAM_KERNEL_SIMILARITY, &shape) + 1);
+    std::vector<float> scores(s.n);
+    t.similarity(f.query.data(), s.embeddings.data(), s.norms.data(), s.n, s.dim, scores.data(), scratch.data(),
+                 scratch.size());
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(scores.data());
+        benchmark::DoNotOptimize(first_nonfinite(scores.data(), scores.size()));
+        benchmark::ClobberMemory();
+    }
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * scores.size() * sizeof(float)));
+}
+BENCHMARK(BM_FiniteCheck10k)->Unit(benchmark::kMicrosecond);
 
 void BM_EngineFindSimilar(benchmark::State& state) {
     Fixture& f = fixture();

@@ -48,6 +48,11 @@ foreach(_t engramd engramctl)
     install(TARGETS ${_t} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT host)
   endif()
 endforeach()
+# The validation child: not on PATH, found by engramd and engramctl at
+# ../libexec/engram/ relative to themselves (core/loader/child_validation.h).
+if(TARGET engram-validate)
+  install(TARGETS engram-validate RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/engram COMPONENT host)
+endif()
 
 # The installed example config is generated from config/engram.toml, so the
 # two never drift: the [plugins] paths are rewritten from ../build/plugins/ to

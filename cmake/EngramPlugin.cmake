@@ -133,3 +133,36 @@ function(engram_add_plugin)
     set_property(GLOBAL APPEND PROPERTY ENGRAM_INSTALLED_PLUGINS ${P_NAME})
   endif()
 endfunction()
+
+# engram_sign_plugin(TARGET <target> KEY <private.pem>)
+#
+# After every build of TARGET (a plugin from engram_add_plugin), signs the .so
+# with the Ed25519 private key KEY (PEM, unencrypted) and writes the detached
+# signature beside it as <file>.sig: 64 raw bytes, the format the host checks
+# when [security] require_signature = true. Runs the openssl CLI (OpenSSL 3:
+# `openssl pkeyutl -sign -rawin`); the same as `engramctl sign --key KEY FILE`.
+# A relative KEY is taken against the current source directory. The .sig is
+# not installed by this function: install it with the plugin if the target
+# machine requires signatures (install(FILES $<TARGET_FILE:t>.sig ...)).
+function(engram_sign_plugin)
+  cmake_parse_arguments(S "" "TARGET;KEY" "" ${ARGN})
+  if(NOT S_TARGET OR NOT S_KEY)
+    message(FATAL_ERROR "engram_sign_plugin: TARGET and KEY are required")
+  endif()
+  if(S_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "engram_sign_plugin(${S_TARGET}): unexpected arguments '${S_UNPARSED_ARGUMENTS}'")
+  endif()
+  if(NOT TARGET ${S_TARGET})
+    message(FATAL_ERROR "engram_sign_plugin: no target '${S_TARGET}' (call it after engram_add_plugin)")
+  endif()
+  find_program(ENGRAM_OPENSSL_EXECUTABLE openssl)
+  if(NOT ENGRAM_OPENSSL_EXECUTABLE)
+    message(FATAL_ERROR "engram_sign_plugin(${S_TARGET}): the openssl command-line tool was not found")
+  endif()
+  get_filename_component(key "${S_KEY}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  add_custom_command(TARGET ${S_TARGET} POST_BUILD
+    COMMAND ${ENGRAM_OPENSSL_EXECUTABLE} pkeyutl -sign -rawin -inkey ${key}
+            -in $<TARGET_FILE:${S_TARGET}> -out $<TARGET_FILE:${S_TARGET}>.sig
+    COMMENT "Signing $<TARGET_FILE_NAME:${S_TARGET}> (Ed25519, ${key})"
+    VERBATIM)
+endfunction()

@@ -2,6 +2,10 @@
 // until SIGTERM/SIGINT. Signals are taken with sigwait() on the main thread,
 // so no work ever runs inside a signal handler: SIGHUP only bumps the
 // reloader's request counter, and the reload thread does the work.
+//
+// Only engramd decides when engramd exits: once plugins are loaded, an exit()
+// from loaded code ends the process with status 70 (core/app/exit_guard.h);
+// main marks its own returns as requested.
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/exit_guard.h"
 #include "app/host.h"
 #include "app/log.h"
 #include "app/reloader.h"
@@ -49,8 +54,10 @@ bool apply_logging(const ServerConfig& s) {
 }
 
 int check_config(const std::string& file) {
+    exit_guard::install();  // covers the plugins' loading and self-tests
     try {
         Host host(file);
+        exit_guard::install();  // again, after the Host: runs before anything it registered
         std::printf("%s: configuration OK (generation %llu)\n", file.c_str(),
                     static_cast<unsigned long long>(host.engine().snapshot()->generation()));
         return 0;
@@ -96,12 +103,17 @@ int serve(const ServeOptions& o) {
     ::signal(SIGPIPE, SIG_IGN);  // a client hanging up must not kill the daemon
 
     std::unique_ptr<Host> host;
+    exit_guard::install();  // covers the plugins' loading and self-tests
     try {
         host = std::make_unique<Host>(HostOptions{o.config, o.last_good, o.use_last_good});
     } catch (const std::exception& e) {
         print_errors(e);
         return 1;
     }
+    // Again, as late as possible: atexit handlers run last-registered first,
+    // so an unrequested exit() now ends the process before any handler the
+    // Host or its plugins registered runs (worker threads are still live).
+    exit_guard::install();
     // The config that actually loaded (maybe the last-good copy) decides now.
     const ServerConfig settings = effective_server_config(host->config().server, o.cli);
     if (!apply_logging(settings)) return 2;
@@ -136,8 +148,9 @@ int serve(const ServeOptions& o) {
             continue;
         }
         log::write(log::Level::Info, "engramd stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-        http.stop();      // stop accepting; in-flight requests finish
-        reloader.stop();  // a reload in progress finishes; pending ones are dropped
+        host->abandon_reloads();  // a hung validation must not hold up the exit: its child is killed
+        http.stop();              // stop accepting; in-flight requests finish
+        reloader.stop();          // the reload in progress ends; pending ones are dropped
         log::write(log::Level::Info, "engramd stopped");
         return 0;
     }
@@ -214,8 +227,17 @@ int main(int argc, char** argv) {
         // Reported properly by the Host below.
     }
     if (!apply_logging(effective_server_config(early, o.cli))) return 2;
-    if (vm.count("check-config")) return check_config(file);
+    // Every return of check_config/serve is engramd's own decision, marked
+    // once they have returned (the Host, and with it the plugins, is gone):
+    // an exit() by loaded code up to that point ends with status 70.
+    if (vm.count("check-config")) {
+        const int status = check_config(file);
+        exit_guard::mark_requested();
+        return status;
+    }
     o.use_last_good = vm.count("use-last-good") > 0;
     o.last_good = last_good_path(o.config, vm.count("state-dir") ? vm["state-dir"].as<std::string>() : "");
-    return serve(o);
+    const int status = serve(o);
+    exit_guard::mark_requested();
+    return status;
 }

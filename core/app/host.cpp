@@ -129,6 +129,8 @@ void Host::install(std::shared_ptr<const KernelSet> set) {
     engine_->install(std::move(set));
 }
 
+void Host::abandon_reloads() { cancel_kernel_set_builds(); }
+
 Config Host::config() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return config_;
@@ -145,32 +147,41 @@ HostStatus Host::status() const {
     s.reloads_failed = reloads_failed_;
     s.started_from_last_good = started_from_last_good_;
     s.config_file = options_.config_file;
+    s.reload_in_progress_since_unix = reload_started_unix_;
     return s;
 }
 
 ReloadResult Host::reload() {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> serial(reload_mutex_);
     const auto start = std::chrono::steady_clock::now();
+    Config current_config;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        reload_started_unix_ = unix_now();
+        current_config = config_;
+    }
     ReloadResult r;
     const auto current = engine_->snapshot();
     std::string text;
     try {
+        // Built aside, with no lock held: validation children may take
+        // seconds, and /health, /v1/backends and requests must not wait.
         Config next = read_config(options_.config_file, &text);
         auto set = build_kernel_set(next, usable_features_, current->generation() + 1, current.get());
         // Validated before anything is swapped: a bad arena value fails the
         // whole reload and leaves every setting as it was.
         const ArenaSettings arena = resolve_arena_settings(next.arena);
-        if (next.store.kind != config_.store.kind || next.store.memories != config_.store.memories ||
-            next.store.dim != config_.store.dim || next.store.seed != config_.store.seed ||
-            next.store.embeddings != config_.store.embeddings || next.store.edges != config_.store.edges)
+        const StoreConfig &a = current_config.store, &b = next.store;
+        if (a.kind != b.kind || a.memories != b.memories || a.dim != b.dim || a.seed != b.seed ||
+            a.embeddings != b.embeddings || a.edges != b.edges)
             r.warnings.push_back("[store] changed: the store is built once, at start-up; restart to apply");
-        for (auto& w : server_changes(config_.server, next.server)) r.warnings.push_back(std::move(w));
+        for (auto& w : server_changes(current_config.server, next.server)) r.warnings.push_back(std::move(w));
+        std::lock_guard<std::mutex> lock(mutex_);  // the publish step
         install(set);
         configure_arenas(arena);
         config_ = std::move(next);
         r.ok = true;
         r.generation = set->generation();
-        log_kernel_set(*set);
     } catch (const ErrorList& e) {
         r.errors = e.errors();
     } catch (const Error& e) {
@@ -180,18 +191,17 @@ ReloadResult Host::reload() {
     }
     if (!r.ok) r.generation = current->generation();
     const auto serving = engine_->snapshot();
+    if (r.ok) log_kernel_set(*serving);
     for (Kernel k : kAllKernels) r.serving.emplace_back(kernel_name(k), serving->backend(k).name());
     r.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     r.finished_unix = unix_now();
     for (const auto& w : r.warnings) log::write(log::Level::Warn, w);
     (r.ok ? metrics::Registry::global().reloads_ok : metrics::Registry::global().reloads_failed).add();
-    if (r.ok) {
-        ++reloads_ok_;
-        remember_last_good(text);
-    } else {
-        ++reloads_failed_;
-    }
+    if (r.ok) remember_last_good(text);
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++(r.ok ? reloads_ok_ : reloads_failed_);
     last_reload_ = r;
+    reload_started_unix_.reset();
     return r;
 }
 

@@ -1,6 +1,9 @@
 // The running host: config + kernel sets + engine, and the one reload path
 // that SIGHUP and POST /v1/admin/reload both go through. Reloads are
-// serialized; a failed reload leaves the serving set untouched. The host also
+// serialized; a failed reload leaves the serving set untouched. A reload
+// builds and validates the new generation without holding the lock that
+// status(), config() and the engine's readers take: publishing it is the
+// only critical section. The host also
 // remembers the last config that loaded (the "last-good" copy) and which
 // past generations are still alive (held by requests in flight).
 #pragma once
@@ -51,6 +54,8 @@ struct HostStatus {
     uint64_t reloads_failed = 0;
     bool started_from_last_good = false;
     std::filesystem::path config_file;
+    // Set while a reload is being built (validation children running).
+    std::optional<double> reload_in_progress_since_unix;
 };
 
 class Host {
@@ -64,6 +69,11 @@ public:
     // current one and reports why not.
     ReloadResult reload();
 
+    // Shutting down: a reload in progress is abandoned (its validation
+    // children killed) and fails with E_RELOAD_STOPPING; so does any later
+    // one. Returns at once; the reload thread then finishes promptly.
+    void abandon_reloads();
+
     const Engine& engine() const { return *engine_; }
     Config config() const;
     HostStatus status() const;
@@ -74,7 +84,13 @@ private:
 
     HostOptions options_;
     uint64_t usable_features_;
-    mutable std::mutex mutex_;  // serializes reloads and guards everything below
+    // Held for a whole reload: reloads run one at a time. Nothing that
+    // serves or reports status takes it.
+    std::mutex reload_mutex_;
+    // Guards everything below; held only for copies and the publish step
+    // (nginx's cycle: the new generation is built aside, then swapped in).
+    mutable std::mutex mutex_;
+    std::optional<double> reload_started_unix_;
     Config config_;
     std::unique_ptr<Engine> engine_;
     std::vector<std::weak_ptr<const KernelSet>> history_;

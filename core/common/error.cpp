@@ -24,6 +24,17 @@ std::string_view code_meaning(ErrorCode code) {
     return "unknown error";
 }
 
+bool code_from_string(std::string_view s, ErrorCode* out) {
+#define ENGRAM_X_FIND(name, str, text) \
+    if (s == str) {                    \
+        *out = ErrorCode::name;        \
+        return true;                   \
+    }
+    ENGRAM_ERROR_CODES(ENGRAM_X_FIND)
+#undef ENGRAM_X_FIND
+    return false;
+}
+
 Error::Error(ErrorCode code, const std::string& message)
     : std::runtime_error(message), code_(code) {}
 

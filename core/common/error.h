@@ -22,6 +22,9 @@ enum class ErrorCode {
 std::string_view code_string(ErrorCode code);
 // The one-line meaning from the table.
 std::string_view code_meaning(ErrorCode code);
+// The code whose code_string() is `s` (the validation child reports codes
+// as text); false if there is none.
+bool code_from_string(std::string_view s, ErrorCode* out);
 
 class Error : public std::runtime_error {
 public:

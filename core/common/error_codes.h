@@ -17,6 +17,19 @@
     X(CpuFeatureMissing, "E_CPU_FEATURE", "the plugin needs a CPU feature this machine or OS lacks") \
     X(SelfTestStatus, "E_SELFTEST_STATUS", "a kernel returned an error status on the self-test")   \
     X(SelfTestNumerics, "E_SELFTEST_NUMERICS", "a kernel's result differs from the oracle beyond tolerance") \
+    X(SelfTestCrashed, "E_SELFTEST_CRASHED", "the plugin crashed the validation child (the message names the signal)") \
+    X(SelfTestTimeout, "E_SELFTEST_TIMEOUT", "the plugin did not finish validation within [validation] timeout_seconds") \
+    X(SelfTestExited, "E_SELFTEST_EXITED", "the plugin ended the validation child itself (exit() or _exit())") \
+    X(SelfTestOutOfBounds, "E_SELFTEST_OUT_OF_BOUNDS", "a kernel wrote outside its output or scratch buffer") \
+    X(SelfTestNonFinite, "E_SELFTEST_NONFINITE", "a kernel returned NaN or infinity where the contract promises a finite value") \
+    X(SelfTestNondeterministic, "E_SELFTEST_NONDETERMINISTIC", "a kernel gave different bits for the same inputs (hidden state, not reentrant)") \
+    X(SelfTestLeak, "E_SELFTEST_LEAK", "a kernel's calls grow the process's memory (a leak per call)") \
+    X(SelfTestValidator, "E_SELFTEST_VALIDATOR", "the validation child could not be started or answered nonsense") \
+    X(PluginFileInvalid, "E_PLUGIN_FILE_INVALID", "the plugin file is not a complete ELF shared object for this machine") \
+    X(PluginNameMismatch, "E_PLUGIN_NAME_MISMATCH", "the plugin's table calls itself by another name than its [plugins] key") \
+    X(PluginPermissions, "E_PLUGIN_PERMISSIONS", "the plugin file or a directory above it is writable by others or foreign-owned") \
+    X(PluginDigest, "E_PLUGIN_DIGEST", "the plugin file's SHA-256 differs from the sha256 pinned in the config") \
+    X(PluginSignature, "E_PLUGIN_SIGNATURE", "the plugin's detached Ed25519 signature is missing or not from a trusted key") \
     X(ConfigRead, "E_CONFIG_READ", "the config file cannot be read")                              \
     X(ConfigSyntax, "E_CONFIG_SYNTAX", "the config file is not valid TOML")                       \
     X(ConfigUnknownKey, "E_CONFIG_UNKNOWN_KEY", "the config has a key the host does not know")    \
@@ -31,6 +44,7 @@
     X(DataCsv, "E_DATA_CSV", "an edges or memories CSV file is malformed")                        \
     X(DataInconsistent, "E_DATA_INCONSISTENT", "dataset files disagree (counts, ids, dimensions)")  \
     X(KernelFailed, "E_KERNEL_FAILED", "a kernel returned an error status while serving")         \
+    X(KernelNonFinite, "E_KERNEL_NONFINITE", "a kernel returned NaN or infinity while serving; the answer was withheld") \
     X(BadRequest, "E_BAD_REQUEST", "a request argument is invalid")                               \
     X(ArenaOverflow, "E_ARENA_OVERFLOW", "a request needed more scratch than the per-thread arena holds (policy error)")                               \
     X(HttpBadJson, "E_HTTP_BAD_JSON", "the request body is not valid JSON or not the expected shape") \

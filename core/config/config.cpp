@@ -40,12 +40,19 @@ const std::string& BackendsConfig::for_kernel(Kernel k) const {
     return similarity;  // unreachable for a valid Kernel
 }
 
+const PluginPolicy& Config::policy_for(const std::string& plugin) const {
+    static const PluginPolicy kDefaults;
+    const auto it = plugin_policy.find(plugin);
+    return it == plugin_policy.end() ? kDefaults : it->second;
+}
+
 namespace {
 
 using config_detail::Diagnostics;
 using config_detail::pos_of;
 
-constexpr std::string_view kTables[] = {"plugins", "backends", "store", "server", "arena"};
+constexpr std::string_view kTables[] = {"plugins", "backends",   "store",   "server",
+                                        "arena",   "validation", "security"};
 
 [[noreturn]] void throw_one(ErrorCode code, const std::string& message) {
     throw ErrorList({Error(code, message)});
@@ -109,6 +116,8 @@ Config parse_config(const std::string& toml_text, const std::string& name,
     config_detail::read_store(diag, root, base, cfg.store);
     config_detail::read_server(diag, root, base, cfg.server);
     config_detail::read_arena(diag, root, cfg.arena);
+    config_detail::read_validation(diag, root, cfg.validation);
+    config_detail::read_security(diag, root, base, cfg.security);
     diag.throw_if_any();
     return cfg;
 }

@@ -54,12 +54,30 @@ struct ServerConfig {
     bool allow_remote_admin = false;
 };
 
-// [arena]: reserved for the scratch arena kernels will allocate from. Read and
-// validated now so a config written for a later host is not silently accepted
-// with a typo in it.
+// [arena]: the per-thread scratch arena kernels allocate from.
 struct ArenaConfig {
     uint64_t size = uint64_t{1} << 20;  // bytes, 4 KiB .. 64 GiB
     std::string overflow = "error";     // panic|error|fallback
+};
+
+// Per-plugin provenance options, from the inline-table form of a [plugins]
+// entry: name = { path = "...", sha256 = "...", strict_permissions = false }.
+struct PluginPolicy {
+    std::string sha256;               // lower-case hex; empty: not pinned
+    bool strict_permissions = true;   // refuse group/world-writable file or directories
+};
+
+// [validation]: the child process every new plugin file is tested in.
+struct ValidationConfig {
+    double timeout_seconds = 10.0;       // wall clock, 0.1 .. 600
+    uint64_t address_space_mib = 4096;   // RLIMIT_AS of the child, 256 .. 1048576
+    uint64_t cpu_seconds = 30;           // RLIMIT_CPU of the child, 1 .. 3600
+};
+
+// [security]: detached Ed25519 signatures (<plugin>.sig beside the plugin).
+struct SecurityConfig {
+    bool require_signature = false;
+    std::filesystem::path trusted_keys_dir;  // PEM public keys; required when require_signature
 };
 
 struct Config {
@@ -67,10 +85,17 @@ struct Config {
     // [plugins] name -> absolute path (relative paths resolved against the
     // config file's directory). Ordered by name for stable output.
     std::map<std::string, std::filesystem::path> plugins;
+    // Provenance options by [plugins] name; a name absent here has the
+    // defaults (strict permissions, no pinned digest).
+    std::map<std::string, PluginPolicy> plugin_policy;
     BackendsConfig backends;
     StoreConfig store;
     ServerConfig server;
     ArenaConfig arena;
+    ValidationConfig validation;
+    SecurityConfig security;
+
+    const PluginPolicy& policy_for(const std::string& plugin) const;
 };
 
 // Reads and validates FILE. Throws engram::ErrorList listing every problem

@@ -24,5 +24,8 @@ void read_store(Diagnostics& diag, const toml::table& root, const std::filesyste
 void read_server(Diagnostics& diag, const toml::table& root, const std::filesystem::path& base_dir,
                  ServerConfig& out);
 void read_arena(Diagnostics& diag, const toml::table& root, ArenaConfig& out);
+void read_validation(Diagnostics& diag, const toml::table& root, ValidationConfig& out);
+void read_security(Diagnostics& diag, const toml::table& root,
+                   const std::filesystem::path& base_dir, SecurityConfig& out);
 
 }  // namespace engram::config_detail

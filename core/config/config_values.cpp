@@ -7,7 +7,7 @@
 namespace engram::config_values {
 
 bool is_valid_name(std::string_view name) {
-    if (name.empty()) return false;
+    if (name.empty() || name.size() > kMaxNameLength) return false;
     for (char c : name) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
         if (!ok) return false;

@@ -3,6 +3,7 @@
 // config (e.g. --listen).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -11,8 +12,10 @@
 
 namespace engram::config_values {
 
-// Plugin and priority names: [a-z0-9_]+ (the same rule the ABI applies to a
-// plugin's own name, so the two can be compared byte for byte).
+// Plugin and priority names: [a-z0-9_]{1,64} (the same rule the ABI applies to
+// a plugin's own name, so the two can be compared byte for byte). A longer
+// name is invalid, never truncated.
+inline constexpr std::size_t kMaxNameLength = 64;
 bool is_valid_name(std::string_view name);
 
 // "host:port" or "[v6addr]:port". Returns the reason it is invalid, or nothing.

@@ -3,6 +3,8 @@
 //   reload                  reload now and wait for the result (POST /v1/admin/reload)
 //   verify PLUGIN.so        offline: load + self-test + differential vs oracle + timing
 //   check-config FILE       offline: the same check as engramd --check-config
+//   digest FILE             prints `sha256 = "<hex>"` for pinning FILE in [plugins]
+//   sign --key KEY FILE     writes FILE.sig, FILE's detached Ed25519 signature
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -12,6 +14,7 @@
 
 #include "app/host.h"
 #include "ctl/ctl_http.h"
+#include "ctl/ctl_provenance.h"
 #include "ctl/ctl_verify.h"
 
 namespace po = boost::program_options;
@@ -24,7 +27,9 @@ const char* kUsage =
     "usage: engramctl [options] status [--json]\n"
     "       engramctl [options] reload [--json]\n"
     "       engramctl verify PLUGIN.so [--reference REF.so] [--cases N] [--seed S]\n"
-    "       engramctl check-config FILE\n\n";
+    "       engramctl check-config FILE\n"
+    "       engramctl digest FILE\n"
+    "       engramctl sign --key PRIVATE.pem FILE [--out SIG]\n\n";
 
 int check_config(const std::string& file) {
     try {
@@ -64,7 +69,9 @@ int main(int argc, char** argv) {
         ("json", "status/reload: print the JSON document")
         ("reference", po::value<std::string>(), "verify: reference plugin for the timing (default: ../plugins/ next to engramctl)")
         ("cases", po::value<unsigned>()->default_value(300), "verify: random cases per kernel")
-        ("seed", po::value<uint64_t>()->default_value(1), "verify: seed of the random cases");
+        ("seed", po::value<uint64_t>()->default_value(1), "verify: seed of the random cases")
+        ("key", po::value<std::string>(), "sign: the Ed25519 private key (PEM)")
+        ("out", po::value<std::string>(), "sign: where to write the signature (default: FILE.sig)");
     po::options_description hidden;
     hidden.add_options()("command", po::value<std::string>())("argument", po::value<std::string>());
     po::options_description all;
@@ -101,6 +108,14 @@ int main(int argc, char** argv) {
         return ctl::verify(v);
     }
     if (cmd == "check-config" && has_arg) return check_config(vm["argument"].as<std::string>());
+    if (cmd == "digest" && has_arg) return ctl::digest(vm["argument"].as<std::string>());
+    if (cmd == "sign" && has_arg && !vm.count("key")) {
+        std::fprintf(stderr, "engramctl sign: --key PRIVATE.pem is required\n%s", kUsage);
+        return 2;
+    }
+    if (cmd == "sign" && has_arg)
+        return ctl::sign(vm["argument"].as<std::string>(), vm["key"].as<std::string>(),
+                         vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path());
     std::fprintf(stderr, "engramctl: unknown command or wrong arguments: %s\n%s", cmd.c_str(), kUsage);
     return 2;
 }

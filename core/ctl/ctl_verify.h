@@ -1,7 +1,7 @@
 // engramctl verify: everything the host would check before serving a plugin
-// (ABI, CPU features, self-test, via the real loader), then more: a
-// differential run against the double-precision oracle on seeded random
-// cases of every kernel, and a quick timing against the reference plugin.
+// (provenance, the deep self-test in a child process, ABI, CPU features, the
+// quick self-test, via the real loader), then more: seeded random cases of
+// every kernel judged by the same oracle checks, and a timing against reference.
 #pragma once
 
 #include <cstdint>

@@ -9,6 +9,7 @@
 
 #include "arena/arena.h"
 #include "common/error.h"
+#include "engine/finite_check.h"
 #include "engine/kernel_timer.h"
 #include "platform/tick_clock.h"
 
@@ -22,6 +23,20 @@ void check_status(engram_status st, Kernel k, const Plugin& p) {
     if (st != ENGRAM_OK)
         throw Error(ErrorCode::KernelFailed, std::string(kernel_name(k)) + " kernel of plugin '" +
                                                  p.name() + "' returned status " + std::to_string(st));
+}
+
+// After ENGRAM_OK: every float the kernel wrote must be finite. A NaN or an
+// infinity is the plugin's fault (the inputs are finite: queries are
+// validated, the store is checked when built), so the request fails with
+// E_KERNEL_NONFINITE rather than ranking garbage; counted per (kernel,
+// backend) in engram_kernel_nonfinite_total.
+void check_finite(const float* out, uint64_t n, Kernel k, const Plugin& p, metrics::KernelSeries& series) {
+    const uint64_t i = first_nonfinite(out, n);
+    if (i == n) [[likely]]
+        return;
+    series.nonfinite.add();
+    throw Error(ErrorCode::KernelNonFinite, std::string(kernel_name(k)) + " kernel of plugin '" + p.name() +
+                                                "' returned a non-finite value at index " + std::to_string(i));
 }
 
 // The k largest (value, then smaller id first for ties) of values[0..n), best
@@ -119,6 +134,7 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
                           scratch_bytes);
     }
     check_status(st, Kernel::Similarity, p);
+    check_finite(scores, s.n, Kernel::Similarity, p, set->series(Kernel::Similarity));
     return {top_k(scores, s.n, k, false), p.name(), set->generation()};
 }
 
@@ -151,6 +167,7 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
                       scratch_bytes);
     }
     check_status(st, Kernel::Spreading, p);
+    check_finite(act, s.n, Kernel::Spreading, p, set->series(Kernel::Spreading));
     return {top_k(act, s.n, r.top, true), p.name(), set->generation()};
 }
 
@@ -184,6 +201,7 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
         st = t.decay(strength, age, stability, 0.0f, n, out, scratch, scratch_bytes);
     }
     check_status(st, Kernel::Decay, p);
+    check_finite(out, n, Kernel::Decay, p, set->series(Kernel::Decay));
     KernelAnswer a{{}, p.name(), set->generation()};
     a.items.reserve(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) a.items.push_back({ids[i], out[i]});

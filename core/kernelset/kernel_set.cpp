@@ -1,6 +1,7 @@
 #include "kernelset/kernel_set.h"
 
 #include <algorithm>
+#include <future>
 
 #include "common/file_stamp.h"
 #include "common/sha256.h"
@@ -27,12 +28,15 @@ std::shared_ptr<const Plugin> KernelSet::find(const std::string& name) const {
 
 namespace {
 
-std::shared_ptr<const Plugin> reusable(const KernelSet* previous, const std::filesystem::path& path,
+std::shared_ptr<const Plugin> reusable(const KernelSet* previous, const std::string& name,
+                                       const std::filesystem::path& path, const PluginPolicy& policy,
                                        uint64_t usable_cpu_features) {
     if (!previous) return nullptr;
-    for (const auto& [name, p] : previous->loaded()) {
-        if (p->path() != path) continue;
+    for (const auto& [prev_name, p] : previous->loaded()) {
+        if (p->path() != path || prev_name != name) continue;
         if (p->table().required_cpu_features & ~usable_cpu_features) return nullptr;
+        // A newly pinned digest is checked by a fresh load (E_PLUGIN_DIGEST).
+        if (!policy.sha256.empty() && policy.sha256 != p->sha256()) return nullptr;
         // Untouched since it was loaded: the same bytes, no need to hash
         // them again (this keeps a no-change reload to a few stat() calls).
         const auto stamp = file_stamp(path);
@@ -48,6 +52,21 @@ std::shared_ptr<const Plugin> reusable(const KernelSet* previous, const std::fil
     return nullptr;
 }
 
+LoadOptions load_options(const Config& config, const std::string& name, uint64_t usable_cpu_features) {
+    LoadOptions o;
+    o.usable_cpu_features = usable_cpu_features;
+    o.expected_name = name;
+    const PluginPolicy& policy = config.policy_for(name);
+    o.provenance = {policy.sha256, policy.strict_permissions, config.security.require_signature,
+                    config.security.trusted_keys_dir};
+    ChildValidation child;
+    child.timeout_seconds = config.validation.timeout_seconds;
+    child.address_space_mib = config.validation.address_space_mib;
+    child.cpu_seconds = config.validation.cpu_seconds;
+    o.child = child;
+    return o;
+}
+
 }  // namespace
 
 std::shared_ptr<const KernelSet> build_kernel_set(const Config& config, uint64_t usable_cpu_features,
@@ -55,18 +74,33 @@ std::shared_ptr<const KernelSet> build_kernel_set(const Config& config, uint64_t
     std::vector<Error> errors;
     std::vector<std::pair<std::string, std::shared_ptr<const Plugin>>> loaded;
     std::vector<KernelSet::Skipped> skipped;
-    const LoadOptions options{usable_cpu_features, true};
 
+    // New plugin files are validated in parallel (each in its own child):
+    // a generation costs its slowest plugin, not the sum.
+    struct Pending {
+        std::string name;
+        std::shared_ptr<const Plugin> reused;
+        std::future<std::shared_ptr<const Plugin>> fresh;
+    };
+    std::vector<Pending> pending;
     for (const auto& [name, path] : config.plugins) {
+        Pending p{name, reusable(previous, name, path, config.policy_for(name), usable_cpu_features), {}};
+        if (!p.reused)
+            p.fresh = std::async(std::launch::async, [&config, name = name, path = path, usable_cpu_features] {
+                return load_plugin(path, load_options(config, name, usable_cpu_features));
+            });
+        pending.push_back(std::move(p));
+    }
+    for (auto& p : pending) {
         try {
-            auto p = reusable(previous, path, usable_cpu_features);
-            if (!p) p = load_plugin(path, options);
-            loaded.emplace_back(name, std::move(p));
+            loaded.emplace_back(p.name, p.reused ? p.reused : p.fresh.get());
         } catch (const Error& e) {
             if (e.code() == ErrorCode::CpuFeatureMissing)
-                skipped.push_back({name, e});
+                skipped.push_back({p.name, e});
             else
-                errors.push_back(Error(e.code(), "[plugins] " + name + ": " + e.what()));
+                errors.push_back(Error(e.code(), "[plugins] " + p.name + ": " + e.what()));
+        } catch (const std::exception& e) {
+            errors.push_back(Error(ErrorCode::PluginLoadFailed, "[plugins] " + p.name + ": " + e.what()));
         }
     }
 
@@ -104,5 +138,7 @@ std::shared_ptr<const KernelSet> build_kernel_set(const Config& config, uint64_t
     return std::make_shared<const KernelSet>(generation, std::move(serving), std::move(loaded),
                                              std::move(skipped));
 }
+
+void cancel_kernel_set_builds() { cancel_validations(); }
 
 }  // namespace engram

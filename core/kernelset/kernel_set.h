@@ -61,4 +61,8 @@ private:
 std::shared_ptr<const KernelSet> build_kernel_set(const Config& config, uint64_t usable_cpu_features,
                                                   uint64_t generation, const KernelSet* previous);
 
+// Shutting down: a build in progress stops validating (its children are
+// killed) and fails with E_RELOAD_STOPPING, as does any later build. One-way.
+void cancel_kernel_set_builds();
+
 }  // namespace engram

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "metrics/process_stats.h"
+
 namespace engram::metrics {
 
 namespace {
@@ -70,6 +72,26 @@ void header(std::string& out, const char* name, const char* type, const char* he
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
 
+// The standard process-collector families (names, types and units as
+// Prometheus' client libraries export them); a value not read is left out.
+void render_process_stats(std::string& out, const ProcessStats& p) {
+    const auto gauge = [&](const char* name, const char* help, int64_t v) {
+        if (v < 0) return;
+        header(out, name, "gauge", help);
+        out += std::string(name) + " " + std::to_string(v) + "\n";
+    };
+    gauge("process_resident_memory_bytes", "Resident memory size in bytes.", p.resident_bytes);
+    gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", p.virtual_bytes);
+    gauge("process_open_fds", "Number of open file descriptors.", p.open_fds);
+    gauge("process_max_fds", "Maximum number of open file descriptors.", p.max_fds);
+    if (p.start_time_seconds >= 0) {
+        header(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.2f", p.start_time_seconds);
+        out += std::string("process_start_time_seconds ") + buf + "\n";
+    }
+}
+
 }  // namespace
 
 Registry& Registry::global() {
@@ -126,6 +148,13 @@ std::string Registry::render() const {
         out += "engram_kernel_errors_total{kernel=\"" + escape_label(s.kernel) + "\",backend=\"" +
                escape_label(s.backend) + "\"} " + std::to_string(s.errors.value()) + "\n";
     }
+    header(out, "engram_kernel_nonfinite_total", "counter",
+           "Kernel calls that returned ENGRAM_OK with a NaN or infinity in their output (refused).");
+    for (size_t i = 0; i < nk; ++i) {
+        const KernelSeries& s = *kernels_.items[i].load(std::memory_order_acquire);
+        out += "engram_kernel_nonfinite_total{kernel=\"" + escape_label(s.kernel) + "\",backend=\"" +
+               escape_label(s.backend) + "\"} " + std::to_string(s.nonfinite.value()) + "\n";
+    }
     header(out, "engram_arena_overflows_total", "counter",
            "Requests whose scratch needs exceeded the per-thread arena.");
     out += "engram_arena_overflows_total " + std::to_string(arena_overflows.value()) + "\n";
@@ -161,6 +190,7 @@ std::string Registry::render() const {
         render_histogram(out, "engram_http_request_duration_seconds", "route=\"" + escape_label(s.route) + "\"",
                          s.duration);
     }
+    render_process_stats(out, read_process_stats());
     return out;
 }
 

@@ -17,14 +17,15 @@
 
 namespace engram::metrics {
 
-// One (kernel, backend) pair: duration histogram and errors. Calls are the
-// histogram's count (every call is timed), so the hot path does not keep a
-// third counter.
+// One (kernel, backend) pair: duration histogram, errors and non-finite
+// answers. Calls are the histogram's count (every call is timed), so the hot
+// path does not keep another counter.
 struct KernelSeries {
     KernelSeries(std::string k, std::string b) : kernel(std::move(k)), backend(std::move(b)) {}
     const std::string kernel, backend;
     ShardedHistogram duration{kKernelBuckets};
-    Counter errors;  // touched only when a call fails
+    Counter errors;     // touched only when a call fails
+    Counter nonfinite;  // touched only when an ENGRAM_OK answer held a NaN or +-Inf
     uint64_t calls() const { return duration.count(); }
 };
 

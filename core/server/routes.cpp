@@ -9,15 +9,11 @@
 #include "app/log.h"
 #include "arena/arena.h"
 #include "metrics/registry.h"
+#include "server/http_status.h"
 #include "server/json_codec.h"
 #include "server/status_json.h"
 
 namespace engram::server {
-
-namespace {
-
-using nlohmann::json;
-constexpr const char* kJson = "application/json";
 
 int status_for(ErrorCode code) {
     switch (code) {
@@ -28,12 +24,22 @@ int status_for(ErrorCode code) {
         case ErrorCode::HttpMethod: return 405;
         case ErrorCode::HttpBodyTooLarge: return 413;
         case ErrorCode::ArenaOverflow: return 507;  // Insufficient Storage: this request only
+        // Bad Gateway: engramd is fine, the backend it relayed the request
+        // to (a plugin) gave an invalid answer, which was withheld. Not 500:
+        // the fix is the plugin (roll back), not engramd, and proxies and
+        // clients treat 502 as "the upstream misbehaved".
+        case ErrorCode::KernelNonFinite: return 502;
         case ErrorCode::NoUsableBackend:
         case ErrorCode::HttpUnavailable:
         case ErrorCode::ReloadStopping: return 503;
         default: return 500;
     }
 }
+
+namespace {
+
+using nlohmann::json;
+constexpr const char* kJson = "application/json";
 
 void send_error(httplib::Response& res, ErrorCode code, const std::string& message) {
     res.status = status_for(code);

@@ -81,8 +81,14 @@ json backends_json(const HostStatus& s) {
     json gens = json::array();
     for (const auto& set : s.alive) gens.push_back(set_json(*set, set == s.serving));
     doc["generations"] = std::move(gens);
+    json running = {{"in_progress", s.reload_in_progress_since_unix.has_value()}};
+    if (s.reload_in_progress_since_unix) {
+        running["since"] = iso_time(*s.reload_in_progress_since_unix);
+        running["since_unix"] = *s.reload_in_progress_since_unix;
+    }
     doc["reloads"] = {{"ok", s.reloads_ok},
                       {"failed", s.reloads_failed},
+                      {"running", std::move(running)},
                       {"last", s.last_reload ? reload_json(*s.last_reload) : json(nullptr)}};
     return doc;
 }

@@ -8,12 +8,14 @@
 #include <filesystem>
 #include <vector>
 
+#include "store/store_array.h"
+
 namespace engram {
 
 struct NpyMatrix {
     uint64_t rows = 0;
     uint64_t cols = 0;
-    std::vector<float> data;  // rows * cols, row-major
+    StoreArray<float> data;  // rows * cols, row-major; becomes the store's embeddings as is
 };
 
 // Reads a 2-D .npy array of '<f4' or '<f8' (converted to float), C order.
@@ -34,8 +36,8 @@ std::vector<Edge> read_edges_csv(const std::filesystem::path& file, uint64_t n_m
 
 // Builds the in-edge CSR (grouped by target, stable in file order).
 void build_in_edge_csr(const std::vector<Edge>& edges, uint64_t n_memories,
-                       std::vector<uint32_t>& offsets, std::vector<uint32_t>& sources,
-                       std::vector<float>& weights);
+                       StoreArray<uint32_t>& offsets, StoreArray<uint32_t>& sources,
+                       StoreArray<float>& weights);
 
 struct MemoryRow {
     uint32_t id;

@@ -10,8 +10,8 @@
 namespace engram {
 
 void build_in_edge_csr(const std::vector<Edge>& edges, uint64_t n_memories,
-                       std::vector<uint32_t>& offsets, std::vector<uint32_t>& sources,
-                       std::vector<float>& weights) {
+                       StoreArray<uint32_t>& offsets, StoreArray<uint32_t>& sources,
+                       StoreArray<float>& weights) {
     // Offsets are uint32 (the kernel ABI's index type).
     if (edges.size() > std::numeric_limits<uint32_t>::max())
         throw Error(ErrorCode::DataInconsistent,

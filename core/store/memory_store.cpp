@@ -49,7 +49,7 @@ MemoryStore load_files(const StoreConfig& cfg, double now) {
                             " rows; at most 4294967295 memories are supported");
         store.n = emb.rows;
         store.dim = emb.cols;
-        store.embeddings = std::move(emb.data);
+        store.embeddings = std::move(emb.data);  // both StoreArray: the pages move, no copy
     }
 
     // No edges file means a graph without edges (spreading then only decays).
@@ -77,9 +77,7 @@ MemoryStore load_files(const StoreConfig& cfg, double now) {
     return store;
 }
 
-}  // namespace
-
-MemoryStore build_store(const StoreConfig& cfg, double now) {
+MemoryStore build_unsealed(const StoreConfig& cfg, double now) {
     switch (cfg.kind) {
         case StoreConfig::Kind::Synthetic:
             return make_synthetic_store(cfg.memories, cfg.dim, cfg.avg_in_degree, cfg.seed,
@@ -88,6 +86,25 @@ MemoryStore build_store(const StoreConfig& cfg, double now) {
             return load_files(cfg, now);
     }
     throw Error(ErrorCode::ConfigValue, "store: unknown kind");
+}
+
+}  // namespace
+
+void seal_store(const MemoryStore& s) {
+    seal_array(s.embeddings);
+    seal_array(s.norms);
+    seal_array(s.offsets);
+    seal_array(s.sources);
+    seal_array(s.weights);
+    seal_array(s.strength);
+    seal_array(s.last_access);
+    seal_array(s.stability);
+}
+
+MemoryStore build_store(const StoreConfig& cfg, double now) {
+    MemoryStore store = build_unsealed(cfg, now);
+    seal_store(store);
+    return store;  // moving keeps the pages, and so the protection
 }
 
 }  // namespace engram

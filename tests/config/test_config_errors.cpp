@@ -37,10 +37,10 @@ TEST_CASE("unknown keys at every level", "[config][errors]") {
               "decay, priority)");
     check_one(kPlugins + "[backend]\nsimilarity = \"auto\"\n", ErrorCode::ConfigUnknownKey,
               "t.toml:3:1: unknown table [backend] (known tables: plugins, backends, store, "
-              "server, arena)");
+              "server, arena, validation, security)");
     check_one("verbose = true\n" + kPlugins, ErrorCode::ConfigUnknownKey,
               "t.toml:1:1: unknown top-level key \"verbose\" (known tables: plugins, backends, "
-              "store, server, arena)");
+              "store, server, arena, validation, security)");
     check_one(kPlugins + "[store.extra]\nx = 1\n", ErrorCode::ConfigUnknownKey,
               "t.toml:3:1: [store] unknown key \"extra\" (known: kind, memories, dim, "
               "avg_in_degree, seed, embeddings, edges, memories_csv, default_stability_seconds)");
@@ -67,7 +67,8 @@ TEST_CASE("wrong types are E_CONFIG_TYPE at the value", "[config][errors]") {
     check_one(kPlugins + "[store]\navg_in_degree = \"8\"\n", ErrorCode::ConfigType,
               "t.toml:4:17: [store] avg_in_degree: expected a number, got string");
     check_one("[plugins]\nref = 5\n", ErrorCode::ConfigType,
-              "t.toml:2:7: [plugins] ref: expected a string (the plugin's path), got integer");
+              "t.toml:2:7: [plugins] ref: expected a string (the plugin's path) or a table { path = "
+              "... }, got integer");
     check_one("server = 5\n" + kPlugins, ErrorCode::ConfigType,
               "t.toml:1:10: [server]: expected a table, got integer");
     check_one("[[plugins]]\nref = \"r.so\"\n", ErrorCode::ConfigType,
@@ -147,7 +148,7 @@ TEST_CASE("out-of-range and disallowed values are E_CONFIG_VALUE", "[config][err
 
 TEST_CASE("plugin names, paths and backend references", "[config][errors]") {
     check_one("[plugins]\nRef = \"r.so\"\n", ErrorCode::ConfigValue,
-              "t.toml:2:1: [plugins] \"Ref\": invalid plugin name (use [a-z0-9_]+)");
+              "t.toml:2:1: [plugins] \"Ref\": invalid plugin name (use [a-z0-9_]{1,64})");
     check_one("[plugins]\nref = \"\"\n", ErrorCode::ConfigValue,
               "t.toml:2:7: [plugins] ref: the path is empty");
     check_one(
@@ -161,14 +162,15 @@ TEST_CASE("plugin names, paths and backend references", "[config][errors]") {
     check_one(kPlugins + "[backends]\npriority = [\"reference\", \"AVX2\"]\n",
               ErrorCode::ConfigValue,
               "t.toml:4:26: [backends] priority[1]: \"AVX2\" is not a valid plugin name "
-              "([a-z0-9_]+)");
+              "([a-z0-9_]{1,64})");
 }
 
 TEST_CASE("a backend naming a plugin whose entry is broken is not reported twice",
           "[config][errors]") {
     check_one("[plugins]\nref = 5\n[backends]\nsimilarity = \"ref\"\npriority = [\"ref\"]\n",
               ErrorCode::ConfigType,
-              "t.toml:2:7: [plugins] ref: expected a string (the plugin's path), got integer");
+              "t.toml:2:7: [plugins] ref: expected a string (the plugin's path) or a table { path = "
+              "... }, got integer");
 }
 
 TEST_CASE("missing required parts are E_CONFIG_MISSING", "[config][errors]") {
@@ -290,4 +292,118 @@ TEST_CASE("an unreadable file is E_CONFIG_READ", "[config][errors]") {
     };
     check_read("/nonexistent/engram.toml", "No such file or directory");
     check_read(ENGRAM_TEST_SOURCE_DIR "/tests/config/fixtures", "Is a directory");
+}
+
+TEST_CASE("plugin entries in table form: every key checked", "[config][errors][provenance]") {
+    const std::string digest(64, 'a');
+    check_one("[plugins]\nref = { path = \"r.so\", sha = \"x\" }\n", ErrorCode::ConfigUnknownKey,
+              "t.toml:2:24: [plugins.ref] unknown key \"sha\" (known: path, sha256, "
+              "strict_permissions)");
+    check_one("[plugins]\nref = { sha256 = \"" + digest + "\" }\n", ErrorCode::ConfigMissing,
+              "t.toml:2:7: [plugins.ref] path: required (the plugin's file)");
+    check_one("[plugins]\nref = { path = 5 }\n", ErrorCode::ConfigType,
+              "t.toml:2:16: [plugins.ref] path: expected a string, got integer");
+    check_one("[plugins]\nref = { path = \"\" }\n", ErrorCode::ConfigValue,
+              "t.toml:2:16: [plugins.ref] path: the path is empty");
+    check_one("[plugins]\nref = { path = \"r.so\", sha256 = \"abc\" }\n", ErrorCode::ConfigValue,
+              "t.toml:2:33: [plugins.ref] sha256: \"abc\" is not a SHA-256 digest (expected 64 "
+              "hexadecimal digits, as engramctl digest prints; got 3 characters)");
+    check_one("[plugins]\nref = { path = \"r.so\", sha256 = \"" + std::string(63, 'a') + "g\" }\n",
+              ErrorCode::ConfigValue,
+              "t.toml:2:33: [plugins.ref] sha256: \"" + std::string(63, 'a') +
+                  "g\" is not a SHA-256 digest (expected 64 hexadecimal digits, as engramctl "
+                  "digest prints; got 64 characters)");
+    check_one("[plugins]\nref = { path = \"r.so\", sha256 = \"" + digest + "0\" }\n",
+              ErrorCode::ConfigValue,
+              "t.toml:2:33: [plugins.ref] sha256: \"" + digest +
+                  "0\" is not a SHA-256 digest (expected 64 hexadecimal digits, as engramctl "
+                  "digest prints; got 65 characters)");
+    check_one("[plugins]\nref = { path = \"r.so\", sha256 = 5 }\n", ErrorCode::ConfigType,
+              "t.toml:2:33: [plugins.ref] sha256: expected a string, got integer");
+    check_one("[plugins]\nref = { path = \"r.so\", strict_permissions = \"no\" }\n",
+              ErrorCode::ConfigType,
+              "t.toml:2:45: [plugins.ref] strict_permissions: expected a boolean, got string");
+    // The sub-table spelling is the same table, checked the same way.
+    check_one("[plugins.ref]\npath = 5\n", ErrorCode::ConfigType,
+              "t.toml:2:8: [plugins.ref] path: expected a string, got integer");
+    check_one("[plugins.ref]\nsha256 = \"" + digest + "\"\n", ErrorCode::ConfigMissing,
+              "t.toml:1:1: [plugins.ref] path: required (the plugin's file)");
+    check_one("[plugins]\nref = [\"r.so\"]\n", ErrorCode::ConfigType,
+              "t.toml:2:7: [plugins] ref: expected a string (the plugin's path) or a table { path = "
+              "... }, got array");
+    // Every problem of one entry is reported, and a broken entry is still a
+    // [plugins] key for [backends].
+    const auto list = errors("[plugins]\nref = { path = 5, sha256 = \"x\", strict_permissions = 1 }\n"
+                             "[backends]\nsimilarity = \"ref\"\n");
+    REQUIRE(list.size() == 3);
+    CHECK(list[0].code() == ErrorCode::ConfigType);
+    CHECK(list[1].code() == ErrorCode::ConfigValue);
+    CHECK(list[2].code() == ErrorCode::ConfigType);
+}
+
+TEST_CASE("plugin names are at most 64 characters, never truncated", "[config][errors]") {
+    const std::string long_name(65, 'a');
+    check_one("[plugins]\n" + long_name + " = \"r.so\"\n", ErrorCode::ConfigValue,
+              "t.toml:2:1: [plugins] \"" + long_name +
+                  "\": invalid plugin name: 65 characters, at most 64 are allowed");
+    check_one("[plugins]\n" + long_name + " = { path = \"r.so\" }\n", ErrorCode::ConfigValue,
+              "t.toml:2:1: [plugins] \"" + long_name +
+                  "\": invalid plugin name: 65 characters, at most 64 are allowed");
+    check_one("[plugins]\n" + long_name + "X = \"r.so\"\n", ErrorCode::ConfigValue,
+              "t.toml:2:1: [plugins] \"" + long_name +
+                  "X\": invalid plugin name (use [a-z0-9_]{1,64})");
+    check_one(kPlugins + "[backends]\npriority = [\"" + long_name + "\"]\n", ErrorCode::ConfigValue,
+              "t.toml:4:13: [backends] priority[0]: \"" + long_name +
+                  "\" is not a valid plugin name ([a-z0-9_]{1,64})");
+}
+
+TEST_CASE("[validation] keys: types and ranges", "[config][errors]") {
+    const std::string v = kPlugins + "[validation]\n";
+    check_one(v + "timeout_seconds = 0.05\n", ErrorCode::ConfigValue,
+              "t.toml:4:19: [validation] timeout_seconds: 0.05 is out of range (must be 0.1..600)");
+    check_one(v + "timeout_seconds = 600.5\n", ErrorCode::ConfigValue,
+              "t.toml:4:19: [validation] timeout_seconds: 600.5 is out of range (must be "
+              "0.1..600)");
+    check_one(v + "timeout_seconds = nan\n", ErrorCode::ConfigValue,
+              "t.toml:4:19: [validation] timeout_seconds: nan is not a finite number");
+    check_one(v + "timeout_seconds = \"10s\"\n", ErrorCode::ConfigType,
+              "t.toml:4:19: [validation] timeout_seconds: expected a number, got string");
+    check_one(v + "address_space_mib = 255\n", ErrorCode::ConfigValue,
+              "t.toml:4:21: [validation] address_space_mib: 255 is out of range (must be "
+              "256..1048576)");
+    check_one(v + "address_space_mib = 1048577\n", ErrorCode::ConfigValue,
+              "t.toml:4:21: [validation] address_space_mib: 1048577 is out of range (must be "
+              "256..1048576)");
+    check_one(v + "address_space_mib = 4096.0\n", ErrorCode::ConfigType,
+              "t.toml:4:21: [validation] address_space_mib: expected an integer, got float");
+    check_one(v + "cpu_seconds = 0\n", ErrorCode::ConfigValue,
+              "t.toml:4:15: [validation] cpu_seconds: 0 is out of range (must be 1..3600)");
+    check_one(v + "cpu_seconds = 3601\n", ErrorCode::ConfigValue,
+              "t.toml:4:15: [validation] cpu_seconds: 3601 is out of range (must be 1..3600)");
+    check_one(v + "cpu_seconds = true\n", ErrorCode::ConfigType,
+              "t.toml:4:15: [validation] cpu_seconds: expected an integer, got boolean");
+    check_one(v + "timeout = 10\n", ErrorCode::ConfigUnknownKey,
+              "t.toml:4:1: [validation] unknown key \"timeout\" (known: timeout_seconds, "
+              "address_space_mib, cpu_seconds)");
+    check_one("validation = 5\n" + kPlugins, ErrorCode::ConfigType,
+              "t.toml:1:14: [validation]: expected a table, got integer");
+}
+
+TEST_CASE("[security] keys: types, and the keys directory when signatures are required",
+          "[config][errors]") {
+    const std::string s = kPlugins + "[security]\n";
+    check_one(s + "require_signature = \"yes\"\n", ErrorCode::ConfigType,
+              "t.toml:4:21: [security] require_signature: expected a boolean, got string");
+    check_one(s + "trusted_keys_dir = 5\n", ErrorCode::ConfigType,
+              "t.toml:4:20: [security] trusted_keys_dir: expected a string, got integer");
+    check_one(s + "trusted_keys_dir = \"\"\n", ErrorCode::ConfigValue,
+              "t.toml:4:20: [security] trusted_keys_dir: the path is empty");
+    check_one(s + "require_signature = true\n", ErrorCode::ConfigMissing,
+              "t.toml:3:1: [security] trusted_keys_dir: required when require_signature = true");
+    // A present but broken directory is reported once, as what it is.
+    check_one(s + "require_signature = true\ntrusted_keys_dir = 5\n", ErrorCode::ConfigType,
+              "t.toml:5:20: [security] trusted_keys_dir: expected a string, got integer");
+    check_one(s + "keys = \"k\"\n", ErrorCode::ConfigUnknownKey,
+              "t.toml:4:1: [security] unknown key \"keys\" (known: require_signature, "
+              "trusted_keys_dir)");
 }

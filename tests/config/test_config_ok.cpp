@@ -61,6 +61,13 @@ TEST_CASE("omitted tables keep the documented defaults", "[config]") {
     CHECK_FALSE(cfg.server.allow_remote_admin);
     CHECK(cfg.arena.size == (1u << 20));
     CHECK(cfg.arena.overflow == "error");
+    CHECK(cfg.validation.timeout_seconds == 10.0);
+    CHECK(cfg.validation.address_space_mib == 4096);
+    CHECK(cfg.validation.cpu_seconds == 30);
+    CHECK_FALSE(cfg.security.require_signature);
+    CHECK(cfg.security.trusted_keys_dir.empty());
+    CHECK(cfg.policy_for("reference").sha256.empty());
+    CHECK(cfg.policy_for("reference").strict_permissions);
     CHECK(cfg.source == kBase / "t.toml");
 }
 
@@ -207,4 +214,87 @@ TEST_CASE("the fixture for the files store loads", "[config]") {
     CHECK(cfg.store.edges == dir / "data" / "edges.csv");
     CHECK(cfg.store.memories_csv == dir / "data" / "memories.csv");
     CHECK(cfg.backends.similarity == "reference");
+}
+
+TEST_CASE("plugin entries in table form: path, pinned sha256, strict_permissions",
+          "[config][provenance]") {
+    const std::string upper = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD";
+    const std::string lower = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    const Config cfg = parse(
+        "[plugins]\n"
+        "reference = \"r.so\"\n"
+        "pinned = { path = \"../lib/p.so\", sha256 = \"" + upper + "\" }\n"
+        "lax = { path = \"/opt/l.so\", strict_permissions = false }\n"
+        "both = { path = \"b.so\", sha256 = \"" + lower + "\", strict_permissions = true }\n"
+        "[plugins.sub]\n"
+        "path = \"s.so\"\n"
+        "strict_permissions = false\n"
+        "[backends]\n"
+        "similarity = \"pinned\"\n");
+    REQUIRE(cfg.plugins.size() == 5);
+    CHECK(cfg.plugins.at("reference") == "/srv/engram/etc/r.so");
+    CHECK(cfg.plugins.at("pinned") == "/srv/engram/lib/p.so");
+    CHECK(cfg.plugins.at("lax") == "/opt/l.so");
+    CHECK(cfg.plugins.at("both") == "/srv/engram/etc/b.so");
+    CHECK(cfg.plugins.at("sub") == "/srv/engram/etc/s.so");
+    CHECK(cfg.backends.similarity == "pinned");
+
+    CHECK(cfg.policy_for("reference").sha256.empty());
+    CHECK(cfg.policy_for("reference").strict_permissions);
+    CHECK(cfg.policy_for("pinned").sha256 == lower);  // normalised to lower case
+    CHECK(cfg.policy_for("pinned").strict_permissions);
+    CHECK(cfg.policy_for("lax").sha256.empty());
+    CHECK_FALSE(cfg.policy_for("lax").strict_permissions);
+    CHECK(cfg.policy_for("both").sha256 == lower);
+    CHECK(cfg.policy_for("both").strict_permissions);
+    CHECK_FALSE(cfg.policy_for("sub").strict_permissions);
+    // Every configured plugin has its policy; an unknown name has the defaults.
+    CHECK(cfg.plugin_policy.size() == 5);
+    CHECK(cfg.policy_for("nonexistent").sha256.empty());
+    CHECK(cfg.policy_for("nonexistent").strict_permissions);
+}
+
+TEST_CASE("plugin names of exactly 64 characters are accepted", "[config]") {
+    const std::string name(64, 'z');
+    const Config cfg = parse("[plugins]\n" + name + " = \"z.so\"\n[backends]\npriority = [\"" +
+                             name + "\"]\n");
+    CHECK(cfg.plugins.at(name) == "/srv/engram/etc/z.so");
+    CHECK(cfg.backends.priority == std::vector<std::string>{name});
+}
+
+TEST_CASE("[validation] values, at both ends of their ranges", "[config]") {
+    const Config cfg = parse(kPlugins +
+                             "[validation]\ntimeout_seconds = 2.5\naddress_space_mib = 8192\n"
+                             "cpu_seconds = 60\n");
+    CHECK(cfg.validation.timeout_seconds == 2.5);
+    CHECK(cfg.validation.address_space_mib == 8192);
+    CHECK(cfg.validation.cpu_seconds == 60);
+    const Config low = parse(kPlugins +
+                             "[validation]\ntimeout_seconds = 0.1\naddress_space_mib = 256\n"
+                             "cpu_seconds = 1\n");
+    CHECK(low.validation.timeout_seconds == 0.1);
+    CHECK(low.validation.address_space_mib == 256);
+    CHECK(low.validation.cpu_seconds == 1);
+    // An integer is accepted where a float is expected.
+    const Config high = parse(kPlugins +
+                              "[validation]\ntimeout_seconds = 600\naddress_space_mib = 1048576\n"
+                              "cpu_seconds = 3600\n");
+    CHECK(high.validation.timeout_seconds == 600.0);
+    CHECK(high.validation.address_space_mib == 1048576);
+    CHECK(high.validation.cpu_seconds == 3600);
+}
+
+TEST_CASE("[security] values; the keys directory resolves like other paths", "[config]") {
+    const Config cfg = parse(kPlugins +
+                             "[security]\nrequire_signature = true\n"
+                             "trusted_keys_dir = \"../keys/./engram\"\n");
+    CHECK(cfg.security.require_signature);
+    CHECK(cfg.security.trusted_keys_dir == "/srv/engram/keys/engram");
+    const Config abs = parse(kPlugins + "[security]\ntrusted_keys_dir = \"/etc/engram/keys\"\n");
+    CHECK_FALSE(abs.security.require_signature);
+    CHECK(abs.security.trusted_keys_dir == "/etc/engram/keys");
+    // Signatures not required: no directory needed.
+    const Config off = parse(kPlugins + "[security]\nrequire_signature = false\n");
+    CHECK_FALSE(off.security.require_signature);
+    CHECK(off.security.trusted_keys_dir.empty());
 }

@@ -69,3 +69,12 @@ TEST_CASE("quote escapes what would make a message ambiguous", "[config][values]
     CHECK(quote("a\"b\\c") == "\"a\\\"b\\\\c\"");
     CHECK(quote("a\nb") == "\"a\\x0ab\"");
 }
+
+TEST_CASE("plugin names: at most 64 characters", "[config][values]") {
+    using engram::config_values::is_valid_name;
+    CHECK(engram::config_values::kMaxNameLength == 64);
+    CHECK(is_valid_name(std::string(64, 'a')));
+    CHECK(is_valid_name(std::string(63, '_') + "9"));
+    CHECK_FALSE(is_valid_name(std::string(65, 'a')));
+    CHECK_FALSE(is_valid_name(std::string(1000, 'a')));
+}

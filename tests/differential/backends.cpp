@@ -23,7 +23,7 @@ std::vector<Backend> load_all() {
         b.name = file.substr(prefix.size(), file.size() - prefix.size() - suffix.size());
         b.file = entry.path();
         try {
-            b.plugin = load_plugin(b.file, {detect_cpu_features(), true});
+            b.plugin = load_plugin(b.file, default_load_options(detect_cpu_features()));
             b.state = Backend::State::Loaded;
         } catch (const Error& e) {
             b.state = e.code() == ErrorCode::CpuFeatureMissing ? Backend::State::Skipped

@@ -33,13 +33,13 @@ std::string config_text(const std::string& plugins, const std::string& backends)
 
 TEST_CASE("reload: good edit swaps, bad edits keep the old set serving") {
     ConfigFile cf;
-    const std::string plugins = "reference = \"" + reference_path() + "\"\ngood = \"" + zoo_path("good") + "\"";
+    const std::string plugins = "reference = \"" + reference_path() + "\"\nzoo_good = \"" + zoo_path("good") + "\"";
     cf.write(config_text(plugins, "similarity = \"reference\"\npriority = [\"reference\"]"));
     Host host(cf.file);
     std::vector<float> q(16, 0.5f);
     CHECK(host.engine().find_similar(q, 3).backend == "reference");
 
-    cf.write(config_text(plugins, "similarity = \"good\"\npriority = [\"reference\"]"));
+    cf.write(config_text(plugins, "similarity = \"zoo_good\"\npriority = [\"reference\"]"));
     auto r = host.reload();
     CHECK(r.ok);
     CHECK(r.generation == 2);

@@ -26,27 +26,27 @@ std::vector<std::string> codes_of(const Config& c, const KernelSet* prev = nullp
 
 TEST_CASE("auto skips a plugin this CPU cannot run and lands on the next") {
     Config c = reference_config();
-    c.plugins["cpu"] = zoo_path("cpu_feature");
-    c.backends.priority = {"cpu", "reference"};
+    c.plugins["zoo_cpu_feature"] = zoo_path("cpu_feature");
+    c.backends.priority = {"zoo_cpu_feature", "reference"};
     auto set = build_kernel_set(c, detect_cpu_features(), 1, nullptr);
     CHECK(std::string(set->backend(Kernel::Similarity).name()) == "reference");
     REQUIRE(set->skipped().size() == 1);
-    CHECK(set->skipped()[0].plugin == "cpu");
+    CHECK(set->skipped()[0].plugin == "zoo_cpu_feature");
     CHECK(set->skipped()[0].reason.code() == ErrorCode::CpuFeatureMissing);
 }
 
 TEST_CASE("a pinned backend that cannot run here is an error") {
     Config c = reference_config();
-    c.plugins["cpu"] = zoo_path("cpu_feature");
-    c.backends.decay = "cpu";
+    c.plugins["zoo_cpu_feature"] = zoo_path("cpu_feature");
+    c.backends.decay = "zoo_cpu_feature";
     CHECK(codes_of(c) == std::vector<std::string>{"E_CPU_FEATURE"});
 }
 
 TEST_CASE("per-kernel override: decay on one plugin, the rest on another") {
     Config c = reference_config();
-    c.plugins["good"] = zoo_path("good");
+    c.plugins["zoo_good"] = zoo_path("good");
     c.backends.priority = {"reference"};
-    c.backends.decay = "good";
+    c.backends.decay = "zoo_good";
     auto set = build_kernel_set(c, detect_cpu_features(), 1, nullptr);
     CHECK(std::string(set->backend(Kernel::Similarity).name()) == "reference");
     CHECK(std::string(set->backend(Kernel::Decay).name()) == "zoo_good");
@@ -54,9 +54,9 @@ TEST_CASE("per-kernel override: decay on one plugin, the rest on another") {
 
 TEST_CASE("a listed plugin that is broken or missing fails the whole set") {
     Config c = reference_config();
-    c.plugins["bad"] = zoo_path("wrong_numerics");
+    c.plugins["zoo_wrong_numerics"] = zoo_path("wrong_numerics");
     CHECK(codes_of(c) == std::vector<std::string>{"E_SELFTEST_NUMERICS"});
-    c.plugins["bad"] = zoo_path("missing");
+    c.plugins["zoo_wrong_numerics"] = zoo_path("missing");
     CHECK(codes_of(c) == std::vector<std::string>{"E_PLUGIN_NOT_FOUND"});
     Config d = reference_config();
     d.backends.spreading = "nosuch";
@@ -81,8 +81,8 @@ TEST_CASE("reuse follows the file's bytes: in-place rewrite reloads, a touch alo
     const fs::path file = dir / "libplugin.so";
     fs::copy_file(zoo_path("good"), file, fs::copy_options::overwrite_existing);
     Config c;
-    c.plugins["p"] = file;
-    c.backends.priority = {"p"};
+    c.plugins["zoo_good"] = file;
+    c.backends.priority = {"zoo_good"};
 
     auto g1 = build_kernel_set(c, detect_cpu_features(), 1, nullptr);
     auto g2 = build_kernel_set(c, detect_cpu_features(), 2, g1.get());

@@ -36,12 +36,12 @@ TEST_CASE("a plugin replaced by atomic rename at the same path is really reloade
     TempDir dir;
     const fs::path installed = dir.path / "libengram_x.so";
     fs::copy_file(zoo("good"), installed);
-    auto v1 = load_plugin(installed, {detect_cpu_features(), true});
+    auto v1 = load_plugin(installed, default_load_options(detect_cpu_features()));
     CHECK(std::string(v1->version()) == "1.0.0");
 
     fs::copy_file(zoo("good_v2"), dir.path / "new.so");
     fs::rename(dir.path / "new.so", installed);
-    auto v2 = load_plugin(installed, {detect_cpu_features(), true});
+    auto v2 = load_plugin(installed, default_load_options(detect_cpu_features()));
     CHECK(std::string(v2->version()) == "2.0.0");
     CHECK(v1->sha256() != v2->sha256());
     // Both generations are live and callable side by side.
@@ -53,7 +53,7 @@ TEST_CASE("overwriting the plugin file in place does not fault the loaded code")
     TempDir dir;
     const fs::path installed = dir.path / "libengram_x.so";
     fs::copy_file(zoo("good"), installed);
-    auto p = load_plugin(installed, {detect_cpu_features(), true});
+    auto p = load_plugin(installed, default_load_options(detect_cpu_features()));
     {
         // Truncate and scribble over the operator's file, as a careless cp would.
         std::ofstream out(installed, std::ios::binary | std::ios::trunc);
@@ -64,7 +64,7 @@ TEST_CASE("overwriting the plugin file in place does not fault the loaded code")
 }
 
 TEST_CASE("the private copy is removed once mapped") {
-    auto p = load_plugin(zoo("good"), {detect_cpu_features(), true});
+    auto p = load_plugin(zoo("good"), default_load_options(detect_cpu_features()));
     const char* tmp = std::getenv("TMPDIR");
     const fs::path base = tmp && *tmp ? tmp : "/tmp";
     for (const auto& d : fs::directory_iterator(base)) {

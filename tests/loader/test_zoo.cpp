@@ -4,24 +4,36 @@
 
 #include "common/error.h"
 #include "loader/plugin_loader.h"
+#include "loader/private_copy.h"
 #include "platform/cpu_features.h"
 #include "zoo_paths.h"
 
 using namespace engram;
 
 namespace {
-LoadOptions opts() { return {detect_cpu_features(), true}; }
+LoadOptions opts() {
+    LoadOptions o = default_load_options(detect_cpu_features());
+    o.child->timeout_seconds = 3;  // the hang case: short, yet far above a good plugin's validation
+    return o;
+}
 
-void expect_refused(const std::string& file, ErrorCode code, const std::string& reason_part) {
+bool private_dir_empty() {
+    return std::filesystem::is_empty(private_copy_dir());
+}
+
+void expect_refused(const std::string& file, ErrorCode code, const std::string& reason_part,
+                    const LoadOptions& o = opts()) {
     INFO(file);
     try {
-        load_plugin(file, opts());
+        load_plugin(file, o);
         FAIL("plugin was accepted");
     } catch (const Error& e) {
         CHECK(code_string(e.code()) == code_string(code));
         CHECK_THAT(e.what(), Catch::Contains(file));
         CHECK_THAT(e.what(), Catch::Contains(reason_part));
     }
+    // Nothing left behind: the private copy of a refused plugin is gone.
+    CHECK(private_dir_empty());
 }
 }  // namespace
 
@@ -36,17 +48,44 @@ TEST_CASE("the reference plugin and a good zoo plugin load and self-test") {
 }
 
 TEST_CASE("each broken plugin is refused with its own code") {
-    expect_refused(zoo("does_not_exist"), ErrorCode::PluginNotFound, "no such plugin file");
-    expect_refused(zoo("not_elf"), ErrorCode::PluginLoadFailed, "cannot load");
+    expect_refused(zoo("does_not_exist"), ErrorCode::PluginNotFound, "No such file");
+    expect_refused(zoo("not_elf"), ErrorCode::PluginFileInvalid, "shorter than an ELF header");
+    expect_refused(zoo("truncated"), ErrorCode::PluginFileInvalid, "truncated");
     expect_refused(zoo("no_entry"), ErrorCode::PluginNoEntry, "engram_kernel_plugin_entry");
     expect_refused(zoo("null_table"), ErrorCode::PluginNullTable, "null table");
     expect_refused(zoo("wrong_major"), ErrorCode::AbiMajorMismatch, "plugin ABI 2.0");
     expect_refused(zoo("struct_too_small"), ErrorCode::AbiStructSize, "struct_size");
     expect_refused(zoo("null_kernel"), ErrorCode::AbiNullPointer, "'similarity' is null");
     expect_refused(zoo("bad_name"), ErrorCode::AbiBadName, "Bad Name!");
+    expect_refused(zoo("long_name"), ErrorCode::AbiBadName, "longer than 64 characters");
     expect_refused(zoo("cpu_feature"), ErrorCode::CpuFeatureMissing, "needs CPU features");
     expect_refused(zoo("wrong_numerics"), ErrorCode::SelfTestNumerics, "similarity");
     expect_refused(zoo("error_status"), ErrorCode::SelfTestStatus, "decay");
+}
+
+TEST_CASE("untrusted plugin code is proved in a child: every misbehaviour has its code") {
+    // Right on the tiny canaries, wrong at realistic sizes.
+    expect_refused(zoo("wrong_large"), ErrorCode::SelfTestNumerics, "similarity(n=65");
+    expect_refused(zoo("nan"), ErrorCode::SelfTestNonFinite, "nan");
+    expect_refused(zoo("reject_zero_scalar"), ErrorCode::SelfTestStatus, "stability_scalar=0");
+    // Code that would have taken the host down, had it run here.
+    expect_refused(zoo("crash"), ErrorCode::SelfTestCrashed, "SIGSEGV");
+    expect_refused(zoo("crash_large"), ErrorCode::SelfTestCrashed, "SIGSEGV");
+    expect_refused(zoo("ctor_crash"), ErrorCode::SelfTestCrashed, "SIGSEGV");
+    expect_refused(zoo("abort"), ErrorCode::SelfTestCrashed, "SIGABRT");
+    expect_refused(zoo("exit"), ErrorCode::SelfTestExited, "exit status 0");
+    expect_refused(zoo("hang"), ErrorCode::SelfTestTimeout, "within 3 s");
+    expect_refused(zoo("out_of_bounds"), ErrorCode::SelfTestOutOfBounds, "past the end");
+    expect_refused(zoo("store_writer"), ErrorCode::SelfTestCrashed, "read-only input");
+    expect_refused(zoo("leak"), ErrorCode::SelfTestLeak, "grew memory");
+}
+
+TEST_CASE("a table that calls itself by another name than its key is refused") {
+    LoadOptions o = opts();
+    o.expected_name = "zoo_impostor";
+    expect_refused(zoo("impostor"), ErrorCode::PluginNameMismatch, "calls itself 'reference'", o);
+    o.expected_name = "zoo_good";
+    CHECK(load_plugin(zoo("good"), o));
 }
 
 TEST_CASE("a newer minor of ABI 1 is accepted and its unknown tail ignored") {

@@ -14,7 +14,7 @@ using namespace engram;
 namespace {
 std::shared_ptr<const Plugin> reference() {
     static auto p = load_plugin(std::string(ENGRAM_TEST_PLUGIN_DIR) + "/libengram_reference.so",
-                                {detect_cpu_features(), true});
+                                default_load_options(detect_cpu_features()));
     return p;
 }
 }  // namespace

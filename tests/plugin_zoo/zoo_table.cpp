@@ -3,29 +3,103 @@
 // reference kernels, so exactly one thing is wrong with it.
 #include <engram/kernel_abi.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <thread>
+
 #include "kernels.h"
 
 namespace {
 
-#if defined(ZOO_WRONG_NUMERICS)
-// Off by 10%: only the oracle self-test can tell.
-engram_status similarity(const float* q, const float* c, const float* norms, uint64_t n, uint64_t dim,
-                         float* scores, void* scratch, uint64_t cap) {
-    engram_status st = engram_reference::similarity(q, c, norms, n, dim, scores, scratch, cap);
-    for (uint64_t i = 0; i < n; ++i) scores[i] *= 0.9f;
-    return st;
+// Misbehaviours, one per plugin. Each wraps the reference kernel and breaks
+// it in exactly one way; several only break above n = 64 so that the tiny
+// in-process canaries pass and only the deep self-test in the child can tell.
+[[maybe_unused]] void crash_now() {
+    volatile int* volatile nowhere = nullptr;
+    *nowhere = 1;  // SIGSEGV
 }
-#else
-constexpr engram_similarity_fn similarity = &engram_reference::similarity;
+
+#if defined(ZOO_CTOR_CRASH)
+// Crashes as soon as the library is mapped, before any table is read.
+__attribute__((constructor)) void crash_at_load() { crash_now(); }
 #endif
 
-#if defined(ZOO_ERROR_STATUS)
-engram_status decay(const float*, const float*, const float*, float, uint64_t, float*, void*, uint64_t) {
-    return ENGRAM_E_INTERNAL;
+#if defined(ZOO_THREAD)
+// Starts a thread on the first call that keeps running plugin code forever:
+// the host must never unmap a plugin such a thread may still run in.
+std::atomic<uint64_t> g_ticks{0};
+void start_ticker() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        std::thread([] {
+            for (;;) {
+                g_ticks.fetch_add(1);
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
+        }).detach();
+    });
 }
-#else
-constexpr engram_decay_fn decay = &engram_reference::decay;
 #endif
+
+engram_status similarity(const float* q, const float* c, const float* norms, uint64_t n, uint64_t dim, float* scores,
+                         void* scratch, uint64_t cap) {
+#if defined(ZOO_CRASH)
+    crash_now();
+#elif defined(ZOO_HANG)
+    for (;;) asm volatile("" ::: "memory");  // spins for ever, and the compiler may not drop it
+#elif defined(ZOO_CRASH_LARGE)
+    if (n > 64) crash_now();
+#elif defined(ZOO_STORE_WRITER)
+    if (n > 64) const_cast<float*>(c)[0] = 0.0f;  // "normalises" the const candidates in place
+#elif defined(ZOO_LEAK)
+    // Keeps 1 MiB per call, touched, never freed (published through a
+    // volatile global so the compiler cannot drop the allocation).
+    static void* volatile g_last = nullptr;
+    if (void* p = std::malloc(1 << 20)) {
+        std::memset(p, 1, 1 << 20);
+        g_last = p;
+    }
+#elif defined(ZOO_THREAD)
+    start_ticker();
+#endif
+    engram_status st = engram_reference::similarity(q, c, norms, n, dim, scores, scratch, cap);
+#if defined(ZOO_WRONG_NUMERICS)
+    for (uint64_t i = 0; i < n; ++i) scores[i] *= 0.9f;  // off by 10%: only the oracle can tell
+#elif defined(ZOO_WRONG_LARGE)
+    if (n > 64)
+        for (uint64_t i = 0; i < n; ++i) scores[i] *= 0.9f;
+#elif defined(ZOO_NAN)
+    if (n > 64) scores[n / 2] = std::numeric_limits<float>::quiet_NaN();
+#elif defined(ZOO_OUT_OF_BOUNDS)
+    if (n > 64) scores[n] = 0.0f;  // one element past the end
+#endif
+    return st;
+}
+
+engram_status spread(const uint32_t* offsets, const uint32_t* sources, const float* weights, uint64_t n,
+                     const engram_spread_params* p, float* act, void* scratch, uint64_t cap) {
+#if defined(ZOO_ABORT)
+    std::abort();
+#endif
+    return engram_reference::spread(offsets, sources, weights, n, p, act, scratch, cap);
+}
+
+engram_status decay(const float* strength, const float* age, const float* stability, float scalar, uint64_t n,
+                    float* out, void* scratch, uint64_t cap) {
+#if defined(ZOO_ERROR_STATUS)
+    return ENGRAM_E_INTERNAL;
+#elif defined(ZOO_EXIT)
+    std::exit(0);  // "done": ends whatever process called it, with status 0
+#elif defined(ZOO_REJECT_ZERO_SCALAR)
+    // Reads the header's "stability > 0" as applying to the scalar too.
+    if (!(scalar > 0.0f)) return ENGRAM_E_INVALID_ARGUMENT;
+#endif
+    return engram_reference::decay(strength, age, stability, scalar, n, out, scratch, cap);
+}
 
 #if defined(ZOO_CPU_FEATURE)
 // A feature this CPU cannot have: NEON on x86-64, AVX2 on AArch64.
@@ -68,6 +142,10 @@ const engram_kernel_table kTable = {
     ENGRAM_ABI_MINOR,
 #if defined(ZOO_BAD_NAME)
     "Bad Name!",
+#elif defined(ZOO_IMPOSTOR)
+    "reference",  // calls itself the reference backend
+#elif defined(ZOO_LONG_NAME)
+    "zoo_a_name_that_goes_on_and_on_well_past_the_documented_limit_of_sixty_four_chars",
 #else
     ZOO_NAME,
 #endif
@@ -79,7 +157,7 @@ const engram_kernel_table kTable = {
 #else
     similarity,
 #endif
-    &engram_reference::spread,
+    spread,
     decay,
     &engram_reference::scratch_bytes,
 };
@@ -87,7 +165,7 @@ const engram_kernel_table kTable = {
 #if defined(ZOO_NEWER_MINOR)
 const FutureTable kFuture = {
     {sizeof(FutureTable), ENGRAM_ABI_MAJOR, ENGRAM_ABI_MINOR + 3, ZOO_NAME, ZOO_VERSION, "plugin zoo",
-     0, similarity, &engram_reference::spread, decay, &engram_reference::scratch_bytes},
+     0, similarity, spread, decay, &engram_reference::scratch_bytes},
     nullptr,
 };
 #endif

@@ -36,7 +36,7 @@ TEST_CASE("failed reloads keep the old set serving and say why") {
     const std::vector<Case> cases{
         {"broken TOML", "[plugins\n", "E_CONFIG_SYNTAX"},
         {"missing plugin", config_text({{"reference", plugin("reference")}, {"gone", (dir.path / "gone.so").string()}}, "reference"), "E_PLUGIN_NOT_FOUND"},
-        {"refused plugin", config_text({{"reference", plugin("reference")}, {"bad", zoo("wrong_numerics")}}, "reference"), "E_SELFTEST_NUMERICS"},
+        {"refused plugin", config_text({{"reference", plugin("reference")}, {"zoo_wrong_numerics", zoo("wrong_numerics")}}, "reference"), "E_SELFTEST_NUMERICS"},
     };
     uint64_t failed = 0;
     for (const auto& c : cases) {
@@ -84,7 +84,7 @@ TEST_CASE("a rebuilt plugin renamed into place serves after a reload; overwritin
     TempDir dir;
     const fs::path installed = dir.path / "libengram_zoo_good.so";
     copy_over(zoo("good"), installed);
-    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")}, {"good", installed.string()}}, "good"));
+    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")}, {"zoo_good", installed.string()}}, "zoo_good"));
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());
     const OracleCheck oracle{StoreShape{}};

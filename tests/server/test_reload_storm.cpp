@@ -20,7 +20,7 @@ int storm_count() {
 // avx2 if it loads and self-tests here, else the zoo's good plugin.
 std::pair<std::string, std::string> alternate_backend() {
     try {
-        load_plugin(plugin("avx2"), {usable_cpu_features(), true});
+        load_plugin(plugin("avx2"), default_load_options(usable_cpu_features()));
         return {"avx2", plugin("avx2")};
     } catch (const std::exception& e) {
         WARN("libengram_avx2.so not usable here (" << e.what() << "): alternating with zoo_good instead");

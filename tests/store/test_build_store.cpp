@@ -16,7 +16,12 @@ using engram::test::TempDir;
 
 namespace {
 constexpr double kNow = 1.7e9;
+// The store's arrays (StoreArray) as plain vectors, to compare with literals.
+template <class T, class A>
+std::vector<T> vec(const std::vector<T, A>& v) {
+    return {v.begin(), v.end()};
 }
+}  // namespace
 
 TEST_CASE("build_store: synthetic follows the config", "[store][build]") {
     StoreConfig cfg;
@@ -50,28 +55,28 @@ TEST_CASE("build_store: files with and without a memories csv", "[store][build]"
         const MemoryStore s = build_store(cfg, kNow);
         CHECK(s.n == 4);
         CHECK(s.dim == 3);
-        CHECK(s.embeddings == emb);
-        CHECK(s.norms == std::vector<float>{5, 0, 1, 13});
-        CHECK(s.offsets == std::vector<uint32_t>{0, 1, 1, 3, 3});
-        CHECK(s.sources == std::vector<uint32_t>{2, 0, 3});
-        CHECK(s.weights == std::vector<float>{0.25f, 0.5f, 1.0f});
-        CHECK(s.strength == std::vector<float>(4, 1.0f));
-        CHECK(s.last_access == std::vector<double>(4, kNow));
-        CHECK(s.stability == std::vector<float>(4, 500.0f));
+        CHECK(vec(s.embeddings) == emb);
+        CHECK(vec(s.norms) == std::vector<float>{5, 0, 1, 13});
+        CHECK(vec(s.offsets) == std::vector<uint32_t>{0, 1, 1, 3, 3});
+        CHECK(vec(s.sources) == std::vector<uint32_t>{2, 0, 3});
+        CHECK(vec(s.weights) == std::vector<float>{0.25f, 0.5f, 1.0f});
+        CHECK(vec(s.strength) == std::vector<float>(4, 1.0f));
+        CHECK(vec(s.last_access) == std::vector<double>(4, kNow));
+        CHECK(vec(s.stability) == std::vector<float>(4, 500.0f));
     }
     SECTION("memories csv rows override the defaults") {
         cfg.memories_csv = dir.write("memories.csv",
                                      "id,strength,last_access,stability\n"
                                      "2,0.5,1600000000,60\n");
         const MemoryStore s = build_store(cfg, kNow);
-        CHECK(s.strength == std::vector<float>{1, 1, 0.5f, 1});
-        CHECK(s.last_access == std::vector<double>{kNow, kNow, 1.6e9, kNow});
-        CHECK(s.stability == std::vector<float>{500, 500, 60, 500});
+        CHECK(vec(s.strength) == std::vector<float>{1, 1, 0.5f, 1});
+        CHECK(vec(s.last_access) == std::vector<double>{kNow, kNow, 1.6e9, kNow});
+        CHECK(vec(s.stability) == std::vector<float>{500, 500, 60, 500});
     }
     SECTION("no edges file means no edges") {
         cfg.edges.clear();
         const MemoryStore s = build_store(cfg, kNow);
-        CHECK(s.offsets == std::vector<uint32_t>{0, 0, 0, 0, 0});
+        CHECK(vec(s.offsets) == std::vector<uint32_t>{0, 0, 0, 0, 0});
         CHECK(s.sources.empty());
     }
     SECTION("edges naming a memory the embeddings lack") {

@@ -7,6 +7,7 @@
 
 using engram::build_in_edge_csr;
 using engram::Edge;
+using engram::StoreArray;
 using engram::ErrorCode;
 using engram::test::error_from;
 
@@ -15,29 +16,29 @@ TEST_CASE("csr: in-edges grouped by target, stable in file order", "[store][csr]
     const std::vector<Edge> edges = {
         {0, 1, 0.5f}, {2, 3, 0.25f}, {3, 1, 1.0f}, {1, 0, 0.75f}, {1, 1, 0.125f}, {2, 0, 2.0f},
     };
-    std::vector<uint32_t> offsets;
-    std::vector<uint32_t> sources;
-    std::vector<float> weights;
+    StoreArray<uint32_t> offsets;
+    StoreArray<uint32_t> sources;
+    StoreArray<float> weights;
     build_in_edge_csr(edges, 4, offsets, sources, weights);
-    CHECK(offsets == std::vector<uint32_t>{0, 2, 5, 5, 6});
-    CHECK(sources == std::vector<uint32_t>{1, 2, 0, 3, 1, 2});
-    CHECK(weights == std::vector<float>{0.75f, 2.0f, 0.5f, 1.0f, 0.125f, 0.25f});
+    CHECK(offsets == StoreArray<uint32_t>{0, 2, 5, 5, 6});
+    CHECK(sources == StoreArray<uint32_t>{1, 2, 0, 3, 1, 2});
+    CHECK(weights == StoreArray<float>{0.75f, 2.0f, 0.5f, 1.0f, 0.125f, 0.25f});
 }
 
 TEST_CASE("csr: no edges gives all-zero offsets", "[store][csr]") {
-    std::vector<uint32_t> offsets = {9, 9};
-    std::vector<uint32_t> sources = {1};
-    std::vector<float> weights = {1.0f};
+    StoreArray<uint32_t> offsets = {9, 9};
+    StoreArray<uint32_t> sources = {1};
+    StoreArray<float> weights = {1.0f};
     build_in_edge_csr({}, 3, offsets, sources, weights);
-    CHECK(offsets == std::vector<uint32_t>{0, 0, 0, 0});
+    CHECK(offsets == StoreArray<uint32_t>{0, 0, 0, 0});
     CHECK(sources.empty());
     CHECK(weights.empty());
 }
 
 TEST_CASE("csr: edges naming a memory beyond n are refused", "[store][csr]") {
-    std::vector<uint32_t> offsets;
-    std::vector<uint32_t> sources;
-    std::vector<float> weights;
+    StoreArray<uint32_t> offsets;
+    StoreArray<uint32_t> sources;
+    StoreArray<float> weights;
     const engram::Error e = error_from([&] {
         build_in_edge_csr({{0, 1, 1.0f}, {0, 3, 1.0f}}, 3, offsets, sources, weights);
     });

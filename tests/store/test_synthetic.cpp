@@ -21,8 +21,8 @@ constexpr double kDay = 86400.0;
 
 // FNV-1a over the raw bytes of arrays whose values involve no libm call, so
 // the hash is the same on every platform (see core/store/prng.h).
-template <class T>
-void fnv1a(uint64_t& h, const std::vector<T>& v) {
+template <class T, class A>
+void fnv1a(uint64_t& h, const std::vector<T, A>& v) {
     const auto* p = reinterpret_cast<const unsigned char*>(v.data());
     for (size_t i = 0; i < v.size() * sizeof(T); ++i) {
         h ^= p[i];
@@ -135,7 +135,7 @@ TEST_CASE("synthetic: embeddings are N(0,1) and do not depend on n", "[store][sy
     // Each row has its own stream, so a smaller store is a prefix of a larger one.
     const MemoryStore small = make_synthetic_store(100, 64, 4.0, 1, kDay, kNow);
     CHECK(std::vector<float>(s.embeddings.begin(), s.embeddings.begin() + 100 * 64) ==
-          small.embeddings);
+          std::vector<float>(small.embeddings.begin(), small.embeddings.end()));
 }
 
 TEST_CASE("synthetic: norms are the embedding row norms", "[store][synthetic]") {

@@ -115,7 +115,11 @@ typedef engram_status (*engram_spread_fn)(const uint32_t* offsets, const uint32_
                                           void* scratch, uint64_t scratch_capacity);
 
 /* out[i] = strength[i] * exp(-max(age[i], 0) / stability[i]), in [0, strength[i]].
- * stability: NULL to use stability_scalar for every memory; seconds, > 0. */
+ * stability: NULL to use stability_scalar for every memory; seconds, > 0.
+ * stability_scalar is used only when stability is NULL (then it must be
+ * > 0). When the host passes a stability array it passes
+ * stability_scalar = 0, which a plugin must accept: it must not reject or
+ * otherwise look at the scalar when the array is given. */
 typedef engram_status (*engram_decay_fn)(const float* strength, const float* age_seconds,
                                          const float* stability, float stability_scalar,
                                          uint64_t n, float* out, void* scratch,
