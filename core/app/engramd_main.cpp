@@ -70,18 +70,26 @@ int check_config(const std::string& file) {
 
 struct ServeOptions {
     std::string config;
+    std::string port_file;
     ServerOverrides cli;
     fs::path last_good;
     bool use_last_good = false;
 };
 
-class PidFile {
+// A small file that exists while engramd serves (pid file, port file):
+// written beside its final name and renamed over it, so a reader that sees
+// the file sees all of it; removed at a clean exit.
+class RuntimeFile {
 public:
-    explicit PidFile(std::string path) : path_(std::move(path)) {
+    RuntimeFile(std::string path, const std::string& content) : path_(std::move(path)) {
         if (path_.empty()) return;
-        std::ofstream(path_) << getpid() << "\n";
+        const std::string tmp = path_ + ".tmp." + std::to_string(getpid());
+        std::ofstream(tmp) << content;
+        std::error_code ec;
+        fs::rename(tmp, path_, ec);
+        if (ec) std::fprintf(stderr, "engramd: cannot write %s: %s\n", path_.c_str(), ec.message().c_str());
     }
-    ~PidFile() {
+    ~RuntimeFile() {
         if (!path_.empty()) {
             std::error_code ec;
             fs::remove(path_, ec);
@@ -133,7 +141,10 @@ int serve(const ServeOptions& o) {
         log::write(log::Level::Error, e.what(), {{"code", std::string(code_string(e.code()))}});
         return 1;
     }
-    const PidFile pid(settings.pid_file);
+    const RuntimeFile pid(settings.pid_file, std::to_string(getpid()) + "\n");
+    // Written once listening: scripts and tests learn the port (and that
+    // engramd serves) from this file, never from a log line.
+    const RuntimeFile port_file(o.port_file, std::to_string(port) + "\n");
     log::write(log::Level::Info, "engramd ready",
                {{"config", o.config},
                 {"listen", address->host + ":" + std::to_string(port)},
@@ -178,6 +189,7 @@ int main(int argc, char** argv) {
         ("log-level", po::value<std::string>(), "debug|info|warn|error")
         ("log-format", po::value<std::string>(), "text|json")
         ("pid-file", po::value<std::string>(), "write the process id to FILE while serving")
+        ("port-file", po::value<std::string>(), "once listening, write the bound port to FILE (atomically; removed at exit)")
         ("state-dir", po::value<std::string>(), "where CONFIG-STEM.last-good.toml is kept (default: the config's directory)")
         ("use-last-good", "if the config fails to load, start from the last config that loaded (logged as a WARN)");
     po::variables_map vm;
@@ -210,6 +222,7 @@ int main(int argc, char** argv) {
     if (vm.count("log-level")) o.cli.log_level = vm["log-level"].as<std::string>();
     if (vm.count("log-format")) o.cli.log_format = vm["log-format"].as<std::string>();
     if (vm.count("pid-file")) o.cli.pid_file = vm["pid-file"].as<std::string>();
+    if (vm.count("port-file")) o.port_file = vm["port-file"].as<std::string>();
     if (o.cli.listen) {
         std::string why;
         if (!server::parse_listen(*o.cli.listen, true, &why)) {

@@ -22,7 +22,7 @@ struct ChildValidation {
     double timeout_seconds = 10.0;
     uint64_t address_space_mib = 4096;
     uint64_t cpu_seconds = 30;
-    unsigned random_cases = 24;  // deep self-test: seeded random cases per kernel
+    unsigned random_cases = 16;  // deep self-test: seeded random cases per kernel
     uint64_t seed = 1;
 };
 

@@ -63,7 +63,7 @@ constexpr bool kSanitized = false;
 int main(int argc, char** argv) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() == 1) return 2;  // the host is already gone
-    std::string plugin, shown_as, sha, features = "0", as_mib = "4096", cpu = "30", cases = "24", seed = "1";
+    std::string plugin, shown_as, sha, features = "0", as_mib = "4096", cpu = "30", cases = "16", seed = "1";
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
         if (k == "--plugin") plugin = v;

@@ -116,11 +116,11 @@ void similarity_plan(const Runner& run, Rand& r) {
         ++step;
     }
     for (uint64_t dim : kEdgeDims) {
-        check_similarity(run, make_similarity(r, 67, dim, RowStyle::Mixed), step % 2 == 0, step % 4);
+        check_similarity(run, make_similarity(r, 33, dim, RowStyle::Mixed), step % 2 == 0, step % 4);
         ++step;
     }
-    check_similarity(run, make_similarity(r, 4096, 768, RowStyle::Mixed), true, 0);
-    check_similarity(run, make_similarity(r, 1000, 1536, RowStyle::Mixed), false, 1);
+    check_similarity(run, make_similarity(r, 2048, 768, RowStyle::Mixed), true, 0);
+    check_similarity(run, make_similarity(r, 600, 1536, RowStyle::Mixed), false, 1);
     check_similarity(run, make_similarity(r, 300, 768, RowStyle::Uniform, 1e15), true, 2);
     check_similarity(run, make_similarity(r, 300, 384, RowStyle::Uniform, 1e-15), false, 3);
     // dim 0 is the one invalid shape the contract names.

@@ -42,6 +42,7 @@ public:
         }
     }
     void signal(int sig) const { kill(pid_, sig); }
+    pid_t pid() const { return pid_; }
     // Exit code, or 128 + signal, or -1 on timeout.
     int wait(std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
         const auto end = std::chrono::steady_clock::now() + timeout;

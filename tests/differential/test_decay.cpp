@@ -1,37 +1,32 @@
 // Decay: every loaded backend against the double oracle on generated cases,
-// element by element with tolerance::decay_ok.
+// through the one oracle-check library (validation/kernel_checks.h): the call
+// runs with its output at the case's odd offset in a guarded buffer
+// (canaries: a write past the end fails), then compare_decay applies
+// tolerance::decay_ok element by element.
 #include <catch2/catch.hpp>
 
 #include "backend_report.h"
+#include "common/error.h"
 #include "decay_case.h"
-#include "format.h"
 #include "oracle/oracle.h"
-#include "oracle/tolerances.h"
 #include "property_env.h"
 #include "run_summary.h"
+#include "validation/kernel_checks.h"
 
 using namespace engram;
 using namespace engram::difftest;
 
 namespace {
 
+// "" when the backend's output agrees with the oracle, else the stable code
+// and what went wrong (the memory, got and want).
 std::string check(const engram_kernel_table& t, const DecayCase& c, const std::vector<double>& want) {
-    const engram_shape shape{c.n, 0, 0};
-    OffsetBuffer<unsigned char> scratch(t.scratch_bytes(ENGRAM_KERNEL_DECAY, &shape), 0);
-    OffsetBuffer<float> out(c.n, c.out_offset);
-    const engram_status st = t.decay(c.strength.data(), c.age.data(), c.stability_or_null(), c.stability_scalar,
-                                     c.n, out.data(), scratch.data(), scratch.size());
-    if (st != ENGRAM_OK) return "status " + std::to_string(st) + ", want ENGRAM_OK";
-    if (!out.guards_intact()) return "wrote past out[n-1]";
-    uint64_t bad = 0, first = 0;
-    for (uint64_t i = 0; i < c.n; ++i)
-        if (!tolerance::decay_ok(out[i], want[i], c.strength[i]) && bad++ == 0) first = i;
-    if (bad == 0) return "";
-    const float st_i = c.per_memory ? c.stability[first] : c.stability_scalar;
-    return std::to_string(bad) + " of " + std::to_string(c.n) + " results off; first memory " +
-           std::to_string(first) + " (strength " + g(c.strength[first]) + ", age " + g(c.age[first]) +
-           ", stability " + g(st_i) + "): got " + g(out[first]) + ", want " + g(want[first]) + " (rel " +
-           g(std::fabs(out[first] - want[first]) / std::fabs(want[first])) + ")";
+    const validation::DecayCall call{c.strength.data(), c.age.data(), c.stability_or_null(), c.stability_scalar,
+                                     c.n};
+    std::vector<float> got;
+    validation::Verdict v = validation::run(t, call, validation::BufferOptions{false, c.out_offset}, &got);
+    if (!v) v = validation::compare_decay(call, got, want);
+    return v ? std::string(code_string(v->code)) + ": " + v->what : "";
 }
 
 }  // namespace

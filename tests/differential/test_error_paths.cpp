@@ -3,13 +3,25 @@
 // the corrupt index lands anywhere, including in SIMD-width blocks and
 // tails), dim 0 and null pointers are ENGRAM_E_INVALID_ARGUMENT, scratch below
 // scratch_bytes() is ENGRAM_E_SCRATCH_TOO_SMALL, and n == 0 is ENGRAM_OK.
+// Last, proof that the oracle check the differential tests rely on
+// (validation::run + compare_*) can fail: zoo plugins with wrong numbers and
+// with a write past the end are caught in-process.
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string_view>
+#include <vector>
 
 #include "backend_report.h"
+#include "common/error.h"
+#include "loader/plugin_loader.h"
+#include "oracle/oracle.h"
+#include "platform/cpu_features.h"
 #include "property_env.h"
 #include "spreading_case.h"
+#include "validation/kernel_checks.h"
 
 using namespace engram;
 using namespace engram::difftest;
@@ -150,5 +162,80 @@ TEST_CASE("scratch_bytes() of similarity and decay is honoured when non-zero", "
                   ENGRAM_E_SCRATCH_TOO_SMALL);
         CHECK(t.similarity(q.data(), c.data(), nullptr, 5, 33, scores.data(), scratch.data(), sim_need) == ENGRAM_OK);
         CHECK(t.decay(s.data(), a.data(), nullptr, 10.0f, 37, out.data(), scratch.data(), dec_need) == ENGRAM_OK);
+    }
+}
+
+namespace {
+
+// A zoo plugin mapped straight into this process (map_plugin: no private
+// copy, no child, no self-test), so the check under test is the only judge.
+std::shared_ptr<const Plugin> map_zoo(const std::string& name) {
+    const std::filesystem::path file =
+        std::filesystem::path(ENGRAM_TEST_ZOO_DIR) / ("libengram_zoo_" + name + ".so");
+    return map_plugin(file, file, detect_cpu_features(), "", std::nullopt);
+}
+
+// n candidates of dimension dim, each close to the query: cosines near 1,
+// so a 10% error is far outside the 1e-5 tolerance.
+struct SimilarityInputs {
+    std::vector<float> query, candidates;
+    SimilarityInputs(uint64_t n, uint64_t dim) : query(dim), candidates(n * dim) {
+        for (uint64_t k = 0; k < dim; ++k) query[k] = 1.0f + 0.25f * static_cast<float>(k % 5);
+        for (uint64_t i = 0; i < n; ++i)
+            for (uint64_t k = 0; k < dim; ++k)
+                candidates[i * dim + k] = query[k] + 0.01f * static_cast<float>((i + k) % 7);
+    }
+    validation::SimilarityCall call(uint64_t n, uint64_t dim) const {
+        return {query.data(), candidates.data(), nullptr, n, dim};
+    }
+};
+
+std::string code_of(const validation::Verdict& v) { return v ? std::string(code_string(v->code)) : "passed"; }
+
+// The verdict's code is `want`, with the verdict's text in the report.
+void expect_verdict(const validation::Verdict& v, std::string_view want, const std::string& what_part) {
+    INFO((v ? v->what : std::string("no verdict: the check passed")));
+    CHECK(code_of(v) == want);
+    if (v) CHECK_THAT(v->what, Catch::Contains(what_part));
+}
+
+}  // namespace
+
+TEST_CASE("the oracle check fails a plugin whose numbers are wrong", "[differential][errors][zoo]") {
+    const auto p = map_zoo("wrong_numerics");
+    const auto& t = p->table();
+    const SimilarityInputs in(8, 16);
+    // Output at an odd address, as the differential tests pass it.
+    expect_verdict(validation::check(t, in.call(8, 16), validation::BufferOptions{false, 3}),
+                   code_string(ErrorCode::SelfTestNumerics), "score[0]");
+
+    // The same path as test_similarity.cpp: run, then compare.
+    const auto call = in.call(8, 16);
+    std::vector<float> got;
+    REQUIRE(code_of(validation::run(t, call, validation::BufferOptions{false, 1}, &got)) == "passed");
+    REQUIRE(got.size() == 8);
+    expect_verdict(validation::compare_similarity(
+                       call, got, oracle::similarity(call.query, call.candidates, call.n, call.dim)),
+                   code_string(ErrorCode::SelfTestNumerics), "outside tolerance");
+
+    // Its decay is the reference's: the same check passes it.
+    const std::vector<float> strength(5, 1.0f), age{0.0f, 1.0f, 10.0f, 100.0f, 1000.0f};
+    expect_verdict(validation::check(t, validation::DecayCall{strength.data(), age.data(), nullptr, 50.0f, 5},
+                                     validation::BufferOptions{false, 1}),
+                   "passed", "");
+}
+
+TEST_CASE("the oracle check's canaries catch a write past the output", "[differential][errors][zoo]") {
+    const auto p = map_zoo("out_of_bounds");
+    const auto& t = p->table();
+    const SimilarityInputs in(100, 9);
+    // Right up to n = 64 ...
+    expect_verdict(validation::check(t, in.call(64, 9), validation::BufferOptions{false, 1}), "passed", "");
+    // ... above it one element past the end: canaries only, no guard page,
+    // so this process survives and the verdict says what happened.
+    for (const uint64_t offset : {0u, 1u, 3u}) {
+        INFO("out_offset=" << offset);
+        expect_verdict(validation::check(t, in.call(100, 9), validation::BufferOptions{false, offset}),
+                       code_string(ErrorCode::SelfTestOutOfBounds), "outside its output buffer");
     }
 }

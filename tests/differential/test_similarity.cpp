@@ -1,37 +1,31 @@
 // Similarity: every loaded backend against the double oracle on generated
-// cases, element by element with tolerance::similarity_ok.
+// cases, through the one oracle-check library (validation/kernel_checks.h):
+// the call runs with its output at the case's odd offset in a guarded buffer
+// (canaries: a write past the end fails), then compare_similarity applies
+// tolerance::similarity_ok element by element.
 #include <catch2/catch.hpp>
 
 #include "backend_report.h"
-#include "format.h"
+#include "common/error.h"
 #include "oracle/oracle.h"
-#include "oracle/tolerances.h"
 #include "property_env.h"
 #include "run_summary.h"
 #include "similarity_case.h"
+#include "validation/kernel_checks.h"
 
 using namespace engram;
 using namespace engram::difftest;
 
 namespace {
 
-// "" when the backend's output agrees with the oracle, else what went wrong.
+// "" when the backend's output agrees with the oracle, else the stable code
+// and what went wrong (the element, got and want).
 std::string check(const engram_kernel_table& t, const SimilarityCase& c, const std::vector<double>& want) {
-    const engram_shape shape{c.n, c.dim, 0};
-    OffsetBuffer<unsigned char> scratch(t.scratch_bytes(ENGRAM_KERNEL_SIMILARITY, &shape), 0);
-    OffsetBuffer<float> scores(c.n, c.scores_offset);
-    const engram_status st = t.similarity(c.query.data(), c.candidates.data(), c.norms_or_null(), c.n,
-                                          c.dim, scores.data(), scratch.data(), scratch.size());
-    if (st != ENGRAM_OK) return "status " + std::to_string(st) + ", want ENGRAM_OK";
-    if (!scores.guards_intact()) return "wrote past scores[n-1]";
-    uint64_t bad = 0, first = 0;
-    for (uint64_t i = 0; i < c.n; ++i)
-        if (!tolerance::similarity_ok(scores[i], want[i]) && bad++ == 0) first = i;
-    if (bad == 0) return "";
-    return std::to_string(bad) + " of " + std::to_string(c.n) + " scores off; first row " +
-           std::to_string(first) + ": got " + g(scores[first]) + ", want " + g(want[first]) +
-           " (|diff| " + g(std::fabs(scores[first] - want[first])) + " > " + g(tolerance::kSimilarityAbs) +
-           ")";
+    const validation::SimilarityCall call{c.query.data(), c.candidates.data(), c.norms_or_null(), c.n, c.dim};
+    std::vector<float> got;
+    validation::Verdict v = validation::run(t, call, validation::BufferOptions{false, c.scores_offset}, &got);
+    if (!v) v = validation::compare_similarity(call, got, want);
+    return v ? std::string(code_string(v->code)) + ": " + v->what : "";
 }
 
 }  // namespace

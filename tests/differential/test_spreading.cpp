@@ -1,42 +1,43 @@
 // Spreading: every loaded backend against the double oracle on generated
-// graphs, node by node with tolerance::spread_ok. Cases too close to the
-// threshold discontinuity are regenerated (spreading_case.h) and counted.
+// graphs, through the one oracle-check library (validation/kernel_checks.h):
+// the call runs with the activations at the case's odd offset in a guarded
+// buffer and scratch exactly scratch_bytes() long (canaries: a write past
+// either fails), then compare_spread applies tolerance::spread_ok node by
+// node. Cases too close to the threshold discontinuity are regenerated
+// (spreading_case.h) and counted.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <cstring>
 
 #include "backend_report.h"
+#include "common/error.h"
 #include "format.h"
 #include "oracle/tolerances.h"
 #include "property_env.h"
 #include "run_summary.h"
 #include "spreading_case.h"
+#include "validation/kernel_checks.h"
 
 using namespace engram;
 using namespace engram::difftest;
 
 namespace {
 
-std::string check(const engram_kernel_table& t, const SpreadingCase& c, const std::vector<double>& want) {
-    const engram_shape shape{c.n, 0, c.edges()};
-    OffsetBuffer<unsigned char> scratch(t.scratch_bytes(ENGRAM_KERNEL_SPREADING, &shape), 0);
-    OffsetBuffer<float> act(c.n, c.activation_offset);
-    if (c.n) std::memcpy(act.data(), c.seeds.data(), c.n * sizeof(float));
-    const engram_status st = t.spread(c.offsets.data(), c.sources.data(), c.weights.data(), c.n, &c.params,
-                                      act.data(), scratch.data(), scratch.size());
-    if (st != ENGRAM_OK) return "status " + std::to_string(st) + ", want ENGRAM_OK";
-    if (!act.guards_intact()) return "wrote past activation[n-1]";
-    if (!scratch.guards_intact()) return "wrote past the scratch it asked for";
-    double max_abs = 0;
-    for (double v : want) max_abs = std::max(max_abs, std::fabs(v));
-    uint64_t bad = 0, first = 0;
-    for (uint64_t i = 0; i < c.n; ++i)
-        if (!tolerance::spread_ok(act[i], want[i], max_abs) && bad++ == 0) first = i;
-    if (bad == 0) return "";
-    return std::to_string(bad) + " of " + std::to_string(c.n) + " nodes off; first node " +
-           std::to_string(first) + " (in-degree " + std::to_string(c.offsets[first + 1] - c.offsets[first]) +
-           "): got " + g(act[first]) + ", want " + g(want[first]) + ", max " + g(max_abs);
+// "" when the backend's output agrees with the oracle, else the stable code
+// and what went wrong (the node, got and want).
+std::string check(const engram_kernel_table& t, const SpreadingCase& c, const oracle::SpreadResult& want) {
+    const validation::SpreadCall call{c.offsets.data(), c.sources.data(), c.weights.data(),
+                                      c.n,              c.params,         c.seeds.data()};
+    // The generator vetted the threshold (make_spreading_case): a case the
+    // library would not compare is a generator bug, not a pass.
+    if (!validation::spread_comparable(c.params, want))
+        return "case not comparable (threshold within " + g(tolerance::kSpreadMinThresholdMargin) +
+               " of an activation) after vetting";
+    std::vector<float> got;
+    validation::Verdict v =
+        validation::run(t, call, validation::BufferOptions{false, c.activation_offset}, &got, want.status);
+    if (!v) v = validation::compare_spread(call, got, want);
+    return v ? std::string(code_string(v->code)) + ": " + v->what : "";
 }
 
 }  // namespace
@@ -64,7 +65,7 @@ TEST_CASE("spreading: every backend agrees with the oracle on generated graphs",
             if (v.regenerated >= kMaxThresholdRedraws) ++fallbacks;
         }
         for (const Backend* b : backends) {
-            const std::string problem = check(b->plugin->table(), c, v.want.activation);
+            const std::string problem = check(b->plugin->table(), c, v.want);
             if (problem.empty()) summary.passed(b->name);
             else
                 summary.failed(b->name, "backend=" + b->name + " kernel=spreading " + run.replay(i) + ": " +

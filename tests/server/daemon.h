@@ -1,6 +1,7 @@
 // A real engramd on a loopback port for the server tests: temp dir, config
-// writer, start with --listen 127.0.0.1:0 (engramd picks a free port and logs
-// it), HTTP clients, and the oracle-side copy of the synthetic store.
+// writer, start with --listen 127.0.0.1:0 and --port-file (engramd picks a
+// free port and writes it there once listening), HTTP clients, and the
+// oracle-side copy of the synthetic store.
 #pragma once
 
 #include <httplib.h>
@@ -76,19 +77,24 @@ class Daemon {
 public:
     Daemon(const fs::path& config, const fs::path& out_dir, std::vector<std::string> extra = {},
            const std::vector<std::string>& env = {}) {
-        std::vector<std::string> argv{kEngramd, "--config", config.string(), "--listen", "127.0.0.1:0"};
+        port_file_ = out_dir / "engramd.port";
+        std::error_code ec;
+        fs::remove(port_file_, ec);
+        std::vector<std::string> argv{kEngramd, "--config", config.string(), "--listen", "127.0.0.1:0",
+                                      "--port-file", port_file_.string()};
         argv.insert(argv.end(), extra.begin(), extra.end());
         child_ = std::make_unique<Child>(argv, out_dir, env);
     }
-    // Waits for "engramd ready" and reads the port it logged. false on timeout.
+    // Waits for the port file engramd writes (atomically) once it listens,
+    // and reads the port from it. false on timeout.
     bool ready(std::chrono::seconds timeout = std::chrono::seconds(60)) {
-        if (!child_->wait_for_stderr("engramd ready", timeout)) return false;
-        std::smatch m;
-        const std::string err = child_->err();
-        static const std::regex re("engramd ready.* port=([0-9]+)");
-        if (!std::regex_search(err, m, re)) return false;
-        port_ = std::stoi(m[1]);
-        return true;
+        const auto end = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < end) {
+            std::ifstream in(port_file_);
+            if (in >> port_ && port_ > 0) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
     }
     int port() const { return port_; }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -116,6 +122,7 @@ public:
 
 private:
     std::unique_ptr<Child> child_;
+    fs::path port_file_;
     int port_ = 0;
 };
 
