@@ -83,11 +83,14 @@ threads = 1
 size = "1MiB"
 overflow = "fallback"
 EOF
-    "$ENGRAMD" --config "$WORK/engram.toml" --listen 127.0.0.1:0 2>"$WORK/engramd.log" &
+    rm -f "$WORK/engramd.port"
+    "$ENGRAMD" --config "$WORK/engram.toml" --listen 127.0.0.1:0 --log-format text \
+        --port-file "$WORK/engramd.port" 2>"$WORK/engramd.log" &
     PID=$!
     PORT=""
     for _ in $(seq 600); do  # up to 60 s: a 100,000 x 1536 store takes a few seconds to generate
-        PORT=$(sed -n 's/.*engramd ready.* port=\([0-9]*\).*/\1/p' "$WORK/engramd.log")
+        # --port-file is written atomically once engramd listens: no log scraping.
+        [ -s "$WORK/engramd.port" ] && PORT=$(cat "$WORK/engramd.port")
         [ -n "$PORT" ] && break
         kill -0 "$PID" 2>/dev/null || { cat "$WORK/engramd.log" >&2; exit 1; }
         sleep 0.1

@@ -64,10 +64,17 @@ end
 """)
 PY
 
-"$BUILD/bin/engramd" --config "$TMP/engram.toml" --listen 127.0.0.1:0 --state-dir "$TMP" 2> "$TMP/engramd.log" &
+# The port comes from --port-file (written atomically once engramd listens),
+# not from a log line: the log format may be text or JSON.
+"$BUILD/bin/engramd" --config "$TMP/engram.toml" --listen 127.0.0.1:0 --state-dir "$TMP" \
+    --port-file "$TMP/engramd.port" 2> "$TMP/engramd.log" &
 PID=$!
-for _ in $(seq 600); do grep -q "engramd ready" "$TMP/engramd.log" && break; sleep 0.1; done
-PORT=$(sed -n 's/.*engramd ready.* port=\([0-9]*\).*/\1/p' "$TMP/engramd.log")
+PORT=""
+for _ in $(seq 600); do
+    [[ -s "$TMP/engramd.port" ]] && PORT=$(cat "$TMP/engramd.port") && break
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.1
+done
 [[ -n "$PORT" ]] || { cat "$TMP/engramd.log"; exit 1; }
 URL="http://127.0.0.1:$PORT"
 SERVING=$(curl -s "$URL/health" | python3 -c 'import json,sys; print(json.load(sys.stdin)["kernels"]["similarity"]["backend"])')

@@ -9,6 +9,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   # core
   libboost-dev libboost-program-options-dev libtomlplusplus-dev libssl-dev
+  # engramd: sd_notify (systemd Type=notify readiness)
+  libsystemd-dev
   # tests and benchmarks
   catch2 libbenchmark-dev
   # aarch64 cross build, run under qemu; qemu-x86_64 -cpu Nehalem for the no-AVX2 check

@@ -81,11 +81,14 @@ EOF
     mv "$1.tmp" "$1"
 }
 start_engramd() {  # start_engramd CONFIG LOG: sets PID and PORT
-    "$ENGRAMD" --config "$1" --listen 127.0.0.1:0 2>"$2" &
+    # The port from --port-file (written atomically once listening), not
+    # from the log: the log format may be text or JSON.
+    rm -f "$2.port"
+    "$ENGRAMD" --config "$1" --listen 127.0.0.1:0 --port-file "$2.port" 2>"$2" &
     PID=$!
     PORT=""
     for _ in $(seq 300); do
-        PORT=$(sed -n 's/.*engramd ready.* port=\([0-9]*\).*/\1/p' "$2")
+        [ -s "$2.port" ] && PORT=$(cat "$2.port")
         [ -n "$PORT" ] && return 0
         kill -0 "$PID" 2>/dev/null || fail "engramd exited before ready: $(cat "$2")"
         sleep 0.05

@@ -19,15 +19,23 @@ done
   { echo "tools/test-aarch64.sh: arm64 libcrypto missing (libssl-dev:arm64); run tools/deps.sh" >&2; exit 1; }
 
 dir="${ENGRAM_AARCH64_BUILD_DIR:-build-aarch64}"
-if [ ! -f "$dir/build.ninja" ]; then
-  cmake --preset aarch64 -B "$dir" >&2
-fi
+# Configured every time (quick when nothing changed), so an existing build
+# directory picks up changes to the preset, e.g. its emulator command.
+cmake --preset aarch64 -B "$dir" >&2
 cmake --build "$dir" -j "$(nproc)" >&2
 
 # Prove the binaries really are AArch64 before trusting a green run.
 readelf -h "$dir/plugins/libengram_neon.so" 2>/dev/null | grep -q 'Machine: *AArch64' ||
   { echo "tools/test-aarch64.sh: $dir/plugins/libengram_neon.so is not an AArch64 object" >&2; exit 1; }
 
+# The emulator command (the preset's) is qemu-aarch64 -L /usr/aarch64-linux-gnu
+# -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib. -L makes the cross
+# toolchain's ld.so the interpreter; without the -E, that ld.so finds libc.so.6
+# through the host's ld.so.cache in /lib/aarch64-linux-gnu, i.e. the multiarch
+# libc6:arm64 that libssl-dev:arm64 pulls in, usually another glibc build than
+# libc6-arm64-cross. In that mix pthread_create spins forever, and the
+# validator's reentrancy check starts threads.
+#
 # The validation child. ctest starts each test binary under qemu, but when an
 # emulated test (or the loader in it) spawns engram-validate, the kernel is
 # asked to exec an AArch64 ELF, which fails without binfmt_misc. So the
@@ -37,7 +45,7 @@ readelf -h "$dir/plugins/libengram_neon.so" 2>/dev/null | grep -q 'Machine: *AAr
 # result pipe (fd 3) open all the way to the validator.
 abs_dir=$(cd "$dir" && pwd)
 emulator=$(sed -n 's/^CMAKE_CROSSCOMPILING_EMULATOR:[A-Z]*=//p' "$abs_dir/CMakeCache.txt")
-[ -n "$emulator" ] || emulator="qemu-aarch64;-L;/usr/aarch64-linux-gnu"
+[ -n "$emulator" ] || emulator="qemu-aarch64;-L;/usr/aarch64-linux-gnu;-E;LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib"
 [ -x "$abs_dir/bin/engram-validate" ] ||
   { echo "tools/test-aarch64.sh: $abs_dir/bin/engram-validate was not built" >&2; exit 1; }
 wrapper="$abs_dir/engram-validate-qemu"

@@ -14,10 +14,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 
 #include "app/exit_guard.h"
 #include "app/host.h"
 #include "app/log.h"
+#include "app/notify.h"
 #include "app/reloader.h"
 #include "app/server_settings.h"
 #include "common/error.h"
@@ -132,8 +134,23 @@ int serve(const ServeOptions& o) {
         return 2;
     }
 
-    Reloader reloader(*host);
-    server::HttpServer http(*host, reloader, {*address, settings.threads});
+    // The reload as the Reloader runs it (SIGHUP and POST /v1/admin/reload
+    // alike), framed for systemd: RELOADING=1 before, READY=1 after.
+    // The address is known once listening; an admin reload may run before
+    // the main thread has stored it, hence the lock.
+    std::mutex served_at_mutex;
+    std::string served_at = settings.listen;
+    Reloader reloader([&host, &served_at, &served_at_mutex] {
+        notify::reloading();
+        ReloadResult r = host->reload();
+        std::lock_guard<std::mutex> l(served_at_mutex);
+        notify::reloaded(r.ok, r.generation, served_at);
+        return r;
+    });
+    server::ServerOptions server_options;
+    server_options.address = *address;
+    server_options.threads = settings.threads;
+    server::HttpServer http(*host, reloader, server_options);
     uint16_t port = 0;
     try {
         port = http.start();
@@ -151,6 +168,13 @@ int serve(const ServeOptions& o) {
                 {"port", std::to_string(port)},
                 {"threads", std::to_string(settings.threads)},
                 {"last_good", o.last_good.string()}});
+    {
+        // READY=1 only now: listening, and the port file written.
+        std::lock_guard<std::mutex> l(served_at_mutex);
+        served_at = address->host + ":" + std::to_string(port);
+        const auto serving = host->engine().snapshot();
+        notify::ready(serving ? serving->generation() : 0, served_at);
+    }
     for (;;) {
         int sig = 0;
         if (sigwait(&set, &sig) != 0) continue;
@@ -159,6 +183,7 @@ int serve(const ServeOptions& o) {
             continue;
         }
         log::write(log::Level::Info, "engramd stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+        notify::stopping();
         host->abandon_reloads();  // a hung validation must not hold up the exit: its child is killed
         http.stop();              // stop accepting; in-flight requests finish
         reloader.stop();          // the reload in progress ends; pending ones are dropped

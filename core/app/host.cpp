@@ -112,6 +112,11 @@ Host::Host(HostOptions options) : options_(std::move(options)), usable_features_
     engine_ = std::make_unique<Engine>(std::move(store));
     install(set);
     log_kernel_set(*set);
+    rollouts_ = std::make_unique<RolloutController>(
+        *engine_, [this](uint64_t expected, std::shared_ptr<const KernelSet> next) {
+            return publish_if_current(expected, std::move(next));
+        });
+    rollouts_->on_reload(nullptr, set, config_);
     if (!text.empty()) remember_last_good(text);
 }
 
@@ -131,6 +136,19 @@ void Host::install(std::shared_ptr<const KernelSet> set) {
 
 void Host::abandon_reloads() { cancel_kernel_set_builds(); }
 
+bool Host::publish_if_current(uint64_t expected_generation, std::shared_ptr<const KernelSet> set) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (engine_->snapshot()->generation() != expected_generation) return false;  // a reload got there first
+        install(set);
+    }
+    log_kernel_set(*set);
+    return true;
+}
+
+bool Host::promote_rollout(Kernel k, std::string* why) { return rollouts_->promote(k, why); }
+bool Host::abort_rollout(Kernel k, std::string* why) { return rollouts_->abort(k, why); }
+
 Config Host::config() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return config_;
@@ -148,6 +166,7 @@ HostStatus Host::status() const {
     s.started_from_last_good = started_from_last_good_;
     s.config_file = options_.config_file;
     s.reload_in_progress_since_unix = reload_started_unix_;
+    s.rollouts = rollouts_->status();
     return s;
 }
 
@@ -197,7 +216,10 @@ ReloadResult Host::reload() {
     r.finished_unix = unix_now();
     for (const auto& w : r.warnings) log::write(log::Level::Warn, w);
     (r.ok ? metrics::Registry::global().reloads_ok : metrics::Registry::global().reloads_failed).add();
-    if (r.ok) remember_last_good(text);
+    if (r.ok) {
+        remember_last_good(text);
+        rollouts_->on_reload(current, serving, config());
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     ++(r.ok ? reloads_ok_ : reloads_failed_);
     last_reload_ = r;

@@ -18,6 +18,7 @@
 
 #include "common/error.h"
 #include "config/config.h"
+#include "app/rollout.h"
 #include "engine/engine.h"
 
 namespace engram {
@@ -56,6 +57,7 @@ struct HostStatus {
     std::filesystem::path config_file;
     // Set while a reload is being built (validation children running).
     std::optional<double> reload_in_progress_since_unix;
+    RolloutStatus rollouts;
 };
 
 class Host {
@@ -74,6 +76,11 @@ public:
     // one. Returns at once; the reload thread then finishes promptly.
     void abandon_reloads();
 
+    // Rollout overrides (engramctl rollout promote|abort); false + why if
+    // the kernel has no rollout in shadow or canary.
+    bool promote_rollout(Kernel k, std::string* why);
+    bool abort_rollout(Kernel k, std::string* why);
+
     const Engine& engine() const { return *engine_; }
     Config config() const;
     HostStatus status() const;
@@ -81,6 +88,8 @@ public:
 private:
     void remember_last_good(const std::string& text);
     void install(std::shared_ptr<const KernelSet> set);
+    // The rollout controller's publications (promotion, watchdog rollback).
+    bool publish_if_current(uint64_t expected_generation, std::shared_ptr<const KernelSet> set);
 
     HostOptions options_;
     uint64_t usable_features_;
@@ -93,6 +102,8 @@ private:
     std::optional<double> reload_started_unix_;
     Config config_;
     std::unique_ptr<Engine> engine_;
+    // After engine_: stopped and destroyed before it.
+    std::unique_ptr<RolloutController> rollouts_;
     std::vector<std::weak_ptr<const KernelSet>> history_;
     std::optional<ReloadResult> last_reload_;
     uint64_t reloads_ok_ = 0;

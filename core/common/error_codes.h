@@ -59,4 +59,6 @@
     X(ReloadNoLastGood, "E_RELOAD_NO_LAST_GOOD", "--use-last-good was given but no last-good config exists") \
     X(ServerListen, "E_SERVER_LISTEN", "the HTTP server cannot bind or listen on the address")      \
     X(CtlHttp, "E_CTL_HTTP", "engramctl cannot reach engramd or got an unexpected reply")           \
-    X(VerifyFailed, "E_VERIFY_FAILED", "engramctl verify: a kernel disagrees with the oracle")
+    X(VerifyFailed, "E_VERIFY_FAILED", "engramctl verify: a kernel disagrees with the oracle")               \
+    X(RolloutState, "E_ROLLOUT_STATE", "a rollout command does not apply: the kernel has no rollout in shadow or canary") \
+    X(HttpMediaType, "E_HTTP_MEDIA_TYPE", "the request body's Content-Type or Content-Encoding is not accepted (JSON endpoints take uncompressed application/json)")

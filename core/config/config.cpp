@@ -51,8 +51,8 @@ namespace {
 using config_detail::Diagnostics;
 using config_detail::pos_of;
 
-constexpr std::string_view kTables[] = {"plugins", "backends",   "store",   "server",
-                                        "arena",   "validation", "security"};
+constexpr std::string_view kTables[] = {"plugins",  "backends", "store",   "server",  "arena",
+                                        "validation", "security", "rollout", "watchdog"};
 
 [[noreturn]] void throw_one(ErrorCode code, const std::string& message) {
     throw ErrorList({Error(code, message)});
@@ -118,6 +118,8 @@ Config parse_config(const std::string& toml_text, const std::string& name,
     config_detail::read_arena(diag, root, cfg.arena);
     config_detail::read_validation(diag, root, cfg.validation);
     config_detail::read_security(diag, root, base, cfg.security);
+    config_detail::read_rollouts(diag, root, plugin_keys, cfg.backends, cfg.rollout);
+    config_detail::read_watchdog(diag, root, cfg.watchdog);
     diag.throw_if_any();
     return cfg;
 }

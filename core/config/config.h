@@ -4,6 +4,7 @@
 // nothing is silently replaced by a default.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -80,6 +81,36 @@ struct SecurityConfig {
     std::filesystem::path trusted_keys_dir;  // PEM public keys; required when require_signature
 };
 
+// [rollout.<kernel>]: bring a candidate backend to live traffic step by step
+// (docs/operations/performance_kernels.md, "Rolling out a new plugin").
+struct RolloutConfig {
+    std::string candidate;                          // a [plugins] key, not the serving backend
+    std::string mode = "canary";                    // "shadow" | "canary"
+    double shadow_sample = 0.05;                    // share of requests the other backend also computes, off-path
+    std::vector<double> steps = {1, 5, 25, 100};    // canary percent, increasing, ending at 100
+    uint64_t step_requests = 200;                   // candidate calls a step (or a shadow window) needs at least
+    double step_seconds = 10.0;                     // and wall time it needs at least
+    uint64_t min_comparisons = 20;                  // shadow comparisons an analysis needs at least
+    double max_mismatch_rate = 0.0;                 // mismatches / comparisons
+    double max_latency_ratio = 1.5;                 // candidate p99 / serving p99 in the window
+    double max_error_rate = 0.0;                    // candidate errors / candidate calls
+    uint64_t max_nonfinite = 0;                     // candidate non-finite answers
+    bool operator==(const RolloutConfig&) const = default;
+};
+
+// [watchdog]: after a reload that changed a kernel's backend, watch the new
+// one and roll back to the previous generation by itself.
+struct WatchdogConfig {
+    bool enabled = true;
+    double window_seconds = 60.0;     // how long after the swap
+    uint64_t min_calls = 50;          // calls before error rate and latency are judged
+    double max_error_rate = 0.01;     // errors / calls of the new backend
+    uint64_t max_nonfinite = 0;       // non-finite answers of the new backend
+    double max_latency_ratio = 2.0;   // new p99 / the previous backend's p99 before the swap
+    double compare_sample = 0.0;      // share of requests also run by the previous backend, compared
+    double max_mismatch_rate = 0.0;   // mismatches / comparisons (with compare_sample > 0)
+};
+
 struct Config {
     std::filesystem::path source;  // the file it was read from (absolute)
     // [plugins] name -> absolute path (relative paths resolved against the
@@ -94,6 +125,9 @@ struct Config {
     ArenaConfig arena;
     ValidationConfig validation;
     SecurityConfig security;
+    // [rollout.<kernel>], indexed by Kernel; empty candidate: no rollout.
+    std::array<RolloutConfig, 3> rollout;
+    WatchdogConfig watchdog;
 
     const PluginPolicy& policy_for(const std::string& plugin) const;
 };

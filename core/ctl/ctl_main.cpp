@@ -1,6 +1,7 @@
 // engramctl: the operator's tool for engramd.
 //   status                  what serves, live generations, last reload (GET /v1/backends)
 //   reload                  reload now and wait for the result (POST /v1/admin/reload)
+//   use BACKEND             set [backends] in the TOML in place, reload, check what serves
 //   verify PLUGIN.so        offline: load + self-test + differential vs oracle + timing
 //   check-config FILE       offline: the same check as engramd --check-config
 //   digest FILE             prints `sha256 = "<hex>"` for pinning FILE in [plugins]
@@ -11,10 +12,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "app/host.h"
 #include "ctl/ctl_http.h"
 #include "ctl/ctl_provenance.h"
+#include "ctl/ctl_use.h"
 #include "ctl/ctl_verify.h"
 
 namespace po = boost::program_options;
@@ -26,6 +30,7 @@ namespace {
 const char* kUsage =
     "usage: engramctl [options] status [--json]\n"
     "       engramctl [options] reload [--json]\n"
+    "       engramctl [options] use BACKEND [--kernel K[,K]]... [--config FILE] [--dry-run]\n"
     "       engramctl verify PLUGIN.so [--reference REF.so] [--cases N] [--seed S]\n"
     "       engramctl check-config FILE\n"
     "       engramctl digest FILE\n"
@@ -67,6 +72,11 @@ int main(int argc, char** argv) {
         ("listen", po::value<std::string>(), "engramd's HOST:PORT (instead of --url)")
         ("timeout", po::value<int>()->default_value(120), "seconds to wait for an answer")
         ("json", "status/reload: print the JSON document")
+        ("kernel", po::value<std::vector<std::string>>()->composing(),
+         "use: only this kernel (similarity|spreading|decay); repeat it or give a comma list (default: all three)")
+        ("config", po::value<std::string>(),
+         "use: the TOML file to edit (default: the config engramd reports in GET /v1/backends, else config/engram.toml)")
+        ("dry-run", "use: print the edit as a diff; write nothing, reload nothing")
         ("reference", po::value<std::string>(), "verify: reference plugin for the timing (default: ../plugins/ next to engramctl)")
         ("cases", po::value<unsigned>()->default_value(300), "verify: random cases per kernel")
         ("seed", po::value<uint64_t>()->default_value(1), "verify: seed of the random cases")
@@ -99,6 +109,20 @@ int main(int argc, char** argv) {
 
     if ((cmd == "status" || cmd == "reload") && !has_arg)
         return cmd == "status" ? ctl::status(ep, as_json) : ctl::reload(ep, as_json);
+    if (cmd == "use" && has_arg) {
+        ctl::UseOptions u;
+        u.backend = vm["argument"].as<std::string>();
+        try {
+            u.kernels = ctl::parse_kernel_list(vm.count("kernel") ? vm["kernel"].as<std::vector<std::string>>()
+                                                                  : std::vector<std::string>{});
+        } catch (const std::invalid_argument& e) {
+            std::fprintf(stderr, "engramctl use: %s\n%s", e.what(), kUsage);
+            return 2;
+        }
+        if (vm.count("config")) u.config = fs::path(vm["config"].as<std::string>());
+        u.dry_run = vm.count("dry-run") > 0;
+        return ctl::use(ep, u);
+    }
     if (cmd == "verify" && has_arg) {
         ctl::VerifyOptions v;
         v.plugin = vm["argument"].as<std::string>();

@@ -4,7 +4,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#include <chrono>
 #include <cmath>
+#include <cstring>
+#include <thread>
 #include <utility>
 
 #include "arena/arena.h"
@@ -12,6 +15,7 @@
 #include "engine/finite_check.h"
 #include "engine/kernel_timer.h"
 #include "platform/tick_clock.h"
+#include "validation/agreement.h"
 
 namespace engram {
 
@@ -83,11 +87,63 @@ std::vector<Scored> top_k(const float* values, uint64_t n, uint32_t k, bool skip
     return heap;
 }
 
+// One kernel call as the engine makes it: scratch from the request's arena,
+// timed into the backend's series (and the route's latency ring while a
+// rollout or watch is active), then the status and finiteness checks.
+template <class Call>
+void call_kernel(const Plugin& p, metrics::KernelSeries& series, LatencyRing* ring, Kernel k, engram_kernel_id id,
+                 const engram_shape& shape, ArenaScope& arena, float* out, uint64_t n, Call&& call) {
+    const auto& t = p.table();
+    const uint64_t bytes = t.scratch_bytes(id, &shape);
+    void* scratch = arena.allocate(bytes);
+    engram_status st;
+    {
+        KernelTimer timer(series, st, ring);
+        st = call(t, out, scratch, bytes);
+    }
+    check_status(st, k, p);
+    check_finite(out, n, k, p, series);
+}
+
+// A per-thread draw in [0, 10000) for routing shares (xorshift64*: no lock,
+// no shared cache line).
+uint32_t draw_bp() {
+    thread_local uint64_t s = 0x9E3779B97F4A7C15ull ^
+                              static_cast<uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id())) ^
+                              static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    s ^= s >> 12;
+    s ^= s << 25;
+    s ^= s >> 27;
+    return static_cast<uint32_t>((s * 0x2545F4914F6CDD1Dull) >> 32) % 10000u;
+}
+
+// FNV-1a over the request's inputs: names a mismatch example without
+// keeping the inputs.
+struct Digest {
+    uint64_t h = 1469598103934665603ull;
+    Digest& add(const void* p, size_t n) {
+        const auto* b = static_cast<const unsigned char*>(p);
+        for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+        return *this;
+    }
+    std::string hex() const {
+        char buf[17];
+        std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+        return buf;
+    }
+};
+
+double unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace
 
 Engine::Engine(std::shared_ptr<const MemoryStore> store) : store_(std::move(store)) {
     tick_clock::calibration();  // the ~2 ms calibration happens here, not in the first request
 }
+
+Engine::~Engine() = default;
 
 void Engine::install(std::shared_ptr<const KernelSet> set) {
     std::shared_ptr<const KernelSet> previous;
@@ -99,15 +155,89 @@ void Engine::install(std::shared_ptr<const KernelSet> set) {
     // holder, unloading its plugins must not stall readers.
 }
 
+void Engine::install_routing(std::shared_ptr<const Routing> routing) {
+    std::shared_ptr<const Routing> previous;
+    {
+        std::lock_guard<std::mutex> lock(set_mutex_);
+        previous = std::exchange(routing_, std::move(routing));
+    }
+}
+
 std::shared_ptr<const KernelSet> Engine::snapshot() const {
     std::lock_guard<std::mutex> lock(set_mutex_);
     return set_;
 }
 
-std::shared_ptr<const KernelSet> Engine::require_set() const {
-    auto set = snapshot();
-    if (!set) throw Error(ErrorCode::NoUsableBackend, "no kernel set installed yet");
-    return set;
+std::shared_ptr<const Routing> Engine::routing() const {
+    std::lock_guard<std::mutex> lock(set_mutex_);
+    return routing_;
+}
+
+Engine::View Engine::view() const {
+    View v;
+    {
+        std::lock_guard<std::mutex> lock(set_mutex_);
+        v.set = set_;
+        v.routing = routing_;
+    }
+    if (!v.set) throw Error(ErrorCode::NoUsableBackend, "no kernel set installed yet");
+    return v;
+}
+
+std::vector<MismatchExample> Engine::mismatches() const {
+    std::lock_guard<std::mutex> lock(ring_mutex_);
+    return {ring_.begin(), ring_.end()};
+}
+
+void Engine::drain_shadow() const { shadow_pool_.drain(); }
+
+Engine::Pick Engine::pick(const View& v, Kernel k) const {
+    const size_t i = static_cast<size_t>(k);
+    Pick p;
+    p.chosen = {&v.set->backend(k), &v.set->series(k), nullptr};
+    if (!v.routing) return p;
+    const KernelRoute& route = v.routing->kernels[i];
+    if (!route.active()) return p;
+    Side serving{&v.set->backend(k), &v.set->series(k), route.serving_latency.get()};
+    if (!route.alternate) {  // a watched kernel: timed, nothing else
+        p.chosen = serving;
+        return p;
+    }
+    Side alternate{route.alternate.get(), route.alternate_series, route.alternate_latency.get()};
+    p.alternate_served = route.serve_bp > 0 && draw_bp() < route.serve_bp;
+    p.compare = route.compare_bp > 0 && draw_bp() < route.compare_bp;
+    p.chosen = p.alternate_served ? alternate : serving;
+    p.other = p.alternate_served ? serving : alternate;
+    return p;
+}
+
+void Engine::submit_shadow(const View& v, Kernel k, const Pick& p, std::vector<float> served, std::string digest,
+                           std::function<void(const Side&, ArenaScope&, float*)> run_other,
+                           std::function<std::optional<validation::Disagreement>(const float*, const float*)> agree) const {
+    auto& counters = metrics::Registry::global().rollout[static_cast<size_t>(k)];
+    auto job = [this, set = v.set, routing = v.routing, k, p, served = std::move(served), digest = std::move(digest),
+                run_other = std::move(run_other), agree = std::move(agree)]() {
+        auto& c = metrics::Registry::global().rollout[static_cast<size_t>(k)];
+        std::vector<float> other(served.size());
+        std::optional<validation::Disagreement> d;
+        try {
+            ArenaScope arena;
+            run_other(p.other, arena, other.data());
+            // The set's serving backend is the control, the alternate the candidate.
+            d = p.alternate_served ? agree(other.data(), served.data()) : agree(served.data(), other.data());
+        } catch (const std::exception& e) {
+            d = validation::Disagreement{1, 0, 0, 0, std::string("the other backend failed: ") + e.what()};
+        }
+        c.shadow_comparisons.add();
+        if (!d) return;
+        c.shadow_mismatches.add();
+        const KernelRoute& route = routing->kernels[static_cast<size_t>(k)];
+        MismatchExample m{unix_now(), kernel_name(k), set->backend(k).name(), route.alternate_key, digest, d->what};
+        std::lock_guard<std::mutex> lock(ring_mutex_);
+        ring_.push_back(std::move(m));
+        while (ring_.size() > kMismatchRing) ring_.pop_front();
+    };
+    if (!shadow_pool_.try_submit(std::move(job))) counters.shadow_dropped.add();
 }
 
 KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) const {
@@ -119,23 +249,32 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
         if (!std::isfinite(query[i])) bad_request("query[" + std::to_string(i) + "] is not finite");
     if (k < 1 || k > kMaxK) bad_request("k must be in 1.." + std::to_string(kMaxK));
 
-    const auto set = require_set();  // held until return: the plugin stays loaded
-    const Plugin& p = set->backend(Kernel::Similarity);
-    const auto& t = p.table();
+    const View v = view();  // held until return: the plugins stay loaded
+    const Pick p = pick(v, Kernel::Similarity);
     ArenaScope arena;
-    const engram_shape shape{s.n, s.dim, 0};
-    const uint64_t scratch_bytes = t.scratch_bytes(ENGRAM_KERNEL_SIMILARITY, &shape);
-    void* scratch = arena.allocate(scratch_bytes);
     float* scores = arena.allocate_array<float>(s.n);
-    engram_status st;
-    {
-        KernelTimer timer(set->series(Kernel::Similarity), st);
-        st = t.similarity(query.data(), s.embeddings.data(), s.norms.data(), s.n, s.dim, scores, scratch,
-                          scratch_bytes);
+    const auto run = [&s, query](const Side& side, ArenaScope& a, float* out) {
+        call_kernel(*side.plugin, *side.series, side.ring, Kernel::Similarity, ENGRAM_KERNEL_SIMILARITY,
+                    {s.n, s.dim, 0}, a, out, s.n, [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
+                        return t.similarity(query.data(), s.embeddings.data(), s.norms.data(), s.n, s.dim, o, sc, cap);
+                    });
+    };
+    run(p.chosen, arena, scores);
+    if (p.compare) {
+        std::vector<float> q(query.begin(), query.end());
+        submit_shadow(v, Kernel::Similarity, p, std::vector<float>(scores, scores + s.n),
+                      Digest().add(q.data(), q.size() * sizeof(float)).add(&k, sizeof k).hex(),
+                      [&s, q](const Side& side, ArenaScope& a, float* out) {
+                          call_kernel(*side.plugin, *side.series, side.ring, Kernel::Similarity,
+                                      ENGRAM_KERNEL_SIMILARITY, {s.n, s.dim, 0}, a, out, s.n,
+                                      [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
+                                          return t.similarity(q.data(), s.embeddings.data(), s.norms.data(), s.n,
+                                                              s.dim, o, sc, cap);
+                                      });
+                      },
+                      [n = s.n, k](const float* a, const float* b) { return validation::agree_similarity(a, b, n, k); });
     }
-    check_status(st, Kernel::Similarity, p);
-    check_finite(scores, s.n, Kernel::Similarity, p, set->series(Kernel::Similarity));
-    return {top_k(scores, s.n, k, false), p.name(), set->generation()};
+    return {top_k(scores, s.n, k, false), p.chosen.plugin->name(), v.set->generation()};
 }
 
 KernelAnswer Engine::spread(const SpreadRequest& r) const {
@@ -149,26 +288,29 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
     if (!std::isfinite(r.threshold)) bad_request("threshold must be finite");
     if (r.top < 1 || r.top > kMaxK) bad_request("top must be in 1.." + std::to_string(kMaxK));
 
-    const auto set = require_set();
-    const Plugin& p = set->backend(Kernel::Spreading);
-    const auto& t = p.table();
-    ArenaScope arena;
-    const engram_shape shape{s.n, 0, s.sources.size()};
-    const uint64_t scratch_bytes = t.scratch_bytes(ENGRAM_KERNEL_SPREADING, &shape);
-    void* scratch = arena.allocate(scratch_bytes);
-    float* act = arena.allocate_array<float>(s.n);
-    std::fill(act, act + s.n, 0.0f);
-    for (uint32_t id : r.seeds) act[id] = 1.0f;
+    const View v = view();
+    const Pick p = pick(v, Kernel::Spreading);
     const engram_spread_params params{r.iterations, r.decay, r.threshold};
-    engram_status st;
-    {
-        KernelTimer timer(set->series(Kernel::Spreading), st);
-        st = t.spread(s.offsets.data(), s.sources.data(), s.weights.data(), s.n, &params, act, scratch,
-                      scratch_bytes);
-    }
-    check_status(st, Kernel::Spreading, p);
-    check_finite(act, s.n, Kernel::Spreading, p, set->series(Kernel::Spreading));
-    return {top_k(act, s.n, r.top, true), p.name(), set->generation()};
+    // Seeds are applied inside the call: the other backend of a compared
+    // call starts from the same activations.
+    const auto run = [&s, params, seeds = r.seeds](const Side& side, ArenaScope& a, float* act) {
+        std::fill(act, act + s.n, 0.0f);
+        for (uint32_t id : seeds) act[id] = 1.0f;
+        call_kernel(*side.plugin, *side.series, side.ring, Kernel::Spreading, ENGRAM_KERNEL_SPREADING,
+                    {s.n, 0, s.sources.size()}, a, act, s.n,
+                    [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
+                        return t.spread(s.offsets.data(), s.sources.data(), s.weights.data(), s.n, &params, o, sc,
+                                        cap);
+                    });
+    };
+    ArenaScope arena;
+    float* act = arena.allocate_array<float>(s.n);
+    run(p.chosen, arena, act);
+    if (p.compare)
+        submit_shadow(v, Kernel::Spreading, p, std::vector<float>(act, act + s.n),
+                      Digest().add(r.seeds.data(), r.seeds.size() * sizeof(uint32_t)).add(&params, sizeof params).hex(),
+                      run, [n = s.n](const float* a, const float* b) { return validation::agree_spread(a, b, n); });
+    return {top_k(act, s.n, r.top, true), p.chosen.plugin->name(), v.set->generation()};
 }
 
 KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const {
@@ -189,20 +331,34 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
         age[i] = static_cast<float>(now - s.last_access[id]);  // kernel treats < 0 as 0
         stability[i] = s.stability[id];
     }
-    const auto set = require_set();
-    const Plugin& p = set->backend(Kernel::Decay);
-    const auto& t = p.table();
-    const engram_shape shape{n, 0, 0};
-    const uint64_t scratch_bytes = t.scratch_bytes(ENGRAM_KERNEL_DECAY, &shape);
-    void* scratch = arena.allocate(scratch_bytes);
-    engram_status st;
-    {
-        KernelTimer timer(set->series(Kernel::Decay), st);
-        st = t.decay(strength, age, stability, 0.0f, n, out, scratch, scratch_bytes);
+    const View v = view();
+    const Pick p = pick(v, Kernel::Decay);
+    // stability_scalar = 0 with an array: the host's documented convention.
+    const auto run_on = [n](const float* st, const float* ag, const float* sb) {
+        return [n, st, ag, sb](const Side& side, ArenaScope& a, float* o) {
+            call_kernel(*side.plugin, *side.series, side.ring, Kernel::Decay, ENGRAM_KERNEL_DECAY, {n, 0, 0}, a, o, n,
+                        [&](const engram_kernel_table& t, float* res, void* sc, uint64_t cap) {
+                            return t.decay(st, ag, sb, 0.0f, n, res, sc, cap);
+                        });
+        };
+    };
+    run_on(strength, age, stability)(p.chosen, arena, out);
+    if (p.compare) {
+        // The job outlives this request's arena: it owns copies of the inputs.
+        auto inputs = std::make_shared<std::vector<float>>();
+        inputs->insert(inputs->end(), strength, strength + n);
+        inputs->insert(inputs->end(), age, age + n);
+        inputs->insert(inputs->end(), stability, stability + n);
+        const float* in = inputs->data();
+        auto run_copy = run_on(in, in + n, in + 2 * n);
+        submit_shadow(v, Kernel::Decay, p, std::vector<float>(out, out + n),
+                      Digest().add(ids.data(), n * sizeof(uint32_t)).add(&now, sizeof now).hex(),
+                      [inputs, run_copy](const Side& side, ArenaScope& a, float* o) { run_copy(side, a, o); },
+                      [inputs, n](const float* a, const float* b) {
+                          return validation::agree_decay(a, b, inputs->data(), n);
+                      });
     }
-    check_status(st, Kernel::Decay, p);
-    check_finite(out, n, Kernel::Decay, p, set->series(Kernel::Decay));
-    KernelAnswer a{{}, p.name(), set->generation()};
+    KernelAnswer a{{}, p.chosen.plugin->name(), v.set->generation()};
     a.items.reserve(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) a.items.push_back({ids[i], out[i]});
     return a;

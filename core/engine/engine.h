@@ -12,8 +12,15 @@
 #include <string>
 #include <vector>
 
+#include <deque>
+#include <functional>
+#include <optional>
+
+#include "engine/routing.h"
+#include "engine/shadow_pool.h"
 #include "kernelset/kernel_set.h"
 #include "store/memory_store.h"
+#include "validation/agreement.h"
 
 namespace engram {
 
@@ -36,17 +43,36 @@ struct SpreadRequest {
     uint32_t top = 10;
 };
 
+// One compared call whose two answers disagreed (the engine keeps the last 32).
+struct MismatchExample {
+    double unix_time = 0;
+    std::string kernel, serving, candidate;  // backends: the set's serving one and the alternate
+    std::string digest;                      // FNV-1a of the request's inputs
+    std::string what;                        // where and how they differ
+};
+
+class ArenaScope;
+
 class Engine {
 public:
     static constexpr uint32_t kMaxK = 1000;
     static constexpr uint32_t kMaxIterations = 1000;
 
     explicit Engine(std::shared_ptr<const MemoryStore> store);
+    ~Engine();
 
     // Publishes a new kernel set; calls already running finish on the old.
     void install(std::shared_ptr<const KernelSet> set);
     // The current set (null before the first install).
     std::shared_ptr<const KernelSet> snapshot() const;
+    // Publishes how calls are split with alternates (rollouts, watchdog);
+    // null: every call goes to the set's serving backend.
+    void install_routing(std::shared_ptr<const Routing> routing);
+    std::shared_ptr<const Routing> routing() const;
+    // The last mismatches of compared calls, oldest first.
+    std::vector<MismatchExample> mismatches() const;
+    // Waits until every queued comparison has run (tests, drills).
+    void drain_shadow() const;
     const MemoryStore& store() const { return *store_; }
 
     // Top-k memories by cosine similarity to `query` (length store().dim).
@@ -57,7 +83,25 @@ public:
     KernelAnswer retention(std::span<const uint32_t> ids, double now) const;
 
 private:
-    std::shared_ptr<const KernelSet> require_set() const;
+    static constexpr size_t kMismatchRing = 32;
+    struct View {
+        std::shared_ptr<const KernelSet> set;
+        std::shared_ptr<const Routing> routing;
+    };
+    struct Side {
+        const Plugin* plugin = nullptr;
+        metrics::KernelSeries* series = nullptr;
+        LatencyRing* ring = nullptr;
+    };
+    struct Pick {
+        Side chosen, other;
+        bool alternate_served = false, compare = false;
+    };
+    View view() const;
+    Pick pick(const View& v, Kernel k) const;
+    void submit_shadow(const View& v, Kernel k, const Pick& p, std::vector<float> served, std::string digest,
+                       std::function<void(const Side&, ArenaScope&, float*)> run_other,
+                       std::function<std::optional<validation::Disagreement>(const float*, const float*)> agree) const;
 
     std::shared_ptr<const MemoryStore> store_;
     // A mutex-guarded shared_ptr rather than std::atomic<std::shared_ptr>:
@@ -68,6 +112,11 @@ private:
     // and docs/operations/http-performance.md.
     mutable std::mutex set_mutex_;
     std::shared_ptr<const KernelSet> set_;
+    std::shared_ptr<const Routing> routing_;
+    mutable std::mutex ring_mutex_;
+    mutable std::deque<MismatchExample> ring_;
+    // Last: destroyed (queue dropped, worker joined) before what jobs use.
+    mutable ShadowPool shadow_pool_;
 };
 
 }  // namespace engram

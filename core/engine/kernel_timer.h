@@ -8,6 +8,7 @@
 
 #include <engram/kernel_abi.h>
 
+#include "engine/routing.h"
 #include "metrics/registry.h"
 #include "platform/tick_clock.h"
 
@@ -17,13 +18,17 @@ class KernelTimer {
 public:
     // `status` is read when the timer ends, so declare it before the timer and
     // assign the kernel's result inside the timed block.
-    KernelTimer(metrics::KernelSeries& series, const engram_status& status)
+    // `ring`, when given, also keeps the exact duration (routes under analysis).
+    KernelTimer(metrics::KernelSeries& series, const engram_status& status, LatencyRing* ring = nullptr)
         : series_(series),
           status_(status),
+          ring_(ring),
           clock_(tick_clock::calibration()),
           start_(tick_clock::now(clock_)) {}
     ~KernelTimer() {
-        series_.duration.observe_ns(tick_clock::to_ns(clock_, tick_clock::now(clock_) - start_));
+        const uint64_t ns = tick_clock::to_ns(clock_, tick_clock::now(clock_) - start_);
+        series_.duration.observe_ns(ns);
+        if (ring_) ring_->record(ns);
         if (status_ != ENGRAM_OK) series_.errors.add();
     }
     KernelTimer(const KernelTimer&) = delete;
@@ -32,6 +37,7 @@ public:
 private:
     metrics::KernelSeries& series_;
     const engram_status& status_;
+    LatencyRing* ring_;
     const tick_clock::Calibration& clock_;
     uint64_t start_;
 };

@@ -26,6 +26,16 @@ std::shared_ptr<const Plugin> KernelSet::find(const std::string& name) const {
     return nullptr;
 }
 
+std::shared_ptr<const KernelSet> KernelSet::with_backend(Kernel k, const std::string& name,
+                                                        std::shared_ptr<const Plugin> plugin,
+                                                        uint64_t generation) const {
+    auto serving = serving_;
+    auto loaded = loaded_;
+    if (!find(name)) loaded.emplace_back(name, plugin);
+    serving[static_cast<size_t>(k)] = std::move(plugin);
+    return std::make_shared<const KernelSet>(generation, std::move(serving), std::move(loaded), skipped_);
+}
+
 namespace {
 
 std::shared_ptr<const Plugin> reusable(const KernelSet* previous, const std::string& name,

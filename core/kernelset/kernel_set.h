@@ -43,6 +43,11 @@ public:
     const std::vector<Skipped>& skipped() const { return skipped_; }
     // Looks up a loaded plugin by [plugins] name; nullptr if none.
     std::shared_ptr<const Plugin> find(const std::string& name) const;
+    // A copy of this set, as `generation`, with `plugin` (listed as `name`)
+    // serving kernel `k`: how the host publishes a promoted candidate or a
+    // watchdog's rollback without a config change.
+    std::shared_ptr<const KernelSet> with_backend(Kernel k, const std::string& name,
+                                                  std::shared_ptr<const Plugin> plugin, uint64_t generation) const;
 
 private:
     uint64_t generation_;

@@ -125,6 +125,38 @@ void Registry::set_backend_info(std::vector<BackendInfo> info) {
     backend_info_ = std::move(info);
 }
 
+void Registry::render_rollouts(std::string& out) const {
+    static const char* kKernels[] = {"similarity", "spreading", "decay"};
+    const auto per_kernel = [&](const char* name, const char* type, const char* help, auto value) {
+        header(out, name, type, help);
+        for (size_t k = 0; k < 3; ++k)
+            out += std::string(name) + "{kernel=\"" + kKernels[k] + "\"} " + value(rollout[k]) + "\n";
+    };
+    per_kernel("engram_shadow_comparisons_total", "counter",
+               "Calls whose other backend also ran off the response path and was compared.",
+               [](const RolloutSeries& r) { return std::to_string(r.shadow_comparisons.value()); });
+    per_kernel("engram_shadow_mismatches_total", "counter",
+               "Compared calls whose two answers disagreed beyond the oracle tolerances.",
+               [](const RolloutSeries& r) { return std::to_string(r.shadow_mismatches.value()); });
+    per_kernel("engram_shadow_dropped_total", "counter",
+               "Comparisons shed because the shadow pool was full.",
+               [](const RolloutSeries& r) { return std::to_string(r.shadow_dropped.value()); });
+    per_kernel("engram_rollout_step_percent", "gauge", "Share of calls the rollout's candidate serves, percent.",
+               [](const RolloutSeries& r) { return std::to_string(static_cast<double>(r.step_bp.value()) / 100.0); });
+    header(out, "engram_rollout_phase", "gauge", "The rollout phase of each kernel (1 for the current phase).");
+    for (size_t k = 0; k < 3; ++k)
+        for (size_t p = 0; p < std::size(RolloutSeries::kPhases); ++p)
+            out += std::string("engram_rollout_phase{kernel=\"") + kKernels[k] + "\",phase=\"" +
+                   RolloutSeries::kPhases[p] + "\"} " + (rollout[k].phase.value() == static_cast<int64_t>(p) ? "1" : "0") +
+                   "\n";
+    header(out, "engram_auto_rollbacks_total", "counter",
+           "Automatic rollbacks (failed canary or shadow analysis, watchdog after a swap) by reason.");
+    for (size_t k = 0; k < 3; ++k)
+        for (size_t r = 0; r < std::size(RolloutSeries::kReasons); ++r)
+            out += std::string("engram_auto_rollbacks_total{kernel=\"") + kKernels[k] + "\",reason=\"" +
+                   RolloutSeries::kReasons[r] + "\"} " + std::to_string(rollout[k].auto_rollbacks[r].value()) + "\n";
+}
+
 std::string Registry::render() const {
     std::string out;
     out.reserve(16384);
@@ -190,6 +222,7 @@ std::string Registry::render() const {
         render_histogram(out, "engram_http_request_duration_seconds", "route=\"" + escape_label(s.route) + "\"",
                          s.duration);
     }
+    render_rollouts(out);
     render_process_stats(out, read_process_stats());
     return out;
 }

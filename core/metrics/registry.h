@@ -47,6 +47,16 @@ struct BackendInfo {
     std::string kernel, backend, version, sha256;
 };
 
+// Shadow traffic, rollouts and automatic rollbacks of one kernel.
+struct RolloutSeries {
+    static constexpr const char* kPhases[] = {"none", "shadow", "canary", "promoted", "rolled_back", "aborted"};
+    static constexpr const char* kReasons[] = {"errors", "nonfinite", "latency", "mismatch"};
+    Counter shadow_comparisons, shadow_mismatches, shadow_dropped;
+    Gauge phase;          // index into kPhases
+    Gauge step_bp;        // share of calls the candidate serves, basis points
+    std::array<Counter, 4> auto_rollbacks;  // by kReasons
+};
+
 class Registry {
 public:
     static Registry& global();
@@ -62,6 +72,8 @@ public:
     Gauge arena_size_bytes;
     Gauge config_generation;
     Counter reloads_ok, reloads_failed;
+    // Indexed by engram_kernel_id (similarity, spreading, decay).
+    std::array<RolloutSeries, 3> rollout;
 
     void set_backend_info(std::vector<BackendInfo> info);
 
@@ -69,6 +81,7 @@ public:
     std::string render() const;
 
 private:
+    void render_rollouts(std::string& out) const;
     static constexpr size_t kMaxSeries = 256;
     template <class T>
     struct Slots {

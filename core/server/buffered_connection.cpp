@@ -1,16 +1,21 @@
 #include "server/buffered_connection.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
+
+#include "metrics/registry.h"
+#include "server/json_codec.h"
+#include "server/request_framing.h"
 
 namespace engram::server {
 
@@ -30,124 +35,300 @@ void numeric_address(const sockaddr_storage& a, std::string& ip, int& port) {
     ip = buf;
 }
 
+// The route label of engram_http_requests_total for answers the gate gives
+// itself; the same list as the logger in routes.cpp.
+std::string route_label(const std::string& path) {
+    static const char* const kRoutes[] = {"/health",     "/ready",      "/v1/backends",  "/v1/arena",       "/metrics",
+                                          "/v1/similar", "/v1/spread", "/v1/retention", "/v1/admin/reload"};
+    for (const char* r : kRoutes)
+        if (path == r) return r;
+    return "other";
+}
+
+const char* reason(int status) {
+    switch (status) {
+        case 400: return "Bad Request";
+        case 413: return "Payload Too Large";
+        case 415: return "Unsupported Media Type";
+        default: return "Error";
+    }
+}
+
+constexpr size_t kReadChunk = 64 * 1024;
+// Per readiness event at most this much is read before the connection goes
+// back to the set (fairness between connections).
+constexpr size_t kReadPerEvent = 1 << 20;
+constexpr int kLingerMs = 1000;
+constexpr int kSweepIntervalMs = 50;
+
 }  // namespace
 
-BufferedSocketStream::BufferedSocketStream(int sock, int read_timeout_ms, int write_timeout_ms)
-    : sock_(sock), read_timeout_ms_(read_timeout_ms), in_(new char[kReadChunk]) {
-    // A blocking send() that a stalled client never drains gives up here.
-    timeval tv{write_timeout_ms / 1000, (write_timeout_ms % 1000) * 1000};
-    ::setsockopt(sock_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    // Each answer is one send(), but an interim "100 Continue" followed by
-    // the answer is two: never let the second wait for the client's
-    // delayed ACK (set here rather than trusting inheritance from the
-    // listening socket).
-    const int one = 1;
-    ::setsockopt(sock_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    sockaddr_storage a{};
-    socklen_t len = sizeof a;
-    if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&a), &len) == 0) numeric_address(a, remote_ip_, remote_port_);
-    len = sizeof a;
-    if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&a), &len) == 0) numeric_address(a, local_ip_, local_port_);
-}
-
-bool BufferedSocketStream::wait_readable(int timeout_ms) const {
-    pollfd p{sock_, POLLIN, 0};
-    for (;;) {
-        const int r = ::poll(&p, 1, timeout_ms);
-        if (r >= 0) return r > 0;
-        if (errno != EINTR) return false;
+ssize_t RequestStream::read(char* ptr, size_t size) {
+    size_t n = 0;
+    while (n < size && pos_ < head_.size() + body_.size()) {
+        const bool in_head = pos_ < head_.size();
+        const std::string_view part = in_head ? head_.substr(pos_) : body_.substr(pos_ - head_.size());
+        const size_t k = std::min(size - n, part.size());
+        std::memcpy(ptr + n, part.data(), k);
+        n += k;
+        pos_ += k;
     }
+    return static_cast<ssize_t>(n);  // 0 at the end: the request is all there is
 }
 
-bool BufferedSocketStream::is_readable() const { return in_pos_ < in_len_ || wait_readable(read_timeout_ms_); }
+struct BufferedServer::Connection {
+    enum class Phase { Idle, Head, Body, Draining };
 
-int BufferedSocketStream::fill() {
-    if (!flush()) return -1;  // what the peer is owed goes out before we wait for it
-    in_pos_ = in_len_ = 0;
-    for (;;) {
-        const ssize_t n = ::recv(sock_, in_.get(), kReadChunk, MSG_DONTWAIT);
-        if (n > 0) {
-            in_len_ = static_cast<size_t>(n);
-            return 1;
-        }
-        if (n == 0) return 0;  // the peer closed
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
-        if (!wait_readable(read_timeout_ms_)) return -1;  // read timeout
-    }
+    Connection(int f, uint64_t i, size_t max_body) : fd(f), id(i), framing(max_body) {}
+    const int fd;
+    const uint64_t id;
+    RequestStream::Peer peer;
+    std::string in;  // received and not yet consumed; starts at a request's first byte
+    RequestFraming framing;
+    Phase phase = Phase::Idle;
+    bool continue_sent = false;
+    bool busy = false;  // a worker has it (guarded by the server's mutex)
+    Clock::time_point deadline;
+};
+
+// httplib's accept loop runs each accepted socket through this "queue":
+// process_and_close_socket() runs inline and only registers the socket.
+class BufferedServer::Queue final : public httplib::TaskQueue {
+public:
+    explicit Queue(BufferedServer& s) : s_(s) { s_.start_workers(); }
+    void enqueue(std::function<void()> fn) override { fn(); }
+    void shutdown() override { s_.drain(); }
+
+private:
+    BufferedServer& s_;
+};
+
+BufferedServer::BufferedServer(TransportLimits limits) : limits_(limits) {
+    epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    new_task_queue = [this] { return new Queue(*this); };
+    set_payload_max_length(limits_.max_body_bytes);
 }
 
-ssize_t BufferedSocketStream::read(char* ptr, size_t size) {
-    if (in_pos_ == in_len_) {
-        const int r = fill();
-        if (r <= 0) return r;
-    }
-    const size_t n = std::min(size, in_len_ - in_pos_);
-    std::memcpy(ptr, in_.get() + in_pos_, n);
-    in_pos_ += n;
-    return static_cast<ssize_t>(n);
+BufferedServer::~BufferedServer() {
+    drain();
+    if (epfd_ >= 0) ::close(epfd_);
 }
 
-ssize_t BufferedSocketStream::write(const char* ptr, size_t size) {
-    out_.append(ptr, size);
-    return static_cast<ssize_t>(size);
+size_t BufferedServer::open_connections() const {
+    std::lock_guard<std::mutex> l(mutex_);
+    return connections_.size();
 }
 
-bool BufferedSocketStream::flush() {
-    size_t sent = 0;
-    while (sent < out_.size()) {
-        const ssize_t n = ::send(sock_, out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            out_.clear();
-            return false;
-        }
-        sent += static_cast<size_t>(n);
-    }
-    out_.clear();
-    return true;
+void BufferedServer::start_workers() {
+    stopping_ = false;
+    for (unsigned i = 0; i < std::max(1u, limits_.workers); ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
-bool BufferedSocketStream::wait_for_request(int idle_timeout_ms, const std::atomic<int>& listen_socket) {
-    if (in_pos_ < in_len_) return true;  // the client already sent the next one
-    if (!flush()) return false;
-    using clock = std::chrono::steady_clock;
-    const auto deadline = clock::now() + std::chrono::milliseconds(idle_timeout_ms);
-    for (;;) {
-        if (listen_socket.load() == INVALID_SOCKET) return false;  // the server is stopping
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
-        if (left <= 0) return false;
-        if (wait_readable(static_cast<int>(std::min<long long>(left, 50)))) return true;
-    }
-}
-
-void BufferedSocketStream::get_remote_ip_and_port(std::string& ip, int& port) const {
-    ip = remote_ip_;
-    port = remote_port_;
-}
-
-void BufferedSocketStream::get_local_ip_and_port(std::string& ip, int& port) const {
-    ip = local_ip_;
-    port = local_port_;
+void BufferedServer::drain() {
+    stopping_ = true;
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+    std::lock_guard<std::mutex> l(mutex_);
+    for (auto& [id, c] : connections_) ::close(c->fd);
+    connections_.clear();
 }
 
 bool BufferedServer::process_and_close_socket(int sock) {
-    const auto ms = [](time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 1000); };
-    BufferedSocketStream strm(sock, ms(read_timeout_sec_, read_timeout_usec_),
-                              ms(write_timeout_sec_, write_timeout_usec_));
-    bool ret = false;
-    // As httplib's own loop: at most keep_alive_max_count_ requests, the last
-    // one answered with "Connection: close".
-    for (size_t left = keep_alive_max_count_; left > 0; --left) {
-        if (!strm.wait_for_request(static_cast<int>(keep_alive_timeout_sec_ * 1000), svr_sock_)) break;
-        bool connection_closed = false;
-        ret = process_request(strm, left == 1, connection_closed, nullptr);
-        if (!strm.flush()) ret = false;
-        if (!ret || connection_closed) break;
+    const int flags = ::fcntl(sock, F_GETFL);
+    ::fcntl(sock, F_SETFL, flags | O_NONBLOCK);
+    // Each answer is one send(), but an interim "100 Continue" and the
+    // answer are two: never let the second wait for a delayed ACK.
+    const int one = 1;
+    ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    std::lock_guard<std::mutex> l(mutex_);
+    if (connections_.size() >= limits_.max_connections || stopping_) {
+        ::close(sock);
+        return false;
     }
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
-    return ret;
+    auto c = std::make_shared<Connection>(sock, next_id_++, limits_.max_body_bytes);
+    sockaddr_storage a{};
+    socklen_t len = sizeof a;
+    if (::getpeername(sock, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+        numeric_address(a, c->peer.remote_ip, c->peer.remote_port);
+    len = sizeof a;
+    if (::getsockname(sock, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+        numeric_address(a, c->peer.local_ip, c->peer.local_port);
+    c->deadline = Clock::now() + std::chrono::milliseconds(limits_.keep_alive_ms);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.u64 = c->id;
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, sock, &ev) != 0) {
+        ::close(sock);
+        return false;
+    }
+    connections_.emplace(c->id, std::move(c));
+    return true;
+}
+
+void BufferedServer::worker_loop() {
+    epoll_event events[4];
+    for (;;) {
+        const bool stopping = stopping_.load();
+        // While stopping: take what is ready now, then leave.
+        const int n = ::epoll_wait(epfd_, events, 4, stopping ? 0 : kSweepIntervalMs);
+        if (n < 0 && errno != EINTR) break;
+        if (n <= 0 && stopping) break;
+        for (int i = 0; i < n; ++i) handle(events[i].data.u64);
+        const auto now = Clock::now();
+        const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+        int64_t due = next_sweep_ns_.load();
+        if (now_ns >= due &&
+            next_sweep_ns_.compare_exchange_strong(due, now_ns + int64_t{kSweepIntervalMs} * 1000000))
+            sweep(now);
+    }
+}
+
+void BufferedServer::sweep(Clock::time_point now) {
+    std::lock_guard<std::mutex> l(mutex_);
+    for (auto it = connections_.begin(); it != connections_.end();) {
+        Connection& c = *it->second;
+        if (!c.busy && now >= c.deadline) {
+            ::epoll_ctl(epfd_, EPOLL_CTL_DEL, c.fd, nullptr);
+            ::close(c.fd);
+            it = connections_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void BufferedServer::close_connection(uint64_t id) {
+    std::lock_guard<std::mutex> l(mutex_);
+    const auto it = connections_.find(id);
+    if (it == connections_.end()) return;
+    ::close(it->second->fd);
+    connections_.erase(it);
+}
+
+void BufferedServer::rearm(Connection& c) {
+    // Under the lock: the sweeper must not close the fd between the re-arm
+    // and busy = false, and another worker's event must not find it busy.
+    std::lock_guard<std::mutex> l(mutex_);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.u64 = c.id;
+    ::epoll_ctl(epfd_, EPOLL_CTL_MOD, c.fd, &ev);
+    c.busy = false;
+}
+
+bool BufferedServer::send_all(Connection& c, const std::string& bytes) {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(limits_.write_timeout_ms);
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+        const ssize_t n = ::send(c.fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += static_cast<size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+            if (left <= 0) return false;  // the client does not take its answer
+            pollfd p{c.fd, POLLOUT, 0};
+            ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+            continue;
+        }
+        return false;
+    }
+    return true;
+}
+
+void BufferedServer::handle(uint64_t id) {
+    std::shared_ptr<Connection> cp;
+    {
+        std::lock_guard<std::mutex> l(mutex_);
+        const auto it = connections_.find(id);
+        if (it == connections_.end() || it->second->busy) return;  // closed meanwhile (stale event)
+        cp = it->second;
+        cp->busy = true;
+    }
+    Connection& c = *cp;
+
+    // Read what has arrived, without waiting.
+    bool eof = false;
+    size_t got = 0;
+    char buf[kReadChunk];
+    while (got < kReadPerEvent) {
+        const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+        if (n > 0) {
+            got += static_cast<size_t>(n);
+            if (c.phase != Connection::Phase::Draining) c.in.append(buf, static_cast<size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        eof = true;  // closed by the peer, or an error
+        break;
+    }
+
+    if (c.phase == Connection::Phase::Draining) {
+        if (eof || stopping_) return close_connection(id);
+        return rearm(c);
+    }
+    if (!serve_buffered(c)) return close_connection(id);
+    // A half-sent request is not finished while stopping; an idle
+    // connection is closed at once; the peer closing ends it either way.
+    if (eof || stopping_) return close_connection(id);
+    rearm(c);
+}
+
+bool BufferedServer::serve_buffered(Connection& c) {
+    using Phase = Connection::Phase;
+    const auto now = Clock::now();
+    while (!c.in.empty()) {
+        if (c.phase == Phase::Idle) {
+            c.phase = Phase::Head;
+            c.deadline = now + std::chrono::milliseconds(limits_.header_timeout_ms);
+        }
+        const RequestFraming::State state = c.framing.advance(c.in);
+        if (state == RequestFraming::State::NeedMore) {
+            if (c.framing.head_done() && c.phase == Phase::Head) {
+                c.phase = Phase::Body;
+                c.deadline = now + std::chrono::milliseconds(limits_.body_timeout_ms);
+            }
+            if (c.framing.wants_continue() && !c.continue_sent) {
+                c.continue_sent = true;
+                if (!send_all(c, "HTTP/1.1 100 Continue\r\n\r\n")) return false;
+            }
+            return true;
+        }
+        if (state == RequestFraming::State::Rejected) {
+            const std::string body = encode_error(c.framing.code(), c.framing.message());
+            const int status = c.framing.status();
+            const std::string answer = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
+                                       "\r\nContent-Type: application/json\r\nContent-Length: " +
+                                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+            metrics::Registry::global().http(route_label(c.framing.path()), status).requests.add();
+            if (!send_all(c, answer)) return false;
+            // Lingering close: no more answers, the rest of the input is read
+            // and dropped for a while, so the client sees the answer, not a reset.
+            ::shutdown(c.fd, SHUT_WR);
+            c.phase = Phase::Draining;
+            c.in.clear();
+            c.deadline = now + std::chrono::milliseconds(kLingerMs);
+            return true;
+        }
+        // Complete: httplib parses and routes the re-framed request from memory.
+        std::string out;
+        bool closed = false;
+        bool ok;
+        {
+            RequestStream strm(c.fd, c.framing.head(), c.framing.body(), c.peer, out);
+            ok = process_request(strm, stopping_.load(), closed, nullptr);
+        }
+        if (!send_all(c, out) || !ok || closed || stopping_) return false;
+        c.in.erase(0, c.framing.consumed());
+        c.framing.reset();
+        c.continue_sent = false;
+        c.phase = Phase::Idle;
+        c.deadline = Clock::now() + std::chrono::milliseconds(limits_.keep_alive_ms);
+    }
+    return true;
 }
 
 }  // namespace engram::server

@@ -1,74 +1,138 @@
-// How engramd talks to one client connection: cpp-httplib's request parsing
-// and routing, over our own socket stream. Why: cpp-httplib 0.11's own
-// stream makes 13 syscalls per keep-alive request (measured with strace -c):
-// a poll before every recv, headers and body in two send()s each preceded by
-// two polls, and getpeername + getsockname on every request. On this
-// project's VMs a syscall and a wakeup are expensive, and each loopback
-// send() also runs the client's TCP receive path in engramd's context. This
-// stream makes 3: one poll while the connection waits for the next request,
-// one recv for the request (when it arrived whole), one send for the whole
-// response. Addresses are read once per connection.
+// How engramd talks to its clients: cpp-httplib's request parsing and
+// routing, over engramd's own connection handling.
 //
-// httplib::Server exposes exactly this seam: process_and_close_socket() is
-// virtual and process_request() is protected, so only the transport changes
-// -- parsing, routing, limits and error statuses stay httplib's.
+// Why not httplib's own: cpp-httplib 0.11 gives each accepted connection to
+// a pool thread, which then blocks reading it. Fifty clients that send half
+// a request head (or a body shorter than its Content-Length) hold every
+// worker of a 2-thread pool, and /health stops answering. Its stream also
+// makes 13 syscalls per keep-alive request (strace -c).
+//
+// Here, the pool's workers share one epoll set of client connections
+// (EPOLLONESHOT: each ready connection goes to exactly one worker). A worker
+// reads what has arrived without blocking, and the request gate
+// (server/request_framing.h) decides whether a complete request is in.
+// Only then does the worker run httplib's parser and the route, on that
+// request in memory, and send the whole answer with one send(). A
+// half-sent request therefore holds no worker at all, only its connection,
+// and the connection is closed on a deadline:
+//
+//   * keep_alive_ms   an idle connection (no byte of a next request);
+//   * header_timeout_ms  from a request's first byte to the end of its head;
+//   * body_timeout_ms    from the end of the head to the end of the body;
+//   * write_timeout_ms   a client that does not take its answer (the one
+//                        place a worker waits on a client);
+//
+// and at most max_connections are open (more are closed at once).
+// Answers the gate gives itself (400, 413, 415) carry "Connection: close";
+// the connection is then half-closed and its input discarded for up to
+// 1 s (a lingering close, so the client reads the answer rather than a
+// reset).
+//
+// Per keep-alive request: epoll_wait, recv, send, epoll_ctl (re-arm): 4
+// syscalls.
 #pragma once
 
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
 
 namespace engram::server {
 
-// A connection's stream: reads come from a buffer refilled by one recv at a
-// time; writes collect in a buffer that flush() sends in one go. Anything
-// buffered for the peer is flushed before the stream waits for the peer
-// (an "Expect: 100-continue" interim answer must go out before the body can
-// come in).
-class BufferedSocketStream final : public httplib::Stream {
-public:
-    BufferedSocketStream(int sock, int read_timeout_ms, int write_timeout_ms);
-
-    bool is_readable() const override;
-    // Writes only fill the buffer; a peer that went away is found by flush().
-    bool is_writable() const override { return true; }
-    ssize_t read(char* ptr, size_t size) override;
-    ssize_t write(const char* ptr, size_t size) override;
-    void get_remote_ip_and_port(std::string& ip, int& port) const override;
-    void get_local_ip_and_port(std::string& ip, int& port) const override;
-    int socket() const override { return sock_; }
-
-    // Sends everything written so far; false if the peer is gone or did not
-    // take it within the write timeout.
-    bool flush();
-    // Waits until the next request's first bytes are here (true), or the
-    // connection closes, stays idle past the timeout, or the server stops
-    // (listen_socket invalid) (false). Polls in 50 ms slices to see a stop.
-    bool wait_for_request(int idle_timeout_ms, const std::atomic<int>& listen_socket);
-
-private:
-    // One recv takes a whole typical request (headers + a 768-float body is ~8 kB).
-    static constexpr size_t kReadChunk = 64 * 1024;
-
-    // Refills the read buffer: 1 data, 0 the peer closed, -1 error or timeout.
-    int fill();
-    bool wait_readable(int timeout_ms) const;
-
-    int sock_;
-    int read_timeout_ms_;
-    std::unique_ptr<char[]> in_;
-    size_t in_pos_ = 0, in_len_ = 0;
-    std::string out_;
-    std::string remote_ip_, local_ip_;
-    int remote_port_ = 0, local_port_ = 0;
+struct TransportLimits {
+    unsigned workers = 2;
+    size_t max_body_bytes = size_t{8} << 20;
+    int keep_alive_ms = 2000;
+    int header_timeout_ms = 5000;
+    int body_timeout_ms = 10000;
+    int write_timeout_ms = 5000;
+    size_t max_connections = 256;
 };
 
-// httplib::Server with the stream above; everything else is httplib's.
+// One complete request, re-framed by the gate, as httplib reads it: the head
+// then the body, from memory (a read never waits). The answer httplib
+// writes collects in `out`.
+class RequestStream final : public httplib::Stream {
+public:
+    struct Peer {
+        std::string remote_ip, local_ip;
+        int remote_port = 0, local_port = 0;
+    };
+    RequestStream(int sock, std::string_view head, std::string_view body, const Peer& peer, std::string& out)
+        : sock_(sock), head_(head), body_(body), peer_(peer), out_(out) {}
+
+    bool is_readable() const override { return pos_ < head_.size() + body_.size(); }
+    bool is_writable() const override { return true; }
+    ssize_t read(char* ptr, size_t size) override;
+    ssize_t write(const char* ptr, size_t size) override {
+        out_.append(ptr, size);
+        return static_cast<ssize_t>(size);
+    }
+    void get_remote_ip_and_port(std::string& ip, int& port) const override {
+        ip = peer_.remote_ip;
+        port = peer_.remote_port;
+    }
+    void get_local_ip_and_port(std::string& ip, int& port) const override {
+        ip = peer_.local_ip;
+        port = peer_.local_port;
+    }
+    int socket() const override { return sock_; }
+
+private:
+    int sock_;
+    std::string_view head_, body_;
+    size_t pos_ = 0;
+    const Peer& peer_;
+    std::string& out_;
+};
+
+// httplib::Server with the connection handling above. httplib still binds
+// and accepts (its accept thread hands each socket to
+// process_and_close_socket, which only registers it); the workers start
+// when listening starts and are joined by the drain at stop().
 class BufferedServer final : public httplib::Server {
+public:
+    explicit BufferedServer(TransportLimits limits);
+    ~BufferedServer() override;
+
+    size_t open_connections() const;
+
 protected:
     bool process_and_close_socket(int sock) override;
+
+private:
+    struct Connection;
+    class Queue;
+    using Clock = std::chrono::steady_clock;
+
+    void start_workers();
+    void drain();  // stop: answer what is complete, close everything, join
+    void worker_loop();
+    void handle(uint64_t id);
+    // Runs the requests complete in c's buffer; false once c must be closed.
+    bool serve_buffered(Connection& c);
+    bool send_all(Connection& c, const std::string& bytes);
+    void rearm(Connection& c);
+    void close_connection(uint64_t id);
+    void sweep(Clock::time_point now);
+
+    TransportLimits limits_;
+    int epfd_ = -1;
+    std::atomic<bool> stopping_{false};
+    std::vector<std::thread> workers_;
+    mutable std::mutex mutex_;  // connections_, and every Connection's busy flag and registration
+    std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections_;
+    uint64_t next_id_ = 1;
+    std::atomic<int64_t> next_sweep_ns_{0};
 };
 
 }  // namespace engram::server

@@ -10,16 +10,34 @@
 
 namespace engram::server {
 
+namespace {
+
+TransportLimits transport_limits(const ServerOptions& o) {
+    TransportLimits t;
+    t.workers = o.threads;
+    t.max_body_bytes = o.max_body_bytes;
+    t.keep_alive_ms = o.keep_alive_seconds * 1000;
+    t.header_timeout_ms = o.header_timeout_ms;
+    t.body_timeout_ms = o.body_timeout_ms;
+    t.write_timeout_ms = o.write_timeout_ms;
+    t.max_connections = o.max_connections;
+    return t;
+}
+
+}  // namespace
+
 HttpServer::HttpServer(Host& host, Reloader& reloader, ServerOptions options)
     : options_(std::move(options)),
       context_{host, reloader, stopping_, options_.max_body_bytes},
-      server_(std::make_unique<BufferedServer>()) {
-    const size_t threads = options_.threads;
-    server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    server_->set_payload_max_length(options_.max_body_bytes);
-    server_->set_keep_alive_timeout(options_.keep_alive_seconds);
-    // httplib's default (5) closes a keep-alive connection every 5 requests.
-    server_->set_keep_alive_max_count(100000);
+      server_(std::make_unique<BufferedServer>(transport_limits(options_))) {
+    // httplib's default sets SO_REUSEPORT as well, and with it a second
+    // engramd on the same port shares it silently. SO_REUSEADDR alone lets a
+    // restart bind while old connections sit in TIME_WAIT, but not while
+    // another socket listens there.
+    server_->set_socket_options([](socket_t sock) {
+        const int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     // Without it a response split over two segments waits for the client's
     // delayed ACK: ~40 ms per request on Linux loopback (measured).
     server_->set_tcp_nodelay(true);

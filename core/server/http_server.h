@@ -1,8 +1,10 @@
-// The HTTP listener: a cpp-httplib server on a fixed-size thread pool, with
-// the routes of routes.h. start() binds (so a bad address fails before
-// engramd reports ready) and serves on a background thread; stop() closes
-// the listening socket and returns once every request already being handled
-// has been answered.
+// The HTTP listener: cpp-httplib's parser and routes (routes.h) on engramd's
+// own connection handling (buffered_connection.h): a fixed pool of workers
+// that only ever run complete requests. start() binds exclusively (no
+// SO_REUSEPORT: a second engramd on a busy address fails with
+// E_SERVER_LISTEN) before engramd reports ready, and serves on a background
+// thread; stop() closes the listening socket and returns once every request
+// already received has been answered.
 #pragma once
 
 #include <atomic>
@@ -14,23 +16,26 @@
 
 #include "app/host.h"
 #include "app/reloader.h"
+#include "server/buffered_connection.h"
 #include "server/listen_address.h"
 #include "server/routes.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace engram::server {
 
 struct ServerOptions {
     ListenAddress address{"127.0.0.1", 8080};
     unsigned threads = 2;
-    // Larger bodies are refused with 413 E_HTTP_BODY_TOO_LARGE before they
-    // are read: 8 MiB holds a 768-d query many times over and ~1M retention ids.
+    // Larger bodies -- by Content-Length, chunked, either way -- are refused
+    // with 413 E_HTTP_BODY_TOO_LARGE as soon as a length says so: 8 MiB holds
+    // a 768-d query many times over and ~1M retention ids.
     size_t max_body_bytes = size_t{8} << 20;
-    // An idle keep-alive connection holds a pool thread; drop it after this.
-    int keep_alive_seconds = 2;
+    // Deadlines on a client connection (server/buffered_connection.h). A
+    // connection waiting for any of them holds no worker thread.
+    int keep_alive_seconds = 2;     // idle between requests
+    int header_timeout_ms = 5000;   // a request's first byte to the end of its head
+    int body_timeout_ms = 10000;    // end of the head to the end of the body
+    int write_timeout_ms = 5000;    // a client not taking its answer (holds a worker)
+    size_t max_connections = 256;   // more are closed as soon as accepted
 };
 
 class HttpServer {
@@ -50,7 +55,7 @@ private:
     ServerOptions options_;
     std::atomic<bool> stopping_{false};
     RouteContext context_;
-    std::unique_ptr<httplib::Server> server_;
+    std::unique_ptr<BufferedServer> server_;
     std::thread thread_;
 };
 

@@ -22,7 +22,9 @@ int status_for(ErrorCode code) {
         case ErrorCode::HttpForbidden: return 403;
         case ErrorCode::HttpNotFound: return 404;
         case ErrorCode::HttpMethod: return 405;
+        case ErrorCode::RolloutState: return 409;
         case ErrorCode::HttpBodyTooLarge: return 413;
+        case ErrorCode::HttpMediaType: return 415;
         case ErrorCode::ArenaOverflow: return 507;  // Insufficient Storage: this request only
         // Bad Gateway: engramd is fine, the backend it relayed the request
         // to (a plugin) gave an invalid answer, which was withheld. Not 500:
@@ -165,10 +167,35 @@ void install_routes(httplib::Server& svr, RouteContext& ctx) {
         send_json(res, status, body);
     }));
 
+    svr.Get("/v1/rollouts", guarded([c](const httplib::Request&, httplib::Response& res) {
+        send_json(res, 200, rollouts_json(c->host.status().rollouts, c->host.engine().mismatches()));
+    }));
+    // POST /v1/admin/rollout?kernel=K&action=promote|abort
+    svr.Post("/v1/admin/rollout", guarded([c](const httplib::Request& req, httplib::Response& res) {
+        if (!is_loopback(req.remote_addr) && !c->host.config().server.allow_remote_admin) {
+            log::write(log::Level::Warn, "admin request refused", {{"peer", req.remote_addr}});
+            return send_error(res, ErrorCode::HttpForbidden,
+                              "admin endpoints accept loopback peers only ([server] allow_remote_admin = false)");
+        }
+        const std::string kernel = req.get_param_value("kernel"), action = req.get_param_value("action");
+        std::optional<Kernel> k;
+        for (Kernel each : kAllKernels)
+            if (kernel == kernel_name(each)) k = each;
+        if (!k) return send_error(res, ErrorCode::BadRequest, "kernel must be similarity, spreading or decay");
+        if (action != "promote" && action != "abort")
+            return send_error(res, ErrorCode::BadRequest, "action must be promote or abort");
+        std::string why;
+        const bool ok = action == "promote" ? c->host.promote_rollout(*k, &why) : c->host.abort_rollout(*k, &why);
+        if (!ok) return send_error(res, ErrorCode::RolloutState, why);
+        send_json(res, 200, rollouts_json(c->host.status().rollouts, c->host.engine().mismatches()));
+    }));
+
     method_not_allowed(svr, "/v1/similar", "POST");
     method_not_allowed(svr, "/v1/spread", "POST");
     method_not_allowed(svr, "/v1/retention", "POST");
     method_not_allowed(svr, "/v1/admin/reload", "POST");
+    method_not_allowed(svr, "/v1/admin/rollout", "POST");
+    method_not_allowed(svr, "/v1/rollouts", "GET");
     method_not_allowed(svr, "/health", "GET");
     method_not_allowed(svr, "/ready", "GET");
     method_not_allowed(svr, "/v1/backends", "GET");

@@ -72,6 +72,60 @@ json reload_json(const ReloadResult& r) {
             {"duration_ms", r.duration_seconds * 1000.0}};
 }
 
+json rollout_status_json(const RolloutStatus& s) {
+    json rollouts = json::object();
+    for (const auto& r : s.rollouts)
+        rollouts[r.kernel] = {{"candidate", r.candidate},
+                              {"serving", r.serving},
+                              {"mode", r.mode},
+                              {"phase", phase_name(r.phase)},
+                              {"step", r.step},
+                              {"steps", r.steps},
+                              {"percent", r.percent},
+                              {"since", iso_time(r.since_unix)},
+                              {"window",
+                               {{"candidate_calls", r.candidate_calls},
+                                {"candidate_errors", r.candidate_errors},
+                                {"candidate_nonfinite", r.candidate_nonfinite},
+                                {"comparisons", r.comparisons},
+                                {"mismatches", r.mismatches},
+                                {"candidate_p99_ms", r.candidate_p99_ms},
+                                {"serving_p99_ms", r.serving_p99_ms}}},
+                              {"reason", r.reason},
+                              {"history", r.history}};
+    json watches = json::object();
+    for (const auto& w : s.watches)
+        watches[w.kernel] = {{"backend", w.backend},         {"previous", w.previous},
+                             {"until", iso_time(w.until_unix)}, {"calls", w.calls},
+                             {"errors", w.errors},           {"nonfinite", w.nonfinite},
+                             {"comparisons", w.comparisons}, {"mismatches", w.mismatches},
+                             {"p99_ms", w.p99_ms},           {"baseline_p99_ms", w.baseline_p99_ms}};
+    json rollbacks = json::array();
+    for (const auto& a : s.auto_rollbacks)
+        rollbacks.push_back({{"at", iso_time(a.unix_time)},
+                             {"at_unix", a.unix_time},
+                             {"kernel", a.kernel},
+                             {"reason", a.reason},
+                             {"detail", a.detail},
+                             {"from", a.from},
+                             {"to", a.to}});
+    return {{"rollouts", std::move(rollouts)}, {"watchdog", std::move(watches)}, {"auto_rollbacks", std::move(rollbacks)}};
+}
+
+json rollouts_json(const RolloutStatus& s, const std::vector<MismatchExample>& mismatches) {
+    json doc = rollout_status_json(s);
+    json m = json::array();
+    for (const auto& e : mismatches)
+        m.push_back({{"at", iso_time(e.unix_time)},
+                     {"kernel", e.kernel},
+                     {"serving", e.serving},
+                     {"candidate", e.candidate},
+                     {"input_digest", e.digest},
+                     {"difference", e.what}});
+    doc["mismatches"] = std::move(m);
+    return doc;
+}
+
 json backends_json(const HostStatus& s) {
     json doc;
     doc["generation"] = s.serving ? s.serving->generation() : 0;
@@ -86,6 +140,10 @@ json backends_json(const HostStatus& s) {
         running["since"] = iso_time(*s.reload_in_progress_since_unix);
         running["since_unix"] = *s.reload_in_progress_since_unix;
     }
+    const json ro = rollout_status_json(s.rollouts);
+    doc["rollouts"] = ro["rollouts"];
+    doc["watchdog"] = ro["watchdog"];
+    doc["auto_rollbacks"] = ro["auto_rollbacks"];
     doc["reloads"] = {{"ok", s.reloads_ok},
                       {"failed", s.reloads_failed},
                       {"running", std::move(running)},

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "process.h"
 
@@ -72,8 +73,17 @@ TEST_CASE("engramd: an unknown ENGRAM_DISABLE_CPU_FEATURES name is an error") {
 TEST_CASE("engramd serves, reloads on SIGHUP, keeps the old set on a bad edit, exits 0 on SIGTERM") {
     Dir d;
     const auto cfg = d.write("engram.toml", small_config());
-    Child c({kEngramd, "--config", cfg.string()}, d.path);
-    REQUIRE(c.wait_for_stderr("engramd ready", std::chrono::seconds(30)));
+    // Ready = the port file (written atomically once listening), not a log
+    // line; an ephemeral port, so no other engramd on the machine collides.
+    const fs::path port_file = d.path / "engramd.port";
+    Child c({kEngramd, "--config", cfg.string(), "--listen", "127.0.0.1:0", "--port-file", port_file.string()}, d.path);
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    int port = 0;
+    while (port <= 0 && std::chrono::steady_clock::now() < end) {
+        std::ifstream in(port_file);
+        if (!(in >> port)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(port > 0);
 
     d.write("engram.toml", "[plugins\n");  // broken TOML
     c.signal(SIGHUP);
@@ -87,4 +97,5 @@ TEST_CASE("engramd serves, reloads on SIGHUP, keeps the old set on a bad edit, e
     c.signal(SIGTERM);
     CHECK(c.wait() == 0);
     CHECK_THAT(c.err(), Catch::Contains("engramd stopping"));
+    CHECK_FALSE(fs::exists(port_file));  // removed at a clean exit
 }

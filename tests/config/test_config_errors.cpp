@@ -37,10 +37,10 @@ TEST_CASE("unknown keys at every level", "[config][errors]") {
               "decay, priority)");
     check_one(kPlugins + "[backend]\nsimilarity = \"auto\"\n", ErrorCode::ConfigUnknownKey,
               "t.toml:3:1: unknown table [backend] (known tables: plugins, backends, store, "
-              "server, arena, validation, security)");
+              "server, arena, validation, security, rollout, watchdog)");
     check_one("verbose = true\n" + kPlugins, ErrorCode::ConfigUnknownKey,
               "t.toml:1:1: unknown top-level key \"verbose\" (known tables: plugins, backends, "
-              "store, server, arena, validation, security)");
+              "store, server, arena, validation, security, rollout, watchdog)");
     check_one(kPlugins + "[store.extra]\nx = 1\n", ErrorCode::ConfigUnknownKey,
               "t.toml:3:1: [store] unknown key \"extra\" (known: kind, memories, dim, "
               "avg_in_degree, seed, embeddings, edges, memories_csv, default_stability_seconds)");

@@ -214,7 +214,7 @@ done
 step "installed engramd serving; SIGHUP reload switches similarity to example"
 mkdir -p "$work/state"
 "$P/bin/engramd" --config "$cfg" --listen 127.0.0.1:0 --state-dir "$work/state" --log-format text \
-    >"$work/serve.out" 2>"$work/serve.err" &
+    --port-file "$work/engramd.port" >"$work/serve.out" 2>"$work/serve.err" &
 daemon=$!
 wait_log() { # REGEX SECONDS
     local end=$((SECONDS + $2))
@@ -226,7 +226,13 @@ wait_log() { # REGEX SECONDS
     cat "$work/serve.err" >&2
     fail "no /$1/ in the engramd log after $2 s"
 }
-wait_log "engramd ready" 30
+# Ready = the port file exists (engramd writes it atomically once listening).
+end=$((SECONDS + 30))
+until [[ -s "$work/engramd.port" ]]; do
+    kill -0 "$daemon" 2>/dev/null || { cat "$work/serve.err" >&2; fail "engramd exited before listening"; }
+    ((SECONDS < end)) || { cat "$work/serve.err" >&2; fail "no port file from engramd after 30 s"; }
+    sleep 0.1
+done
 write_config "$cfg.tmp" example
 mv -f "$cfg.tmp" "$cfg"
 kill -HUP "$daemon"
