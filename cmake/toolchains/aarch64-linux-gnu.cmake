@@ -58,5 +58,5 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
 # ctest runs every test binary through qemu (the preset may override this).
 if(NOT DEFINED CMAKE_CROSSCOMPILING_EMULATOR)
-  set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/${ENGRAM_CROSS_TRIPLE})
+  set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/${ENGRAM_CROSS_TRIPLE} -E LD_LIBRARY_PATH=/usr/${ENGRAM_CROSS_TRIPLE}/lib)
 endif()

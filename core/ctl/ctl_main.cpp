@@ -17,6 +17,7 @@
 
 #include "app/host.h"
 #include "ctl/ctl_http.h"
+#include "ctl/ctl_rollout.h"
 #include "ctl/ctl_provenance.h"
 #include "ctl/ctl_use.h"
 #include "ctl/ctl_verify.h"
@@ -31,6 +32,7 @@ const char* kUsage =
     "usage: engramctl [options] status [--json]\n"
     "       engramctl [options] reload [--json]\n"
     "       engramctl [options] use BACKEND [--kernel K[,K]]... [--config FILE] [--dry-run]\n"
+    "       engramctl [options] rollout status|wait|promote|abort [--kernel K] [--json] [--wait-seconds S]\n"
     "       engramctl verify PLUGIN.so [--reference REF.so] [--cases N] [--seed S]\n"
     "       engramctl check-config FILE\n"
     "       engramctl digest FILE\n"
@@ -77,6 +79,7 @@ int main(int argc, char** argv) {
         ("config", po::value<std::string>(),
          "use: the TOML file to edit (default: the config engramd reports in GET /v1/backends, else config/engram.toml)")
         ("dry-run", "use: print the edit as a diff; write nothing, reload nothing")
+        ("wait-seconds", po::value<int>()->default_value(600), "rollout wait: give up after S seconds (exit 4)")
         ("reference", po::value<std::string>(), "verify: reference plugin for the timing (default: ../plugins/ next to engramctl)")
         ("cases", po::value<unsigned>()->default_value(300), "verify: random cases per kernel")
         ("seed", po::value<uint64_t>()->default_value(1), "verify: seed of the random cases")
@@ -122,6 +125,19 @@ int main(int argc, char** argv) {
         if (vm.count("config")) u.config = fs::path(vm["config"].as<std::string>());
         u.dry_run = vm.count("dry-run") > 0;
         return ctl::use(ep, u);
+    }
+    if (cmd == "rollout" && has_arg) {
+        ctl::RolloutOptions r;
+        r.action = vm["argument"].as<std::string>();
+        try {
+            if (vm.count("kernel")) r.kernels = ctl::parse_kernel_list(vm["kernel"].as<std::vector<std::string>>());
+        } catch (const std::invalid_argument& e) {
+            std::fprintf(stderr, "engramctl rollout: %s\n%s", e.what(), kUsage);
+            return 2;
+        }
+        r.as_json = as_json;
+        r.wait_seconds = vm["wait-seconds"].as<int>();
+        return ctl::rollout(ep, r);
     }
     if (cmd == "verify" && has_arg) {
         ctl::VerifyOptions v;

@@ -167,6 +167,11 @@ void cancel_validations() { g_cancelled.store(true); }
 ChildReport validate_in_child(const std::filesystem::path& copy, const std::string& sha256, uint64_t usable_cpu_features,
                               const std::filesystem::path& shown_as, const ChildValidation& o) {
     const std::filesystem::path validator = o.validator.empty() ? find_validator() : o.validator;
+    // Checked here: a spawn that cannot exec would otherwise look like a
+    // child that exited (and under qemu-user posix_spawn cannot tell).
+    if (::access(validator.c_str(), X_OK) != 0)
+        refuse(ErrorCode::SelfTestValidator, shown_as,
+               "cannot start the validator " + validator.string() + ": " + std::strerror(errno));
     const std::vector<std::string> args = {validator.string(),
                                            "--plugin", copy.string(),
                                            "--shown-as", shown_as.string(),

@@ -19,7 +19,7 @@ struct Region {
 };
 Region g_regions[kSlots];
 std::atomic<int> g_result_fd{-1};
-char g_call[208];
+thread_local char g_call[208];  // per thread: the faulting thread reads its own
 
 // Only async-signal-safe work from here on: write(2) and _exit(2).
 void put(int fd, const char* s) {
