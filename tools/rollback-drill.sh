@@ -12,8 +12,8 @@
 #    (--listen 127.0.0.1:0, port read from the ready line) and puts it under
 #    load: 2 client threads POSTing /v1/similar and /v1/retention, every
 #    answer checked against the reference answers.
-# 3. ROLLBACK exactly as documented: edit the TOML ([backends] -> "reference")
-#    and `engramctl reload`.
+# 3. ROLLBACK exactly as documented: `engramctl use reference` (edits the
+#    TOML's [backends] in place, reloads, checks that reference serves).
 # 4. VERIFY: /health, /v1/backends (every kernel reference), /metrics
 #    (engram_backend_info, engram_reloads_total{result="ok"} moved), answers.
 # 5. ROLLFORWARD: the same edit back, reload, check.
@@ -150,10 +150,10 @@ reloads_ok_before=$(metric 'engram_reloads_total{result="ok"}') || exit 1
 
 # --- 3. ROLLBACK: the documented emergency rollback -----------------------------
 t=$(now_ms)
-sed -i -E 's/^(similarity|spreading|decay)[[:space:]]*=.*/\1 = "reference"/' "$CONFIG"
-"$ENGRAMCTL" --listen "127.0.0.1:$PORT" reload || fail "engramctl reload (rollback) failed"
+"$ENGRAMCTL" --listen "127.0.0.1:$PORT" use reference --config "$CONFIG" >"$WORK/use.log" ||
+    fail "engramctl use reference (rollback) failed: $(cat "$WORK/use.log")"
 rollback_ms=$(( $(now_ms) - t ))
-echo "rollback-drill: step rollback     ${rollback_ms} ms (TOML edit + engramctl reload)"
+echo "rollback-drill: step rollback     ${rollback_ms} ms (engramctl use reference: TOML edit + reload + check)"
 
 # --- 4. VERIFY ------------------------------------------------------------------
 t=$(now_ms)
@@ -178,11 +178,11 @@ sleep 0.5  # load keeps running on reference
 
 # --- 5. ROLLFORWARD -------------------------------------------------------------
 t=$(now_ms)
-sed -i -E "s/^(similarity|spreading|decay)[[:space:]]*=.*/\\1 = \"$NEW\"/" "$CONFIG"
-"$ENGRAMCTL" --listen "127.0.0.1:$PORT" reload || fail "engramctl reload (roll forward) failed"
+"$ENGRAMCTL" --listen "127.0.0.1:$PORT" use "$NEW" --config "$CONFIG" >"$WORK/use.log" ||
+    fail "engramctl use $NEW (roll forward) failed: $(cat "$WORK/use.log")"
 served_by "$NEW" || fail "not every kernel back on $NEW"
 rollforward_ms=$(( $(now_ms) - t ))
-echo "rollback-drill: step rollforward  ${rollforward_ms} ms (TOML edit + engramctl reload + /health)"
+echo "rollback-drill: step rollforward  ${rollforward_ms} ms (engramctl use $NEW + /health)"
 sleep 0.5
 
 # --- 6. stop the load, then engramd -------------------------------------------

@@ -153,6 +153,11 @@ void RolloutController::on_reload(const std::shared_ptr<const KernelSet>& previo
             if (rc.candidate.empty()) {
                 if (slot) log::write(log::Level::Info, "rollout ended: [rollout] table removed", {{"kernel", kernel_name(k)}});
                 slot.reset();
+            } else if (rc.candidate == serving_key) {
+                if (slot) log::write(log::Level::Info, "rollout ended: the candidate is the configured backend now",
+                                     {{"kernel", kernel_name(k)}, {"backend", serving_key},
+                                      {"note", "remove [rollout." + std::string(kernel_name(k)) + "] at leisure"}});
+                slot.reset();
             } else if (auto cand = next->find(rc.candidate); !cand) {
                 log::write(log::Level::Warn, "rollout not started: the candidate is not usable here",
                            {{"kernel", kernel_name(k)}, {"candidate", rc.candidate}});

@@ -43,7 +43,7 @@ void read_steps(const Section& s, std::vector<double>& out) {
 }  // namespace
 
 void read_rollouts(Diagnostics& diag, const toml::table& root, const std::set<std::string>& plugin_keys,
-                   const BackendsConfig& backends, std::array<RolloutConfig, 3>& out) {
+                   const BackendsConfig&, std::array<RolloutConfig, 3>& out) {
     const toml::table* table = sub_table(diag, root, "rollout");
     if (!table) return;
     for (auto&& [key, value] : *table) {
@@ -68,11 +68,11 @@ void read_rollouts(Diagnostics& diag, const toml::table& root, const std::set<st
                          "max_nonfinite"});
         RolloutConfig r;
         if (auto v = s.string("candidate")) {
+            // A candidate that [backends] already names is a finished
+            // rollout (made permanent with engramctl use): accepted, and the
+            // host runs no rollout for it.
             if (!plugin_keys.count(*v))
                 s.error(ErrorCode::ConfigValue, "candidate", quote(*v) + " is not a [plugins] key");
-            else if (*v == backends.for_kernel(static_cast<Kernel>(index)))
-                s.error(ErrorCode::ConfigValue, "candidate",
-                        quote(*v) + " already serves " + kernel + ": a candidate must be another backend");
             else
                 r.candidate = *v;
         } else if (!s.has("candidate")) {
