@@ -1,13 +1,17 @@
 #include "app/host.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "app/log.h"
 #include "arena/arena.h"
+#include "config/config_values.h"
 #include "kernelset/kernel_set.h"
 #include "metrics/registry.h"
 #include "platform/cpu_features.h"
@@ -48,13 +52,43 @@ std::vector<std::string> server_changes(const ServerConfig& a, const ServerConfi
     // allow_remote_admin is read live from config() by the server.
     return w;
 }
+
+// The store is built once, at start-up: every [store] key that a reload
+// changes is named (the whole StoreConfig is compared, so a key added later
+// without a line here still warns, unnamed).
+std::vector<std::string> store_changes(const StoreConfig& a, const StoreConfig& b) {
+    std::vector<std::string> w;
+    if (a == b) return w;
+    const auto note = [&](const char* key, const std::string& from, const std::string& to) {
+        if (from != to)
+            w.push_back(std::string("[store] ") + key + " changed from \"" + from + "\" to \"" + to +
+                        "\": the store is built once, at start-up; restart to apply");
+    };
+    const auto kind = [](StoreConfig::Kind k) { return k == StoreConfig::Kind::Files ? "files" : "synthetic"; };
+    using config_values::format_double;
+    note("kind", kind(a.kind), kind(b.kind));
+    note("memories", std::to_string(a.memories), std::to_string(b.memories));
+    note("dim", std::to_string(a.dim), std::to_string(b.dim));
+    note("avg_in_degree", format_double(a.avg_in_degree), format_double(b.avg_in_degree));
+    note("seed", std::to_string(a.seed), std::to_string(b.seed));
+    note("embeddings", a.embeddings.string(), b.embeddings.string());
+    note("edges", a.edges.string(), b.edges.string());
+    note("memories_csv", a.memories_csv.string(), b.memories_csv.string());
+    note("default_stability_seconds", format_double(a.default_stability_seconds),
+         format_double(b.default_stability_seconds));
+    if (w.empty()) w.push_back("[store] changed: the store is built once, at start-up; restart to apply");
+    return w;
+}
 }  // namespace
 
 Config read_config(const std::filesystem::path& file, std::string* text) {
     std::ifstream in(file, std::ios::binary);
     std::stringstream ss;
     if (in) ss << in.rdbuf();
-    if (!in || in.bad()) {
+    // A directory opens as an ifstream and reads as empty text (which would
+    // then be reported as missing tables): load_config says E_CONFIG_READ.
+    std::error_code ec;
+    if (!in || in.bad() || std::filesystem::is_directory(file, ec)) {
         text->clear();
         return load_config(file);  // produces the canonical E_CONFIG_READ error
     }
@@ -167,6 +201,10 @@ HostStatus Host::status() const {
     s.config_file = options_.config_file;
     s.reload_in_progress_since_unix = reload_started_unix_;
     s.rollouts = rollouts_->status();
+    if (state_write_error_) {
+        s.state_write_error = state_write_error_->message;
+        s.state_write_error_unix = state_write_error_->unix_time;
+    }
     return s;
 }
 
@@ -190,10 +228,7 @@ ReloadResult Host::reload() {
         // Validated before anything is swapped: a bad arena value fails the
         // whole reload and leaves every setting as it was.
         const ArenaSettings arena = resolve_arena_settings(next.arena);
-        const StoreConfig &a = current_config.store, &b = next.store;
-        if (a.kind != b.kind || a.memories != b.memories || a.dim != b.dim || a.seed != b.seed ||
-            a.embeddings != b.embeddings || a.edges != b.edges)
-            r.warnings.push_back("[store] changed: the store is built once, at start-up; restart to apply");
+        for (auto& w : store_changes(current_config.store, next.store)) r.warnings.push_back(std::move(w));
         for (auto& w : server_changes(current_config.server, next.server)) r.warnings.push_back(std::move(w));
         std::lock_guard<std::mutex> lock(mutex_);  // the publish step
         install(set);
@@ -217,7 +252,9 @@ ReloadResult Host::reload() {
     for (const auto& w : r.warnings) log::write(log::Level::Warn, w);
     (r.ok ? metrics::Registry::global().reloads_ok : metrics::Registry::global().reloads_failed).add();
     if (r.ok) {
-        remember_last_good(text);
+        // The reload stands even if the copy cannot be written; the failure
+        // is reported (reloads.last warnings, state_write_error, metrics).
+        if (auto w = remember_last_good(text)) r.warnings.push_back(std::move(*w));
         rollouts_->on_reload(current, serving, config());
     }
     std::lock_guard<std::mutex> lock(mutex_);
@@ -227,37 +264,85 @@ ReloadResult Host::reload() {
     return r;
 }
 
-void Host::remember_last_good(const std::string& text) {
-    if (options_.last_good_file.empty() || text.empty()) return;
+namespace {
+// write(2) all of `text` to fd, retrying short writes and EINTR.
+bool write_all(int fd, const std::string& text) {
+    const char* p = text.data();
+    size_t left = text.size();
+    while (left > 0) {
+        const ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        p += n;
+        left -= static_cast<size_t>(n);
+    }
+    return true;
+}
+
+// Durable replacement of `target` by `text`: write a temporary file beside
+// it, fsync it, rename it over the target, fsync the directory. On failure
+// the target is untouched (the temporary is removed) and the reason is
+// returned: "what: strerror".
+std::optional<std::string> write_durably(const std::filesystem::path& target, const std::string& text) {
+    const std::string tmp = target.string() + ".tmp." + std::to_string(getpid());
+    const auto fail = [&](const char* what, int err) {
+        ::unlink(tmp.c_str());
+        return std::optional<std::string>(std::string(what) + " '" + tmp + "': " + std::strerror(err));
+    };
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return fail("open", errno);
+    if (!write_all(fd, text)) {
+        const int err = errno;
+        ::close(fd);
+        return fail("write", err);
+    }
+    if (::fsync(fd) != 0) {
+        const int err = errno;
+        ::close(fd);
+        return fail("fsync", err);
+    }
+    if (::close(fd) != 0) return fail("close", errno);
+    if (::rename(tmp.c_str(), target.c_str()) != 0) return fail("rename", errno);
+    // The rename is durable only once the directory entry is.
+    const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return std::string("open directory '") + dir.string() + "': " + std::strerror(errno);
+    if (::fsync(dfd) != 0) {
+        const int err = errno;
+        ::close(dfd);
+        return std::string("fsync directory '") + dir.string() + "': " + std::strerror(err);
+    }
+    ::close(dfd);
+    return std::nullopt;
+}
+}  // namespace
+
+std::optional<std::string> Host::remember_last_good(const std::string& text) {
+    if (options_.last_good_file.empty() || text.empty()) return std::nullopt;
     // A reload of an unchanged config (the common case: SIGHUP from config
     // management) writes nothing: no file I/O on the reload path.
-    if (text == last_good_written_ && std::filesystem::exists(options_.last_good_file)) return;
-    // Written beside the target and renamed over it, so a crash mid-write
-    // never leaves a truncated last-good file.
-    const auto tmp = options_.last_good_file.string() + ".tmp." + std::to_string(getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) {
-            log::write(log::Level::Warn, "cannot write the last-good config copy",
-                       {{"code", std::string(code_string(ErrorCode::ReloadStateWrite))}, {"file", tmp}});
-            std::error_code ec;
-            std::filesystem::remove(tmp, ec);
-            return;
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, options_.last_good_file, ec);
-    if (!ec) {
+    if (text == last_good_written_ && std::filesystem::exists(options_.last_good_file)) return std::nullopt;
+    // Written beside the target, fsynced and renamed over it, then the
+    // directory fsynced: a crash or a full disk mid-write never leaves a
+    // truncated last-good file, and a rename that returned is on disk.
+    const auto error = write_durably(options_.last_good_file, text);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!error) {
         last_good_written_ = text;
-        return;
+        state_write_error_.reset();
+        return std::nullopt;
     }
+    metrics::Registry::global().state_write_failures.add();
+    const std::string message = "cannot write the last-good config copy '" + options_.last_good_file.string() +
+                                "': " + *error + " (the previous copy is unchanged)";
     log::write(log::Level::Warn, "cannot write the last-good config copy",
                {{"code", std::string(code_string(ErrorCode::ReloadStateWrite))},
                 {"file", options_.last_good_file.string()},
-                {"reason", ec.message()}});
-    std::filesystem::remove(tmp, ec);
+                {"reason", *error}});
+    state_write_error_ = StateWriteError{message, unix_now()};
+    return std::string(code_string(ErrorCode::ReloadStateWrite)) + ": " + message;
 }
 
 void log_kernel_set(const KernelSet& set) {

@@ -58,6 +58,10 @@ struct HostStatus {
     // Set while a reload is being built (validation children running).
     std::optional<double> reload_in_progress_since_unix;
     RolloutStatus rollouts;
+    // The last write of the last-good config copy failed (E_RELOAD_STATE_WRITE):
+    // why, and when (unix seconds). Cleared by a later successful write.
+    std::optional<std::string> state_write_error;
+    std::optional<double> state_write_error_unix;
 };
 
 class Host {
@@ -86,7 +90,9 @@ public:
     HostStatus status() const;
 
 private:
-    void remember_last_good(const std::string& text);
+    // Writes the last-good copy durably; returns the E_RELOAD_STATE_WRITE
+    // message when that failed (also logged, counted and kept for status()).
+    std::optional<std::string> remember_last_good(const std::string& text);
     void install(std::shared_ptr<const KernelSet> set);
     // The rollout controller's publications (promotion, watchdog rollback).
     bool publish_if_current(uint64_t expected_generation, std::shared_ptr<const KernelSet> set);
@@ -110,6 +116,12 @@ private:
     uint64_t reloads_failed_ = 0;
     bool started_from_last_good_ = false;
     std::string last_good_written_;  // what remember_last_good last wrote
+    struct StateWriteError {
+        std::string message;
+        double unix_time = 0.0;
+    };
+    // The last write of the last-good copy failed (cleared by a later success).
+    std::optional<StateWriteError> state_write_error_;
 };
 
 // Reads FILE and returns its config and its exact text (for the last-good

@@ -34,6 +34,9 @@ struct StoreConfig {
     std::filesystem::path memories_csv;  // optional CSV: id,strength,last_access,stability
     // defaults for memories without a row in memories_csv, and for synthetic
     double default_stability_seconds = 86400.0;  // e-folding time, not a half-life
+
+    // Every key: a reload compares the whole table (a change needs a restart).
+    bool operator==(const StoreConfig&) const = default;
 };
 
 struct BackendsConfig {

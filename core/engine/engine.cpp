@@ -152,7 +152,7 @@ void Engine::install(std::shared_ptr<const KernelSet> set) {
         previous = std::exchange(set_, std::move(set));
     }
     // `previous` is released here, outside the lock: if this was the last
-    // holder, unloading its plugins must not stall readers.
+    // holder, freeing the set must not stall readers.
 }
 
 void Engine::install_routing(std::shared_ptr<const Routing> routing) {
@@ -284,7 +284,10 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
         if (id >= s.n) bad_request("unknown memory id " + std::to_string(id));
     if (r.iterations > kMaxIterations)
         bad_request("iterations must be in 0.." + std::to_string(kMaxIterations));
-    if (!std::isfinite(r.decay) || r.decay < 0.0f) bad_request("decay must be finite and >= 0");
+    // Bounded so that 1000 iterations over any store stay finite in float: a
+    // larger factor would overflow in every backend and blame the plugin.
+    if (!std::isfinite(r.decay) || r.decay < 0.0f || r.decay > kMaxSpreadDecay)
+        bad_request("decay must be in 0.." + std::to_string(static_cast<int>(kMaxSpreadDecay)));
     if (!std::isfinite(r.threshold)) bad_request("threshold must be finite");
     if (r.top < 1 || r.top > kMaxK) bad_request("top must be in 1.." + std::to_string(kMaxK));
 

@@ -57,6 +57,7 @@ class Engine {
 public:
     static constexpr uint32_t kMaxK = 1000;
     static constexpr uint32_t kMaxIterations = 1000;
+    static constexpr float kMaxSpreadDecay = 1000.0f;
 
     explicit Engine(std::shared_ptr<const MemoryStore> store);
     ~Engine();

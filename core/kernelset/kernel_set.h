@@ -1,8 +1,8 @@
 // An immutable kernel-set snapshot: which validated plugin serves each
 // kernel, for one config generation. Readers take a shared_ptr to the whole
 // set and keep it for the length of a request, so a reload can publish a new
-// set at any time while calls in flight finish on the old one; the old
-// plugins are unloaded when the last such holder lets go.
+// set at any time while calls in flight finish on the old one. (Plugins are
+// never unmapped, even when no set holds them: plugin.h.)
 #pragma once
 
 #include <array>

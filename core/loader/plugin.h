@@ -1,7 +1,7 @@
-// A loaded, validated kernel backend. The Plugin object owns its library: the
-// shared object stays mapped as long as any shared_ptr to the Plugin lives,
-// so whoever holds one (a kernel-set snapshot, an in-flight request) may call
-// its kernels safely, and the last holder to let go unloads it.
+// A loaded, validated kernel backend. Whoever holds a shared_ptr to it (a
+// kernel-set snapshot, an in-flight request) may call its kernels. The library is never unmapped, even after the
+// last holder lets go: a thread the plugin started may still run its code
+// (plugin_loader.cpp, retire()).
 #pragma once
 
 #include <cstdint>

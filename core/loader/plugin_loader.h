@@ -5,8 +5,10 @@
 //   dlopen of exactly the validated copy (Boost.DLL, now + local) -> entry
 //   point -> ABI negotiation -> CPU features -> name -> quick self-test.
 // Every refusal throws engram::Error with a stable code and a message naming
-// the file and the reason; nothing of a refused plugin stays loaded in the
-// host. A plugin, once mapped, is never unmapped (plugin.h).
+// the file and the reason. A plugin refused before the host maps it (every
+// check up to and including the child) never runs in the host; one refused
+// after (name, quick self-test) stays mapped but unused, as every plugin
+// once mapped is never unmapped (plugin.h).
 #pragma once
 
 #include <cstdint>

@@ -24,7 +24,8 @@ std::filesystem::path make_private_copy(const std::filesystem::path& file);
 std::filesystem::path private_copy_dir();
 
 // Removes <runtime>/engram-plugins.<pid> of every pid that no longer runs;
-// returns how many it removed. Called on first use; engramd calls it at start.
+// returns how many it removed. Called on the first copy a process makes
+// (engramd's first plugin load, at start).
 int sweep_stale_private_dirs();
 
 }  // namespace engram

@@ -208,6 +208,9 @@ std::string Registry::render() const {
     header(out, "engram_reloads_total", "counter", "Reload attempts by result.");
     out += "engram_reloads_total{result=\"ok\"} " + std::to_string(reloads_ok.value()) + "\n";
     out += "engram_reloads_total{result=\"failed\"} " + std::to_string(reloads_failed.value()) + "\n";
+    header(out, "engram_state_write_failures_total", "counter",
+           "Failed writes of the last-good config copy (E_RELOAD_STATE_WRITE).");
+    out += "engram_state_write_failures_total " + std::to_string(state_write_failures.value()) + "\n";
     const size_t nh = http_.size.load(std::memory_order_acquire);
     header(out, "engram_http_requests_total", "counter", "HTTP requests by route and status code.");
     for (size_t i = 0; i < nh; ++i) {

@@ -72,6 +72,8 @@ public:
     Gauge arena_size_bytes;
     Gauge config_generation;
     Counter reloads_ok, reloads_failed;
+    // Failed writes of the last-good config copy (E_RELOAD_STATE_WRITE).
+    Counter state_write_failures;
     // Indexed by engram_kernel_id (similarity, spreading, decay).
     std::array<RolloutSeries, 3> rollout;
 

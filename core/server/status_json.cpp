@@ -131,6 +131,8 @@ json backends_json(const HostStatus& s) {
     doc["generation"] = s.serving ? s.serving->generation() : 0;
     doc["config"] = s.config_file.string();
     doc["started_from_last_good"] = s.started_from_last_good;
+    doc["state_write_error"] = s.state_write_error ? json(*s.state_write_error) : json(nullptr);
+    if (s.state_write_error_unix) doc["state_write_error_at"] = iso_time(*s.state_write_error_unix);
     doc["kernels"] = s.serving ? set_json(*s.serving, true)["kernels"] : json::object();
     json gens = json::array();
     for (const auto& set : s.alive) gens.push_back(set_json(*set, set == s.serving));

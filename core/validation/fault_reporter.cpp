@@ -39,7 +39,7 @@ void on_fault(int sig, siginfo_t* info, void*) {
         const uintptr_t s = g_regions[i].start.load(std::memory_order_relaxed);
         if (s == 0 || addr < s || addr >= g_regions[i].end.load(std::memory_order_relaxed)) continue;
         if (g_regions[i].kind.load() == static_cast<int>(RegionKind::GuardPage)) {
-            put(fd, "FAIL E_SELFTEST_OUT_OF_BOUNDS the kernel wrote past the end of its output or scratch buffer (");
+            put(fd, "FAIL E_SELFTEST_OUT_OF_BOUNDS the kernel touched the page right after its output or scratch buffer (");
         } else {
             put(fd, "FAIL E_SELFTEST_CRASHED SIGSEGV: the kernel wrote into a read-only input buffer (");
         }

@@ -107,6 +107,17 @@ TEST_CASE("spread follows in-edges: a hand-computed chain") {
     r.seeds = {0};
     r.decay = NAN;
     CHECK_THROWS_AS(e.spread(r), Error);
+    // A factor that would overflow float in any backend is the request's
+    // fault, not the plugin's: E_BAD_REQUEST, never E_KERNEL_NONFINITE.
+    r.decay = 1e38f;
+    try {
+        e.spread(r);
+        FAIL("decay 1e38 was accepted");
+    } catch (const Error& err) {
+        CHECK(err.code() == ErrorCode::BadRequest);
+    }
+    r.decay = Engine::kMaxSpreadDecay;
+    CHECK_NOTHROW(e.spread(r));
 }
 
 TEST_CASE("retention is strength x exp(-age/stability) at the given time") {

@@ -85,7 +85,7 @@ TEST_CASE("untrusted plugin code is proved in a child: every misbehaviour has it
     expect_refused(zoo("abort"), ErrorCode::SelfTestCrashed, "SIGABRT");
     expect_refused(zoo("exit"), ErrorCode::SelfTestExited, "exit status 0");
     expect_refused(zoo("hang"), ErrorCode::SelfTestTimeout, "within 3 s", hang_opts());
-    expect_refused(zoo("out_of_bounds"), ErrorCode::SelfTestOutOfBounds, "past the end");
+    expect_refused(zoo("out_of_bounds"), ErrorCode::SelfTestOutOfBounds, "the page right after its output");
     expect_refused(zoo("store_writer"), ErrorCode::SelfTestCrashed, "read-only input");
     expect_refused(zoo("leak"), ErrorCode::SelfTestLeak, "grew memory");
 }

@@ -12,8 +12,8 @@
  * Rules every kernel follows (see docs/internal/kernels.md for the maths and
  * the tolerances):
  *   - never throws, never allocates, never calls back into the host;
- *   - keeps no state between calls and uses no thread_local storage (a TLS
- *     block in a library that is later unloaded leaks or crashes at thread exit);
+ *   - keeps no state between calls and uses no thread_local storage (hidden
+ *     per-thread state breaks the host's reentrancy check: same inputs, same bits);
  *   - all buffers are owned by the caller; scratch memory is passed in by the
  *     caller as pointer + capacity, sized by the table's scratch_bytes();
  *   - returns an engram_status; on any status other than ENGRAM_OK the output
