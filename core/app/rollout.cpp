@@ -36,17 +36,29 @@ double p99_ns(std::vector<uint32_t> v) {
     return v[at];
 }
 
-// p99 of everything a histogram has seen, interpolated within its bucket as
-// Prometheus' histogram_quantile does: the previous backend's baseline.
-double histogram_p99_ns(const metrics::ShardedHistogram& h, uint64_t* calls) {
-    const uint64_t total = h.count();
+using Buckets = std::array<uint64_t, metrics::ShardedHistogram::kBuckets + 1>;
+
+Buckets buckets_of(const metrics::ShardedHistogram& h) {
+    Buckets b{};
+    for (size_t i = 0; i < b.size(); ++i) b[i] = h.bucket(i);
+    return b;
+}
+
+// p99 of what a histogram has seen since `since` (zeros: ever), interpolated
+// within its bucket as Prometheus' histogram_quantile does. Wall time, as
+// the duration metric records it: the watchdog compares a swapped-in build
+// with the one before it on the same scale.
+double histogram_p99_ns(const metrics::ShardedHistogram& h, const Buckets& since, uint64_t* calls) {
+    Buckets now = buckets_of(h);
+    uint64_t total = 0;
+    for (size_t i = 0; i < now.size(); ++i) total += (now[i] -= std::min(now[i], since[i]));
     *calls = total;
     if (total == 0) return 0;
     const double want = 0.99 * static_cast<double>(total);
     double seen = 0, lower = 0;
     for (size_t i = 0; i < metrics::ShardedHistogram::kBuckets; ++i) {
         const double upper = h.bounds()[i] * 1e9;
-        const double n = static_cast<double>(h.bucket(i));
+        const double n = static_cast<double>(now[i]);
         if (seen + n >= want) return lower + (upper - lower) * (n > 0 ? (want - seen) / n : 1.0);
         seen += n;
         lower = upper;
@@ -95,7 +107,9 @@ void RolloutController::start_window(Kernel k, Rollout& r) {
     auto& c = series(k, r.cfg.candidate);
     auto& s = series(k, r.serving_key);
     r.cand = {c.calls(), c.errors.value(), c.nonfinite.value(), r.cand_latency->recorded()};
-    r.serv = {s.calls(), s.errors.value(), s.nonfinite.value(), r.serv_latency->recorded()};
+    // The serving side's latency is compared over the whole rollout (its
+    // last 4096 calls): at 100 % it has hardly any calls of its own window.
+    r.serv = {s.calls(), s.errors.value(), s.nonfinite.value(), 0};
     const auto& m = metrics::Registry::global().rollout[idx(k)];
     r.comparisons = m.shadow_comparisons.value();
     r.mismatches = m.shadow_mismatches.value();
@@ -126,14 +140,13 @@ void RolloutController::publish_routing() {
             } else if (r->phase == RolloutPhase::Promoted) {
                 reg.rollout[idx(k)].step_bp.set(10000);
             }
-        } else if (const auto& w = watches_[idx(k)]) {
-            route.serving_latency = w->latency;
-            if (w->cfg.compare_sample > 0) {
-                route.alternate = w->previous;
-                route.alternate_key = w->previous_key;
-                route.alternate_series = &series(k, w->previous_key);
-                route.compare_bp = bp(w->cfg.compare_sample);
-            }
+        } else if (const auto& w = watches_[idx(k)]; w && w->cfg.compare_sample > 0) {
+            // The watchdog's sampled comparison with the previous backend
+            // (its other checks read the metrics: no route needed).
+            route.alternate = w->previous;
+            route.alternate_key = w->previous_key;
+            route.alternate_series = &series(k, w->previous_key);
+            route.compare_bp = bp(w->cfg.compare_sample);
             any = true;
         }
     }
@@ -198,9 +211,10 @@ void RolloutController::on_reload(const std::shared_ptr<const KernelSet>& previo
                                              std::chrono::duration<double>(w.cfg.window_seconds));
                 w.until_unix = unix_now() + w.cfg.window_seconds;
                 auto& prev = series(k, w.previous_key);
-                w.baseline_p99_ns = histogram_p99_ns(prev.duration, &w.baseline_calls);
+                w.baseline_p99_ns = histogram_p99_ns(prev.duration, Buckets{}, &w.baseline_calls);
                 auto& cur = series(k, w.current_key);
                 w.mark = {cur.calls(), cur.errors.value(), cur.nonfinite.value(), 0};
+                w.buckets_at_swap = buckets_of(cur.duration);
                 const auto& m = metrics::Registry::global().rollout[idx(k)];
                 w.comparisons = m.shadow_comparisons.value();
                 w.mismatches = m.shadow_mismatches.value();
@@ -266,7 +280,8 @@ std::optional<std::pair<std::string, std::string>> RolloutController::judge_watc
     // deliberate trade and must not be undone for being slower.
     if (w.previous_key == w.current_key && calls >= w.cfg.min_calls && w.baseline_calls >= w.cfg.min_calls &&
         w.baseline_p99_ns > 0) {
-        const double p = p99_ns(w.latency->since(0));
+        uint64_t n = 0;
+        const double p = histogram_p99_ns(c.duration, w.buckets_at_swap, &n);
         if (p > w.cfg.max_latency_ratio * w.baseline_p99_ns)
             return std::pair{std::string("latency"), "p99 " + fmt(p / 1e6) + " ms since the swap against " +
                                                          fmt(w.baseline_p99_ns / 1e6) + " ms before it (limit " +
@@ -474,7 +489,9 @@ RolloutStatus RolloutController::status() const {
             v.nonfinite = c.nonfinite.value() - w->mark.nonfinite;
             v.comparisons = reg.rollout[idx(k)].shadow_comparisons.value() - w->comparisons;
             v.mismatches = reg.rollout[idx(k)].shadow_mismatches.value() - w->mismatches;
-            v.p99_ms = p99_ns(w->latency->since(0)) / 1e6;
+            uint64_t n = 0;
+            v.p99_ms = histogram_p99_ns(metrics::Registry::global().kernel(kernel_name(k), w->current_key.c_str()).duration,
+                                        w->buckets_at_swap, &n) / 1e6;
             v.baseline_p99_ms = w->baseline_p99_ns / 1e6;
             s.watches.push_back(std::move(v));
         }

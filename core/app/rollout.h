@@ -124,9 +124,9 @@ private:
         double until_unix = 0;
         Mark mark;
         uint64_t comparisons = 0, mismatches = 0;
-        double baseline_p99_ns = 0;
+        double baseline_p99_ns = 0;  // wall time, before the swap
         uint64_t baseline_calls = 0;
-        std::shared_ptr<LatencyRing> latency = std::make_shared<LatencyRing>();
+        std::array<uint64_t, metrics::ShardedHistogram::kBuckets + 1> buckets_at_swap{};
     };
     struct Action {  // decided under the lock, carried out after it
         std::shared_ptr<const KernelSet> publish;

@@ -8,8 +8,9 @@
 //     compared (validation/agreement.h) and only the one that was chosen to
 //     serve is ever returned (shadow traffic, canary checks, the watchdog's
 //     comparison with the previous generation).
-// Latency rings keep exact call durations of both sides while a route is
-// active, so an analysis can take a real p99 over its own window.
+// Latency rings keep each call's CPU time (thread CPU clock) on both sides
+// while a route is active, so an analysis can take a real p99 over its own
+// window that scheduling noise on a busy host does not move.
 #pragma once
 
 #include <array>

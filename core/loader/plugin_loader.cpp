@@ -11,6 +11,7 @@
 #include "common/file_stamp.h"
 #include "common/sha256.h"
 #include "loader/elf_check.h"
+#include "loader/negotiate.h"
 #include "loader/private_copy.h"
 #include "loader/provenance.h"
 #include "loader/self_test.h"
@@ -68,9 +69,11 @@ struct CopyRemover {
     throw Error(code, file.string() + ": " + why);
 }
 
+}  // namespace
+
 // ABI negotiation in the Vulkan manner: struct_size first, refuse another
 // major, accept any minor, read only the prefix both sides know.
-engram_kernel_table negotiate(const engram_kernel_table* raw, const std::filesystem::path& file) {
+engram_kernel_table negotiate_table(const engram_kernel_table* raw, const std::filesystem::path& file) {
     if (raw == nullptr) refuse(ErrorCode::PluginNullTable, file, "entry point returned a null table");
     constexpr uint32_t kHeader = offsetof(engram_kernel_table, name);
     if (raw->struct_size < kHeader)
@@ -108,8 +111,6 @@ engram_kernel_table negotiate(const engram_kernel_table* raw, const std::filesys
     return t;
 }
 
-}  // namespace
-
 std::shared_ptr<const Plugin> map_plugin(const std::filesystem::path& mapped, const std::filesystem::path& shown_as,
                                          uint64_t usable_cpu_features, std::string sha256,
                                          std::optional<FileStamp> stamp) {
@@ -130,7 +131,7 @@ std::shared_ptr<const Plugin> map_plugin(const std::filesystem::path& mapped, co
     if (!lib.has(ENGRAM_PLUGIN_ENTRY_SYMBOL))
         refuse(ErrorCode::PluginNoEntry, shown_as, "does not export " ENGRAM_PLUGIN_ENTRY_SYMBOL);
     auto entry = lib.get<const engram_kernel_table*()>(ENGRAM_PLUGIN_ENTRY_SYMBOL);
-    const engram_kernel_table table = negotiate(entry(), shown_as);
+    const engram_kernel_table table = negotiate_table(entry(), shown_as);
 
     const uint64_t missing_features = table.required_cpu_features & ~usable_cpu_features;
     if (missing_features)

@@ -214,9 +214,12 @@ client_start() {
   pids+=("$CLIENT_PID")
   sleep 1
 }
-client_stop() {  # client_stop NAME: prints "sent failed backends"
+client_stop() {  # client_stop NAME: stops the client, waits for its summary
   touch "$T/client.stop"
   wait "$CLIENT_PID" || true
+  [ -s "$T/client-$1.json" ] || die "client $1 wrote no summary: $(tail -n 5 "$T/client-$1.err")"
+}
+client_summary() {  # client_summary NAME: prints "sent failed backends"
   json '"%d %d %s" % (d["sent"], d["failed"], json.dumps(d["backends"], sort_keys=True).replace(" ", ""))' < "$T/client-$1.json"
 }
 
@@ -232,7 +235,11 @@ engram_rollout:
   shadow_sample: 0.2
   min_comparisons: 10
   max_mismatch_rate: 0.0
-  max_latency_ratio: 3
+  # Four engramd, HAProxy, Prometheus, Ansible and the client share two
+  # cores here: a p99 over 20 calls swings several-fold. Correctness
+  # (shadow comparisons) is what this test judges; the latency ratio is
+  # left to the Prometheus gate's absolute bound.
+  max_latency_ratio: 20
   max_error_rate: 0.0
   max_nonfinite: 0
 engram_rollout_wait_seconds: 90
@@ -277,7 +284,7 @@ t0=$(date +%s.%N)
 deploy A "$T/inventory.yml" -e plugin=zoo_good -e plugin_src="$ZOO/libengram_zoo_good.so" -e kernel=similarity \
   || { tail -n 60 "$T/A.log"; die "A: deploy.yml failed"; }
 tA=$(echo "$(date +%s.%N) - $t0" | bc)
-read -r sent failed backends <<<"$(client_stop A)"
+client_stop A; read -r sent failed backends <<<"$(client_summary A)"
 events ENGRAM-WAVE "$T/A.log" | grep -v WAVE-START > "$T/A.waves"
 events ENGRAM-GATE "$T/A.log" > "$T/A.gates"
 cat "$T/A.waves" "$T/A.gates"
@@ -307,7 +314,7 @@ timeout 300 ansible-playbook -i "$T/inventory.yml" deploy/rollback.yml -e backen
 rc=$?
 set -e
 tB=$(echo "$(date +%s.%N) - $t0" | bc)
-read -r sent failed backends <<<"$(client_stop B)"
+client_stop B; read -r sent failed backends <<<"$(client_summary B)"
 [ "$rc" = 0 ] || { tail -n 60 "$T/B.log"; die "B: rollback.yml exit $rc"; }
 events ENGRAM-PIN "$T/B.log"
 for h in "${HOSTS[@]}"; do
@@ -327,7 +334,7 @@ if deploy C "$T/inventory.yml" -e plugin=zoo_wrong_huge_n -e plugin_src="$ZOO/li
   tail -n 60 "$T/C.log"; die "C: deploy.yml succeeded with a wrong plugin"
 fi
 tC=$(echo "$(date +%s.%N) - $t0" | bc)
-read -r sent failed backends <<<"$(client_stop C)"
+client_stop C; read -r sent failed backends <<<"$(client_summary C)"
 events ENGRAM-WAVE "$T/C.log"; events ENGRAM-VERDICT "$T/C.log"; events ENGRAM-HOST-FAILED "$T/C.log"
 grep -q 'ENGRAM-WAVE wave=1 hosts=e1 result=FAILED' "$T/C.log" || die "C: wave 1 did not fail"
 ! grep -q 'ENGRAM-WAVE-START wave=2' "$T/C.log" || die "C: the play went on to wave 2"
@@ -355,7 +362,7 @@ if deploy D "$T/inventory.yml" -e plugin=zoo_good -e plugin_src="$ZOO/libengram_
      -e engram_gate_max_p99_seconds=0.000001; then
   tail -n 60 "$T/D.log"; die "D: deploy.yml passed a gate it cannot pass"
 fi
-read -r sent failed backends <<<"$(client_stop D)"
+client_stop D; read -r sent failed backends <<<"$(client_summary D)"
 events ENGRAM-GATE "$T/D.log"; events ENGRAM-ROLLED-BACK "$T/D.log"
 grep -q 'ENGRAM-GATE wave=1 hosts=e1 result=FAIL' "$T/D.log" || die "D: the gate did not fail wave 1"
 grep -q 'ENGRAM-ROLLED-BACK host=e1 rc=0' "$T/D.log" || die "D: e1 not rolled back"
@@ -374,7 +381,7 @@ client_start E
 if deploy E "$T/inventory-corrupt.yml" -e plugin=zoo_good -e plugin_src="$ZOO/libengram_zoo_good.so" -e kernel=similarity; then
   tail -n 60 "$T/E.log"; die "E: deploy.yml succeeded with a corrupt file on e4"
 fi
-read -r sent failed backends <<<"$(client_stop E)"
+client_stop E; read -r sent failed backends <<<"$(client_summary E)"
 events ENGRAM-WAVE "$T/E.log" | grep -v WAVE-START; events ENGRAM-ROLLED-BACK "$T/E.log"; events ENGRAM-HOST-FAILED "$T/E.log"
 grep -q 'ENGRAM-WAVE wave=3 hosts=e3,e4 result=FAILED' "$T/E.log" || die "E: wave 3 did not fail"
 for h in e1 e2 e3; do grep -q "ENGRAM-ROLLED-BACK host=$h rc=0" "$T/E.log" || die "E: $h not rolled back"; done

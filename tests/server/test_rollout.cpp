@@ -181,3 +181,31 @@ TEST_CASE("watchdog: a bad plain swap is rolled back by the host itself") {
     d.process().signal(SIGTERM);
     CHECK(d.process().wait() == 0);
 }
+
+TEST_CASE("watchdog: switched off, a bad plain swap stays (the operator's call)") {
+    TempDir dir;
+    const StoreShape shape{6000, 64, 4, 11};
+    const std::string off = "[watchdog]\nenabled = false\n";
+    const auto cfg = dir.write("engram.toml", config("error_huge_n", shape, off));
+    Daemon d(cfg, dir.path);
+    REQUIRE(d.ready());
+    dir.write("engram.toml", config("error_huge_n", shape, off, "zoo_error_huge_n"));
+    REQUIRE(run({kEngramctl, "--url", d.url(), "reload"}, dir.path).code == 0);
+    std::string query = "{\"vector\": [";
+    for (int i = 0; i < 64; ++i) query += (i ? ",0.5" : "0.5");
+    query += "], \"k\": 3}";
+    int failed = 0;
+    for (int i = 0; i < 40; ++i) {
+        int status = 0;
+        d.post("/v1/similar", query, &status);
+        failed += status != 200;
+    }
+    CHECK(failed == 40);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const json b = d.get("/v1/backends");
+    CHECK(b["kernels"]["similarity"]["backend"] == "zoo_error_huge_n");
+    CHECK(b["auto_rollbacks"].empty());
+    CHECK(b["watchdog"].empty());
+    d.process().signal(SIGTERM);
+    CHECK(d.process().wait() == 0);
+}

@@ -1,0 +1,28 @@
+// libFuzzer harness: the .npy reader. The input is used twice: as the header
+// dictionary text (detail::parse_npy_header: a value or NpyHeaderError) and
+// as a whole .npy file (read_npy_matrix: a matrix or engram::Error
+// E_DATA_READ / E_DATA_NPY). A matrix read must be exactly rows x cols.
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "common/error.h"
+#include "fuzz_util.h"
+#include "store/dataset_io.h"
+#include "store/npy_header.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    try {
+        const auto h = engram::detail::parse_npy_header(
+            std::string_view(reinterpret_cast<const char*>(data), size));
+        (void)engram::detail::shape_string(h.shape);
+    } catch (const engram::detail::NpyHeaderError&) {
+    }
+    const auto& file = engram::fuzz::write_input("input.npy", data, size);
+    try {
+        const engram::NpyMatrix m = engram::read_npy_matrix(file);
+        if (m.data.size() != m.rows * m.cols) std::abort();
+    } catch (const engram::Error&) {
+    }
+    return 0;
+}
