@@ -110,13 +110,18 @@ install(FILES ${PROJECT_BINARY_DIR}/install/engram.toml
   DESTINATION ${ENGRAM_INSTALL_CONFIGDIR} COMPONENT host)
 install(FILES ${PROJECT_SOURCE_DIR}/config/engram-alerts.yml
   DESTINATION ${ENGRAM_INSTALL_CONFIGDIR} COMPONENT host)
-foreach(_d operations reference)
-  if(IS_DIRECTORY ${PROJECT_SOURCE_DIR}/docs/${_d})
-    install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/${_d}/
-      DESTINATION ${ENGRAM_INSTALL_DOCDIR}/${_d} COMPONENT host
-      FILES_MATCHING PATTERN "*.md")
-  endif()
-endforeach()
+# Every doc (operations, reference, internal, benchmarks, the plugin SDK),
+# so the links between them work where they are installed; links to
+# repository files are adjusted on the way (cmake/EngramInstallDocs.cmake).
+install(CODE "
+  set(ENGRAM_DOCS_SRC \"${PROJECT_SOURCE_DIR}/docs\")
+  set(ENGRAM_DOCS_DEST \"${ENGRAM_INSTALL_DOCDIR}\")
+  set(ENGRAM_DOCS_INSTALLED
+    \"config/engram.toml=${ENGRAM_INSTALL_CONFIGDIR}/engram.toml\"
+    \"config/engram-alerts.yml=${ENGRAM_INSTALL_CONFIGDIR}/engram-alerts.yml\"
+    \"tools/engramd.service=lib/systemd/system/engramd.service\")
+  include(\"${PROJECT_SOURCE_DIR}/cmake/EngramInstallDocs.cmake\")
+" COMPONENT host)
 # The unit's ExecStart is /usr/bin/engramd: it is meant for the packages
 # (prefix /usr). lib/systemd/system is where packages put units.
 if(EXISTS ${PROJECT_SOURCE_DIR}/tools/engramd.service)

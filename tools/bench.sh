@@ -14,7 +14,7 @@
 # ENGRAM_BENCH_CHECK=1 (exit 1 when a target is missed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/deps.sh
+tools/deps.sh bench
 
 build="${ENGRAM_BENCH_BUILD_DIR:-build-bench}"
 out="${ENGRAM_BENCH_OUT:-$build/engram_bench.json}"

@@ -229,7 +229,7 @@ start_load watchdog
 t=$(now_ms)
 write_config "$CONFIG" zoo_error_huge_n
 reload
-swapped_ms=$(now_ms)
+swapped_ms=$(json_get /v1/backends 'int(j["reloads"]["last"]["finished_unix"]*1000)')
 n=0
 for _ in $(seq 500); do
     n=$(json_get /v1/backends 'len(j["auto_rollbacks"])')
@@ -245,7 +245,7 @@ served=$(json_get /v1/backends 'j["kernels"]["similarity"]["backend"]')
 sleep 0.5
 read -r wrequests wfailed wbackends < <(stop_load watchdog)
 echo "rollout-drill: watchdog zoo_error_huge_n swapped in (reload $(( swapped_ms - t )) ms), rolled back" \
-     "$(( at - swapped_ms )) ms after the reload returned (seen by the poller after $(( back_ms - swapped_ms )) ms): $detail"
+     "$(( at - swapped_ms )) ms after the swap was published (seen by the poller after $(( back_ms - swapped_ms )) ms): $detail"
 echo "rollout-drill: watchdog load: $wrequests requests ($wbackends), $wfailed failed while the broken plugin served"
 stop_engramd
 echo "rollout-drill: PASS shadow_catch=${shadow_ms}ms canary_rollback=${canary_ms}ms promote=${promote_ms}ms" \

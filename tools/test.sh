@@ -3,15 +3,20 @@
 #   1. default build (build/) through ctest, differential tests at 10,000
 #      cases per kernel and backend;
 #   2. the suite again under AddressSanitizer + UBSan (build-asan/);
+#   2b. the libFuzzer harnesses (tests/fuzz/, clang, build-fuzz/), 45 s each;
 #   3. the HTTP server's reload storm and server tests under ThreadSanitizer
 #      (build-tsan/);
-#   4. the AArch64 cross build, its tests run under qemu-aarch64 (build-aarch64/).
+#   4. the AArch64 cross build, its tests run under qemu-aarch64 (build-aarch64/);
+#   5. the fleet test (tests/fleet/fleet_test.sh): four engramd behind HAProxy,
+#      Prometheus with the shipped rules, plugin waves and rollbacks driven by
+#      the Ansible kit in deploy/ (default build, loopback only, ~3-4 min).
 # Each step reuses its build directory, so a second run only rebuilds what changed.
 # Local shortcuts (CI sets none of them): ENGRAM_TEST_SKIP_ASAN=1,
-# ENGRAM_TEST_SKIP_TSAN=1, ENGRAM_TEST_SKIP_AARCH64=1.
+# ENGRAM_TEST_SKIP_TSAN=1, ENGRAM_TEST_SKIP_AARCH64=1, ENGRAM_TEST_SKIP_FLEET=1,
+# ENGRAM_TEST_SKIP_FUZZ=1 (ENGRAM_TEST_FUZZ_SECONDS changes the 45 s per harness).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/deps.sh
+tools/deps.sh test
 
 start=$(date +%s)
 step() { printf '\n=== [%4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
@@ -32,6 +37,11 @@ if [ "${ENGRAM_TEST_SKIP_ASAN:-0}" != "1" ]; then
     ctest --test-dir build-asan --output-on-failure -j 2 -LE 'nehalem|perf|sdk'
 fi
 
+if [ "${ENGRAM_TEST_SKIP_FUZZ:-0}" != "1" ]; then
+  step "fuzz (libFuzzer + ASan + UBSan, build-fuzz/): config, json, npy, csv, plugin_table"
+  tools/fuzz.sh "${ENGRAM_TEST_FUZZ_SECONDS:-45}"
+fi
+
 if [ "${ENGRAM_TEST_SKIP_TSAN:-0}" != "1" ]; then
   step "build (tsan preset: ThreadSanitizer), server and engine targets"
   # engram-validate: every plugin these tests (and the engramd they start)
@@ -47,5 +57,9 @@ fi
 if [ "${ENGRAM_TEST_SKIP_AARCH64:-0}" != "1" ]; then
   step "aarch64 cross build, ctest under qemu-aarch64"
   ENGRAM_PROPERTY_CASES=2000 tools/test-aarch64.sh
+fi
+if [ "${ENGRAM_TEST_SKIP_FLEET:-0}" != "1" ]; then
+  step "fleet: deploy/ (Ansible waves, HAProxy, Prometheus gate) against four engramd"
+  BUILD_DIR=build tests/fleet/fleet_test.sh
 fi
 step "all suites passed"

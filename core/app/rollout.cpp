@@ -205,7 +205,9 @@ void RolloutController::on_reload(const std::shared_ptr<const KernelSet>& previo
                 Watch& w = *watch;
                 w.cfg = config.watchdog;
                 w.previous_key = previous->backend(k).name();
-                w.previous = previous->find(w.previous_key);
+                // The plugin object that served, not a lookup by name: after a
+                // rollback of a same-named build the name points at the bad one.
+                w.previous = previous->backend_ptr(k);
                 w.current_key = serving_key;
                 w.until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(w.cfg.window_seconds));
@@ -221,7 +223,7 @@ void RolloutController::on_reload(const std::shared_ptr<const KernelSet>& previo
                 log::write(log::Level::Info, "watchdog watching a swapped backend",
                            {{"kernel", kernel_name(k)}, {"backend", w.current_key}, {"previous", w.previous_key},
                             {"window_seconds", fmt(w.cfg.window_seconds)}});
-            } else if (!(watch && !changed && watch->current_key == serving_key)) {
+            } else if (!(watch && !changed && watch->current_key == serving_key && config.watchdog.enabled)) {
                 watch.reset();  // kept only across a reload that left this backend alone
             }
         }

@@ -18,8 +18,7 @@
 // the host (a new generation derived from the current one).
 // Rollout state lives in memory: a restart starts every rollout again, a
 // reload keeps a rollout whose [rollout.<kernel>] table and candidate file
-// are unchanged (docs/operations/performance_kernels.md, "Rolling out a new
-// plugin").
+// are unchanged (docs/operations/rollouts.md).
 #pragma once
 
 #include <array>

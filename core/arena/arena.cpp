@@ -1,5 +1,6 @@
 #include "arena/arena.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -14,7 +15,7 @@ namespace engram {
 
 namespace {
 
-std::atomic<uint64_t> g_size{uint64_t{1} << 20};
+std::atomic<uint64_t> g_size{kDefaultArenaSize};
 std::atomic<int> g_policy{static_cast<int>(OverflowPolicy::Error)};
 std::atomic<uint64_t> g_epoch{1};
 
@@ -57,6 +58,7 @@ struct ThreadArena {
     uint64_t epoch = 0;
     uint64_t offset = 0;  // bytes used in buffer
     uint64_t needed = 0;  // bytes this request asked for, in or out of the buffer
+    uint64_t declared = 0;  // bytes this request said it will need (reserve)
     bool overflowed = false;
     int depth = 0;  // nested scopes (a helper inside a request) share the request's arena
     std::vector<std::unique_ptr<void, FreeDeleter>> heap;  // fallback blocks
@@ -80,28 +82,45 @@ struct ThreadArena {
             }
             epoch = e;
         }
-        offset = needed = 0;
+        offset = needed = declared = 0;
         overflowed = false;
     }
 
     void end() {
         if (--depth > 0) return;
         stats->resets.fetch_add(1, std::memory_order_relaxed);
+        // The request's demand: what it allocated, or what it declared it
+        // would need if more (a request refused before allocating it all).
+        const uint64_t demand = std::max(needed, declared);
         uint64_t hw = stats->high_water.load(std::memory_order_relaxed);
-        while (needed > hw && !stats->high_water.compare_exchange_weak(hw, needed)) {
+        while (demand > hw && !stats->high_water.compare_exchange_weak(hw, demand)) {
         }
-        metrics::Registry::global().arena_high_water_bytes.raise_to(static_cast<int64_t>(needed));
+        metrics::Registry::global().arena_high_water_bytes.raise_to(static_cast<int64_t>(demand));
         heap.clear();
     }
 
+    void reserve(uint64_t bytes) {
+        declared = std::max(declared, needed + bytes);
+        if (offset + bytes <= capacity) return;
+        overflow(declared);
+    }
+
     void* allocate(uint64_t bytes) {
-        const uint64_t aligned = (bytes + 63) / 64 * 64;
+        const uint64_t aligned = ArenaScope::block(bytes);
         needed += aligned;
         if (offset + aligned <= capacity) {
             void* p = static_cast<char*>(buffer.get()) + offset;
             offset += aligned;
             return p;
         }
+        overflow(std::max(needed, declared));
+        heap.emplace_back(aligned_block(aligned));
+        return heap.back().get();
+    }
+
+    // Counts the overflow once per request and applies the policy; returns
+    // only under fallback. `need`: the request's whole need as known now.
+    void overflow(uint64_t need) {
         const auto policy = static_cast<OverflowPolicy>(g_policy.load(std::memory_order_relaxed));
         if (!overflowed) {
             overflowed = true;
@@ -114,20 +133,18 @@ struct ThreadArena {
                              "engramd: FATAL E_ARENA_OVERFLOW: a request needed at least %llu bytes of "
                              "scratch, the per-thread arena holds %llu (overflow policy panic); "
                              "raise [arena] size or ENGRAM_ARENA_SIZE\n",
-                             static_cast<unsigned long long>(needed),
+                             static_cast<unsigned long long>(need),
                              static_cast<unsigned long long>(capacity));
                 std::fflush(stderr);
                 std::abort();
             case OverflowPolicy::Error:
                 throw Error(ErrorCode::ArenaOverflow,
-                            "request needs at least " + std::to_string(needed) +
+                            "request needs at least " + std::to_string(need) +
                                 " bytes of scratch, the per-thread arena holds " + std::to_string(capacity) +
                                 " (overflow policy error)");
             case OverflowPolicy::Fallback:
                 break;
         }
-        heap.emplace_back(aligned_block(aligned));
-        return heap.back().get();
     }
 };
 
@@ -199,6 +216,7 @@ ArenaStats arena_stats() {
 ArenaScope::ArenaScope() : arena_(&this_thread_arena()) { arena_->begin(); }
 ArenaScope::~ArenaScope() { arena_->end(); }
 void* ArenaScope::allocate(uint64_t bytes) { return arena_->allocate(bytes); }
+void ArenaScope::reserve(uint64_t bytes) { arena_->reserve(bytes); }
 uint64_t ArenaScope::used() const { return arena_->needed; }
 
 }  // namespace engram

@@ -24,8 +24,14 @@ namespace engram {
 enum class OverflowPolicy { Panic, Error, Fallback };
 const char* overflow_policy_name(OverflowPolicy p);
 
+// The default size (16 MiB) holds the largest request the API accepts on
+// any store: POST /v1/retention with 1,000,000 ids needs four float arrays,
+// 16,000,000 bytes (docs/operations/performance_kernels.md, "Arena sizing").
+// Pages the arena never touches are never resident.
+inline constexpr uint64_t kDefaultArenaSize = uint64_t{16} << 20;
+
 struct ArenaSettings {
-    uint64_t size = uint64_t{1} << 20;
+    uint64_t size = kDefaultArenaSize;
     OverflowPolicy policy = OverflowPolicy::Error;
 };
 
@@ -43,7 +49,7 @@ struct ArenaThreadStats {
     uint64_t thread_index;
     uint64_t resets;
     uint64_t overflows;
-    uint64_t high_water_bytes;
+    uint64_t high_water_bytes;  // the largest need of one request, served or not
 };
 struct ArenaStats {
     ArenaSettings settings;
@@ -62,6 +68,15 @@ public:
     ArenaScope& operator=(const ArenaScope&) = delete;
 
     void* allocate(uint64_t bytes);
+    // Declares that this request will need `bytes` in all (sum of block()
+    // of every allocation it is about to make). The declared need counts in
+    // the high-water mark at once, and a need that does not fit is an
+    // overflow right here, under every policy exactly as in allocate() —
+    // so a request refused under `error` (or aborted under `panic`) still
+    // reports its whole need, not just the part allocated before the refusal.
+    void reserve(uint64_t bytes);
+    // What an allocation of `bytes` takes from the arena (64-byte blocks).
+    static constexpr uint64_t block(uint64_t bytes) { return (bytes + 63) / 64 * 64; }
     template <class T>
     T* allocate_array(uint64_t count) {
         return static_cast<T*>(allocate(count * sizeof(T)));

@@ -60,7 +60,7 @@ struct ServerConfig {
 
 // [arena]: the per-thread scratch arena kernels allocate from.
 struct ArenaConfig {
-    uint64_t size = uint64_t{1} << 20;  // bytes, 4 KiB .. 64 GiB
+    uint64_t size = uint64_t{16} << 20;  // bytes, 4 KiB .. 64 GiB (kDefaultArenaSize)
     std::string overflow = "error";     // panic|error|fallback
 };
 
@@ -85,7 +85,7 @@ struct SecurityConfig {
 };
 
 // [rollout.<kernel>]: bring a candidate backend to live traffic step by step
-// (docs/operations/performance_kernels.md, "Rolling out a new plugin").
+// (docs/operations/rollouts.md).
 struct RolloutConfig {
     std::string candidate;                          // a [plugins] key, not the serving backend
     std::string mode = "canary";                    // "shadow" | "canary"

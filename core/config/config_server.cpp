@@ -1,4 +1,4 @@
-// [server] and the reserved [arena] table.
+// [server] and [arena] (the per-thread scratch arena, core/arena/arena.h).
 #include "config/config_sections.h"
 #include "config/config_values.h"
 

@@ -22,37 +22,49 @@ static bool all_digits(std::string_view s) {
     return true;
 }
 
-std::optional<std::string> check_listen(std::string_view listen) {
+std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_zero, std::string* why) {
+    const auto fail = [why](const char* reason) {
+        *why = reason;
+        return std::optional<HostPort>();
+    };
     std::string_view host;
     std::string_view port;
-    if (!listen.empty() && listen.front() == '[') {
-        const auto close = listen.find(']');
-        if (close == std::string_view::npos) return "missing ']' after the IPv6 address";
-        host = listen.substr(1, close - 1);
-        const auto rest = listen.substr(close + 1);
-        if (rest.empty() || rest.front() != ':') return "expected ':PORT' after ']'";
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos) return fail("missing ']' after the IPv6 address");
+        host = text.substr(1, close - 1);
+        const auto rest = text.substr(close + 1);
+        if (rest.empty() || rest.front() != ':') return fail("expected ':PORT' after ']'");
         port = rest.substr(1);
     } else {
-        const auto colon = listen.rfind(':');
-        if (colon == std::string_view::npos) return "expected HOST:PORT";
-        host = listen.substr(0, colon);
-        port = listen.substr(colon + 1);
+        const auto colon = text.rfind(':');
+        if (colon == std::string_view::npos) return fail("expected HOST:PORT");
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
         // A bare IPv6 address is ambiguous (which colon starts the port?).
         if (host.find(':') != std::string_view::npos)
-            return "an IPv6 address must be in brackets, e.g. \"[::1]:8080\"";
+            return fail("an IPv6 address must be in brackets, e.g. \"[::1]:8080\"");
     }
-    if (host.empty()) return "the host is empty (use 0.0.0.0 or [::] for all interfaces)";
+    if (host.empty()) return fail("the host is empty (use 0.0.0.0 or [::] for all interfaces)");
     for (char c : host) {
         if (c == ' ' || c == '\t' || c == '[' || c == ']' || c == '/')
-            return "the host contains an invalid character";
+            return fail("the host contains an invalid character");
     }
-    if (!all_digits(port)) return "the port must be a number 1..65535";
+    const char* range = allow_port_zero ? "the port must be a number 0..65535" : "the port must be a number 1..65535";
+    if (!all_digits(port)) return fail(range);
     // At most 5 digits keeps the conversion below from overflowing.
-    if (port.size() > 5) return "the port must be 1..65535";
+    if (port.size() > 5) return fail(allow_port_zero ? "the port must be 0..65535" : "the port must be 1..65535");
     unsigned value = 0;
     std::from_chars(port.data(), port.data() + port.size(), value);
-    if (value < 1 || value > 65535) return "the port must be 1..65535";
-    return std::nullopt;
+    if (value > 65535 || (value == 0 && !allow_port_zero))
+        return fail(allow_port_zero ? "the port must be 0..65535" : "the port must be 1..65535");
+    return HostPort{std::string(host), static_cast<uint16_t>(value)};
+}
+
+std::optional<std::string> check_listen(std::string_view listen) {
+    std::string why;
+    if (parse_host_port(listen, false, &why)) return std::nullopt;
+    return why;
 }
 
 std::optional<uint64_t> parse_size(std::string_view text, std::string& reason) {

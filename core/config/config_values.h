@@ -18,6 +18,16 @@ namespace engram::config_values {
 inline constexpr std::size_t kMaxNameLength = 64;
 bool is_valid_name(std::string_view name);
 
+// The one HOST:PORT parser ("127.0.0.1:8080", "[::1]:8080"): the config's
+// [server] listen, engramd --listen (server::parse_listen) and engramctl
+// --listen (ctl::url_for_listen) all use it. The host comes back without
+// brackets. Port 0 ("pick a free port") only with allow_port_zero.
+struct HostPort {
+    std::string host;
+    uint16_t port = 0;
+};
+std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_zero, std::string* why);
+
 // "host:port" or "[v6addr]:port". Returns the reason it is invalid, or nothing.
 std::optional<std::string> check_listen(std::string_view listen);
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "config/config_values.h"
 
 namespace engram::ctl {
 
@@ -68,6 +69,13 @@ void print_table(const json& j) {
 }
 
 }  // namespace
+
+std::optional<std::string> url_for_listen(const std::string& listen, std::string* why) {
+    const auto hp = config_values::parse_host_port(listen, /*allow_port_zero=*/false, why);
+    if (!hp) return std::nullopt;
+    const bool v6 = hp->host.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + hp->host + "]" : hp->host) + ":" + std::to_string(hp->port);
+}
 
 int status(const Endpoint& e, bool as_json) {
     auto c = client(e);

@@ -50,9 +50,8 @@ void print(const json& j, const RolloutOptions& o) {
         if (!wanted(o, kernel)) continue;
         any = true;
         const json& w = r["window"];
-        std::printf("%s: %s, candidate %s against %s, %s%% (steps", kernel.c_str(), r.value("phase", "").c_str(),
-                    r.value("candidate", "").c_str(), r.value("serving", "").c_str(),
-                    std::to_string(r.value("percent", 0.0)).c_str());
+        std::printf("%s: %s, candidate %s against %s, %g%% (steps", kernel.c_str(), r.value("phase", "").c_str(),
+                    r.value("candidate", "").c_str(), r.value("serving", "").c_str(), r.value("percent", 0.0));
         for (const auto& s : r["steps"]) std::printf(" %g", s.get<double>());
         std::printf("), since %s\n", r.value("since", "").c_str());
         std::printf("  window: %llu candidate calls, %llu errors, %llu non-finite, %llu compared, %llu mismatches, "

@@ -31,6 +31,7 @@ public:
 
     uint64_t generation() const { return generation_; }
     const Plugin& backend(Kernel k) const { return *serving_[static_cast<size_t>(k)]; }
+    const std::shared_ptr<const Plugin>& backend_ptr(Kernel k) const { return serving_[static_cast<size_t>(k)]; }
     const engram_kernel_table& table(Kernel k) const { return backend(k).table(); }
     // The metrics series each kernel's calls are recorded in, resolved once
     // here so the per-call path does no (kernel, backend) lookup.

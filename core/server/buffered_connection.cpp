@@ -16,6 +16,7 @@
 #include "metrics/registry.h"
 #include "server/json_codec.h"
 #include "server/request_framing.h"
+#include "server/routes.h"
 
 namespace engram::server {
 
@@ -33,16 +34,6 @@ void numeric_address(const sockaddr_storage& a, std::string& ip, int& port) {
         port = ntohs(v6.sin6_port);
     }
     ip = buf;
-}
-
-// The route label of engram_http_requests_total for answers the gate gives
-// itself; the same list as the logger in routes.cpp.
-std::string route_label(const std::string& path) {
-    static const char* const kRoutes[] = {"/health",     "/ready",      "/v1/backends",  "/v1/arena",       "/metrics",
-                                          "/v1/similar", "/v1/spread", "/v1/retention", "/v1/admin/reload"};
-    for (const char* r : kRoutes)
-        if (path == r) return r;
-    return "other";
 }
 
 const char* reason(int status) {

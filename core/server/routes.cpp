@@ -109,6 +109,15 @@ void method_not_allowed(httplib::Server& svr, const char* path, const char* allo
 
 }  // namespace
 
+std::string route_label(const std::string& path) {
+    static const char* const kRoutes[] = {"/health",      "/ready",       "/v1/backends",     "/v1/arena",
+                                          "/metrics",     "/v1/similar",  "/v1/spread",       "/v1/retention",
+                                          "/v1/rollouts", "/v1/admin/reload", "/v1/admin/rollout"};
+    for (const char* r : kRoutes)
+        if (path == r) return r;
+    return "other";
+}
+
 bool is_loopback(const std::string& a) {
     return a == "::1" || a.rfind("127.", 0) == 0 || a.rfind("::ffff:127.", 0) == 0;
 }
@@ -206,12 +215,7 @@ void install_routes(httplib::Server& svr, RouteContext& ctx) {
     // httplib's. Unknown paths count as route="other" so a scanner cannot
     // grow the series without bound.
     svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-        static const char* const kRoutes[] = {"/health", "/ready", "/v1/backends", "/v1/arena", "/metrics",
-                                              "/v1/similar", "/v1/spread", "/v1/retention",
-                                              "/v1/admin/reload"};
-        std::string route = "other";
-        for (const char* r : kRoutes)
-            if (req.path == r) route = r;
+        const std::string route = route_label(req.path);
         metrics::Registry::global().http(route, res.status).requests.add();
     });
 

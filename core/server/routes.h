@@ -24,6 +24,10 @@ struct RouteContext {
 
 void install_routes(httplib::Server& server, RouteContext& context);
 
+// The route label of engram_http_requests_total: the endpoint's path, or
+// "other" for any unknown path (a scanner cannot grow the series).
+std::string route_label(const std::string& path);
+
 // true for 127.0.0.0/8, ::1 and ::ffff:127.x.y.z.
 bool is_loopback(const std::string& address);
 

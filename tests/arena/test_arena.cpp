@@ -163,3 +163,94 @@ TEST_CASE("a new size reaches every thread at its next request") {
     CHECK(s.allocate(10000) != nullptr);
     CHECK(arena_stats().threads.size() >= 3);
 }
+
+// --- the high-water mark is the peak *requested* bytes, under every policy --
+
+namespace {
+// What the engine asks of the arena for POST /v1/retention with n ids:
+// four float arrays (strength, age, stability, result), declared up front,
+// then allocated, then the kernel's scratch (none for decay).
+uint64_t retention_need(uint64_t n) { return 4 * ArenaScope::block(n * sizeof(float)); }
+
+// One retention-shaped request; false if the arena refused it.
+bool retention_request(uint64_t n) {
+    try {
+        ArenaScope scope;
+        scope.reserve(retention_need(n));
+        for (int i = 0; i < 4; ++i) scope.allocate_array<float>(n);
+        return true;
+    } catch (const Error& e) {
+        CHECK(e.code() == ErrorCode::ArenaOverflow);
+        CHECK_THAT(e.what(), Catch::Contains("needs at least " + std::to_string(retention_need(n)) + " bytes"));
+        return false;
+    }
+}
+
+// A fresh thread's arena: high_water_bytes of that thread only.
+uint64_t high_water_on_new_thread(uint64_t n, bool* served) {
+    uint64_t hw = 0;
+    std::thread([&] {
+        *served = retention_request(n);
+        const auto stats = arena_stats();
+        hw = stats.threads.back().high_water_bytes;  // this thread registered last
+    }).join();
+    return hw;
+}
+}  // namespace
+
+TEST_CASE("high water counts a refused request's whole need, under every policy") {
+    EnvGuard g;
+    const uint64_t n = 100'000;  // 1.6 MB: does not fit 1 MiB
+    for (auto policy : {OverflowPolicy::Error, OverflowPolicy::Fallback}) {
+        configure_arenas({uint64_t{1} << 20, policy});
+        bool served = false;
+        const uint64_t hw = high_water_on_new_thread(n, &served);
+        CHECK(served == (policy == OverflowPolicy::Fallback));
+        CHECK(hw == retention_need(n));  // not just the part allocated before the refusal
+    }
+    // Without a declaration the refusal still counts what was asked so far,
+    // including the allocation that did not fit.
+    configure_arenas({4096, OverflowPolicy::Error});
+    std::thread([] {
+        {
+            ArenaScope scope;
+            scope.allocate(1000);
+            CHECK_THROWS_AS(scope.allocate(8192), Error);
+        }
+        CHECK(arena_stats().threads.back().high_water_bytes == 1024 + 8192);
+    }).join();
+}
+
+TEST_CASE("the documented sizing rule holds: twice the high water, rounded up to a MiB, serves the request") {
+    // docs/operations/performance_kernels.md, "Arena sizing": size the arena
+    // at 2 x high_water_bytes, rounded up to a MiB — read under the default
+    // policy (error), where the sizing request itself was refused.
+    EnvGuard g;
+    for (uint64_t n : {70'000ull, 100'000ull, 300'000ull, 1'000'000ull}) {
+        configure_arenas({uint64_t{1} << 20, OverflowPolicy::Error});
+        bool served = true;
+        const uint64_t hw = high_water_on_new_thread(n, &served);
+        CHECK_FALSE(served);
+        const uint64_t mib = uint64_t{1} << 20;
+        const uint64_t advised = (2 * hw + mib - 1) / mib * mib;
+        configure_arenas({advised, OverflowPolicy::Error});
+        bool now_served = false;
+        high_water_on_new_thread(n, &now_served);
+        CHECK(now_served);
+        // Once is enough too (the factor 2 is headroom for growth).
+        configure_arenas({hw, OverflowPolicy::Error});
+        high_water_on_new_thread(n, &now_served);
+        CHECK(now_served);
+    }
+}
+
+TEST_CASE("the default arena holds the largest retention request the API accepts") {
+    EnvGuard g;
+    CHECK(ArenaSettings{}.size == kDefaultArenaSize);
+    CHECK(ArenaConfig{}.size == kDefaultArenaSize);
+    configure_arenas(resolve_arena_settings(ArenaConfig{}));
+    CHECK(retention_need(1'000'000) <= kDefaultArenaSize);
+    bool served = false;
+    high_water_on_new_thread(1'000'000, &served);
+    CHECK(served);
+}

@@ -36,7 +36,7 @@ TEST_CASE("the shipped config/engram.toml parses", "[config]") {
     CHECK(cfg.server.log_format == "text");
     CHECK(cfg.server.pid_file.empty());
     CHECK_FALSE(cfg.server.allow_remote_admin);
-    CHECK(cfg.arena.size == (1u << 20));
+    CHECK(cfg.arena.size == (16u << 20));
     CHECK(cfg.arena.overflow == "error");
 }
 
@@ -59,7 +59,7 @@ TEST_CASE("omitted tables keep the documented defaults", "[config]") {
     CHECK(cfg.server.log_format == "text");
     CHECK(cfg.server.pid_file.empty());
     CHECK_FALSE(cfg.server.allow_remote_admin);
-    CHECK(cfg.arena.size == (1u << 20));
+    CHECK(cfg.arena.size == (16u << 20));
     CHECK(cfg.arena.overflow == "error");
     CHECK(cfg.validation.timeout_seconds == 10.0);
     CHECK(cfg.validation.address_space_mib == 4096);

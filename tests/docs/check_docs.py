@@ -33,6 +33,9 @@ links      Relative links in docs/**/*.md, README.md and CHANGELOG.md resolve:
            the file or directory exists and a #fragment names a heading of the
            target (GitHub slugs) or an explicit <a name/id>. http(s)/mailto
            links are not fetched.
+installed-links  The same on the docs as installed: cmake --install BUILD
+           --component host into a temporary prefix; every relative link in
+           share/doc/engram/**.md must resolve inside the installed tree.
 runnable   Every ```sh runnable block in docs/operations/*.md runs with bash
            from the repo root (set -euo pipefail, 60 s timeout each; BUILD_DIR
            is exported as the absolute build directory) and must exit 0.
@@ -471,9 +474,10 @@ def link_files(root):
     return files
 
 
-def check_links(root, rep):
+def check_links(root, rep, files=None, confine=False):
     cache, n = {}, 0
-    for p in link_files(root):
+    files = link_files(root) if files is None else files
+    for p in files:
         rel = os.path.relpath(p, root)
         for line, target in md_links(read(p)):
             if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target):   # http:, https:, mailto:, ...
@@ -483,6 +487,9 @@ def check_links(root, rep):
             dest = p if path == "" else os.path.normpath(os.path.join(os.path.dirname(p), path))
             if path.startswith("/"):
                 dest = os.path.normpath(os.path.join(root, path.lstrip("/")))
+            if confine and os.path.commonpath([root, dest]) != root:
+                rep.error(f"{rel}:{line}: link target {target} is outside the installed tree")
+                continue
             if not os.path.exists(dest):
                 rep.error(f"{rel}:{line}: link target {target} does not exist")
                 continue
@@ -490,7 +497,36 @@ def check_links(root, rep):
                 if frag.lower() not in anchors_of(dest, cache):
                     rep.error(f"{rel}:{line}: link {target}: no heading with anchor #{frag} in "
                               f"{os.path.relpath(dest, root)}")
-    rep.info(f"{n} relative links in {len(link_files(root))} files")
+    rep.info(f"{n} relative links in {len(files)} files")
+    return rep
+
+
+def check_installed_links(build, rep):
+    """The docs as installed (cmake --install BUILD --component host into a
+    temporary prefix, then share/doc/engram/**.md): every relative link must
+    resolve inside the installed tree, since a reader of /usr/share/doc/engram
+    has no source checkout."""
+    import shutil
+    import subprocess
+    import tempfile
+    prefix = tempfile.mkdtemp(prefix="engram-docs-install-")
+    try:
+        r = subprocess.run(["cmake", "--install", build, "--prefix", prefix, "--component", "host"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            rep.error(f"cmake --install {build} --component host failed: {r.stderr.strip()[-500:]}")
+            return rep
+        files = walk_files(prefix, (".md",))
+        if not files:
+            rep.error("cmake --install installed no .md files")
+            return rep
+        inner = Report("installed-links", quiet=True)
+        check_links(prefix, inner, files, confine=True)
+        for e in inner.errors:
+            rep.error("installed " + e)
+        rep.info(f"installed docs: {len(files)} files")
+    finally:
+        shutil.rmtree(prefix, ignore_errors=True)
     return rep
 
 
@@ -661,13 +697,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repo", default=os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
     ap.add_argument("--build", default=None, help="build directory (default REPO/build)")
-    ap.add_argument("check", choices=["reference", "links", "runnable", "self-test", "all"])
+    ap.add_argument("check", choices=["reference", "links", "installed-links", "runnable", "self-test", "all"])
     a = ap.parse_args()
     root = os.path.abspath(a.repo)
     build = os.path.abspath(a.build or os.path.join(root, "build"))
     ok = True
     t0 = time.monotonic()
-    todo = ["reference", "links", "runnable", "self-test"] if a.check == "all" else [a.check]
+    todo = ["reference", "links", "installed-links", "runnable", "self-test"] if a.check == "all" else [a.check]
     for c in todo:
         print(f"== docs {c}")
         if c == "self-test":
@@ -678,6 +714,8 @@ def main():
             check_reference(root, build, rep)
         elif c == "links":
             check_links(root, rep)
+        elif c == "installed-links":
+            check_installed_links(build, rep)
         else:
             check_runnable(root, build, rep)
         print(f"docs {c}: {'ok' if rep.ok() else f'{len(rep.errors)} problem(s)'}")

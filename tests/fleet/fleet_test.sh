@@ -5,13 +5,21 @@
 # HAProxy. Scenarios, in order:
 #   A  good plugin (zoo_good) in waves 1-1-2: every host promoted, 0 failed requests
 #   B  deploy/rollback.yml -e backend=reference -e kernel=similarity -e drain=true
+#   D  the Prometheus gate fails after wave 1 (a p99 bound no backend meets):
+#      wave 1 is rolled back, the others untouched
+#   E  a corrupt artifact on the last host of wave 3, with -e drain=true: the
+#      play rolls back waves 1, 2 and 3; every config is byte for byte what
+#      it was; every HAProxy server UP again
 #   C  bad plugin (zoo_wrong_huge_n: passes validation, 10 % off on this store):
 #      the first host's own canary rolls it back, the play stops, the other three
 #      are never touched (config bytes, generation, backend)
-#   D  the Prometheus gate fails after wave 1 (a p99 bound no backend meets):
-#      wave 1 is rolled back, the others untouched
-#   E  a corrupt artifact on the last host of wave 3: the play rolls back
-#      waves 1, 2 and 3; every config is byte for byte what it was
+#   C2 the same bad plugin with mode = "shadow" first: rolled back in shadow,
+#      not one answer of it reaches a client
+#   F  an alert firing on e1 (EngramReloadFailed, from a failed reload): the
+#      gate stops wave 1 of a good plugin, e1 rolled back, the others untouched
+# C, C2 and F come last: the auto rollback they cause keeps EngramAutoRollback
+# and EngramShadowMismatch firing on e1 for 10 minutes, and the Prometheus
+# gate (rightly) refuses a wave with a firing alert.
 # Prints time per wave, failed requests, time from a bad wave to the fleet
 # back on the previous backend. Loopback only; every loop bounded; a trap
 # stops everything it started.
@@ -30,12 +38,13 @@ BUILD_DIR=$(cd "${BUILD_DIR:-$ROOT/build}" && pwd)
 BIN="$BUILD_DIR/bin"
 ZOO="$BUILD_DIR/plugin_zoo"
 t_start=$(date +%s.%N)
-say() { printf '[fleet %6.1fs] %s\n' "$(echo "$(date +%s.%N) - $t_start" | bc)" "$*"; }
+calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }   # calc EXPR [DECIMALS]
+say() { printf '[fleet %6.1fs] %s\n' "$(calc "$(date +%s.%N) - $t_start" 1)" "$*"; }
 die() { echo "FLEET TEST FAILED: $*" >&2; exit 1; }
 
 # --- tools -------------------------------------------------------------------
 missing=()
-for p in ansible haproxy prometheus bc; do
+for p in ansible haproxy prometheus; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -52,6 +61,17 @@ if [ ! -e "$ZOO/libengram_zoo_wrong_huge_n.so" ]; then
   say "building engram_plugin_zoo_wrong_huge_n"
   cmake --build "$BUILD_DIR" --target engram_plugin_zoo_wrong_huge_n >/dev/null
 fi
+
+# --- the kit parses (included task files are not seen by --syntax-check) ---------
+python3 - "$ROOT/deploy" <<'PY' || die "a YAML file in deploy/ does not parse"
+import pathlib, sys, yaml
+for p in sorted(pathlib.Path(sys.argv[1]).rglob("*.yml")):
+    yaml.safe_load(p.read_text())
+PY
+for pb in deploy rollback lb monitoring; do
+  ANSIBLE_LOCALHOST_WARNING=false ansible-playbook --syntax-check -i localhost, "$ROOT/deploy/$pb.yml" >/dev/null \
+    || die "deploy/$pb.yml: ansible-playbook --syntax-check"
+done
 
 # --- temp dir, cleanup ---------------------------------------------------------
 T=$(mktemp -d /tmp/engram-fleet.XXXXXX)
@@ -76,6 +96,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A private copy of the binaries and plugins: another build writing build/
+# while this runs must not change (or briefly hide) what the fleet runs.
+# engram-validate stays beside engramd, where engramd looks for it.
+mkdir -p "$T/bin" "$T/dist"
+cp -p "$BIN/engramd" "$BIN/engramctl" "$BIN/engram-validate" "$T/bin/"
+cp -p "$BUILD_DIR/plugins/libengram_reference.so" "$ZOO/libengram_zoo_good.so" "$ZOO/libengram_zoo_truncated.so" \
+      "$ZOO/libengram_zoo_wrong_huge_n.so" "$T/dist/"
+chmod 755 "$T/bin" "$T/dist"
+BIN="$T/bin"
+ZOO="$T/dist"
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_for() {  # wait_for SECONDS COMMAND...: polls every 0.2 s
   local n=$(( $1 * 5 )); shift
@@ -91,7 +122,7 @@ for h in "${HOSTS[@]}"; do
   d="$T/$h"
   mkdir -p "$d/plugins" "$d/state"
   chmod 755 "$d" "$d/plugins" "$d/state"
-  install -m 0644 "$BUILD_DIR/plugins/libengram_reference.so" "$d/plugins/libengram_reference.so"
+  install -m 0644 "$ZOO/libengram_reference.so" "$d/plugins/libengram_reference.so"
   cat > "$d/engram.toml" <<TOML
 # $h: one engramd of the loopback fleet (tests/fleet/fleet_test.sh)
 [plugins]
@@ -247,6 +278,9 @@ engram_gate_observe_seconds: 3
 engram_gate_scrape_wait_seconds: 30
 engram_gate_max_p99_seconds: 0.05
 engram_gate_min_requests: 10
+# The shipped EngramUnexpectedBackend expects SIMD backends; this fleet runs
+# reference and zoo plugins, so past 5 minutes it would fire everywhere.
+engram_gate_ignore_alerts: [EngramUnexpectedBackend]
 engram_drain_settle_seconds: 1
 YML
 deploy() {  # deploy NAME INVENTORY EXTRA_ARGS...: runs deploy.yml, log in $T/NAME.log, returns its exit code
@@ -283,7 +317,7 @@ client_start A
 t0=$(date +%s.%N)
 deploy A "$T/inventory.yml" -e plugin=zoo_good -e plugin_src="$ZOO/libengram_zoo_good.so" -e kernel=similarity \
   || { tail -n 60 "$T/A.log"; die "A: deploy.yml failed"; }
-tA=$(echo "$(date +%s.%N) - $t0" | bc)
+tA=$(calc "$(date +%s.%N) - $t0")
 client_stop A; read -r sent failed backends <<<"$(client_summary A)"
 events ENGRAM-WAVE "$T/A.log" | grep -v WAVE-START > "$T/A.waves"
 events ENGRAM-GATE "$T/A.log" > "$T/A.gates"
@@ -298,11 +332,11 @@ for h in "${HOSTS[@]}"; do
   ! grep -q '^\[rollout' "$T/$h/engram.toml" || die "A: $h still has a [rollout] table"
 done
 [ "$failed" = 0 ] || die "A: $failed of $sent requests failed"
-report "A good rollout (zoo_good, waves 1-1-2): ${tA%???????} s total; requests $sent sent, $failed failed; served by $backends"
+report "A good rollout (zoo_good, waves 1-1-2): $tA s total; requests $sent sent, $failed failed; served by $backends"
 while read -r line; do
   report "  $(sed -E 's/.*wave=([0-9]+) hosts=([^ ]+) result=([^ ]+) seconds=([^ ]+).*/wave \1 (\2): \3 in \4 s/' <<<"$line")"
 done < "$T/A.waves"
-report "  host verdicts (canary start -> promoted): $(events ENGRAM-VERDICT "$T/A.log" | sed -E 's/.*host=([^ ]+) rc=([0-9]+) seconds=([^ ]+).*/\1 \3 s/' | paste -sd, -)"
+report "  host verdicts (reload sent -> promoted): $(events ENGRAM-VERDICT "$T/A.log" | sed -E 's/.*host=([^ ]+) rc=([0-9]+) started=[^ ]+ seconds=([^ ]+).*/\1 \3 s/' | paste -sd, -)"
 
 # === B: fleet-wide pin ================================================================
 say "B: deploy/rollback.yml -e backend=reference -e kernel=similarity -e drain=true"
@@ -313,7 +347,7 @@ timeout 300 ansible-playbook -i "$T/inventory.yml" deploy/rollback.yml -e backen
   -e drain=true >"$T/B.log" 2>&1
 rc=$?
 set -e
-tB=$(echo "$(date +%s.%N) - $t0" | bc)
+tB=$(calc "$(date +%s.%N) - $t0")
 client_stop B; read -r sent failed backends <<<"$(client_summary B)"
 [ "$rc" = 0 ] || { tail -n 60 "$T/B.log"; die "B: rollback.yml exit $rc"; }
 events ENGRAM-PIN "$T/B.log"
@@ -323,36 +357,7 @@ for h in "${HOSTS[@]}"; do
 done
 wait_for 10 all_lb_up || die "B: not every HAProxy server back UP after the drain: $(haproxy_states)"
 [ "$failed" = 0 ] || die "B: $failed of $sent requests failed"
-report "B fleet-wide pin (rollback.yml, drain=true): ${tB%???????} s for the playbook; requests $sent sent, $failed failed; HAProxy: $(haproxy_states)"
-
-# === C: bad plugin, stopped in wave 1 ===================================================
-say "C: zoo_wrong_huge_n (passes validation, wrong on this store)"
-snapshot C
-client_start C
-t0=$(date +%s.%N)
-if deploy C "$T/inventory.yml" -e plugin=zoo_wrong_huge_n -e plugin_src="$ZOO/libengram_zoo_wrong_huge_n.so" -e kernel=similarity; then
-  tail -n 60 "$T/C.log"; die "C: deploy.yml succeeded with a wrong plugin"
-fi
-tC=$(echo "$(date +%s.%N) - $t0" | bc)
-client_stop C; read -r sent failed backends <<<"$(client_summary C)"
-events ENGRAM-WAVE "$T/C.log"; events ENGRAM-VERDICT "$T/C.log"; events ENGRAM-HOST-FAILED "$T/C.log"
-grep -q 'ENGRAM-WAVE wave=1 hosts=e1 result=FAILED' "$T/C.log" || die "C: wave 1 did not fail"
-! grep -q 'ENGRAM-WAVE-START wave=2' "$T/C.log" || die "C: the play went on to wave 2"
-[ "$(backend_of e1)" = reference ] || die "C: e1 serves $(backend_of e1)"
-[ "$(sha_of "$T/e1/engram.toml")" = "$(cat "$T/e1/sha.C")" ] || die "C: e1 config not restored byte for byte"
-assert_untouched C e2 e3 e4
-[ "$failed" = 0 ] || die "C: $failed of $sent requests failed"
-# When: the wave start, the host's own rollback (in engramd), the play done.
-wave_start=$(events ENGRAM-WAVE-START "$T/C.log" | sed -E 's/.* t=([0-9.]+).*/\1/' | head -1)
-host_rb=$(curl -fsS "$(url e1)/v1/rollouts" | json '[a["unix_time"] for a in d["auto_rollbacks"] if a["kernel"]=="similarity"][-1]')
-verdict_s=$(events ENGRAM-VERDICT "$T/C.log" | sed -E 's/.* seconds=([0-9.]+).*/\1/')
-wave_end=$(events "ENGRAM-WAVE wave=1" "$T/C.log" | sed -E 's/.* end=([0-9.]+).*/\1/')
-reason=$(curl -fsS "$(url e1)/v1/rollouts" | json '[a["reason"]+": "+a["detail"] for a in d["auto_rollbacks"]][-1]')
-bad_served=$(json 'd["backends"].get("zoo_wrong_huge_n", 0)' < "$T/client-C.json")
-report "C bad rollout (zoo_wrong_huge_n): stopped in wave 1 by e1's own canary ($reason)"
-report "  wave start -> e1 back on reference in memory (auto rollback): $(printf '%.2f' "$(echo "$host_rb - $wave_start" | bc)") s; canary start -> verdict seen by the play: $verdict_s s"
-report "  wave start -> fleet verified on reference (config restored, engramctl use reference ok): $(printf '%.2f' "$(echo "$wave_end - $wave_start" | bc)") s; playbook ${tC%???????} s"
-report "  requests $sent sent, $failed failed; answers computed by the bad candidate before its rollback: $bad_served; e2-e4 untouched (config sha256, generation, backend)"
+report "B fleet-wide pin (rollback.yml, drain=true): $tB s for the playbook; requests $sent sent, $failed failed; HAProxy: $(haproxy_states)"
 
 # === D: the Prometheus gate stops wave 1 ===================================================
 say "D: zoo_good with a p99 bound no backend meets: the gate must stop wave 1"
@@ -364,7 +369,7 @@ if deploy D "$T/inventory.yml" -e plugin=zoo_good -e plugin_src="$ZOO/libengram_
 fi
 client_stop D; read -r sent failed backends <<<"$(client_summary D)"
 events ENGRAM-GATE "$T/D.log"; events ENGRAM-ROLLED-BACK "$T/D.log"
-grep -q 'ENGRAM-GATE wave=1 hosts=e1 result=FAIL' "$T/D.log" || die "D: the gate did not fail wave 1"
+grep -q 'ENGRAM-GATE wave=1 hosts=e1 result=FAIL.* p99 [0-9.]* s > 0.000001 s' "$T/D.log" || die "D: the gate did not fail wave 1 on p99"
 grep -q 'ENGRAM-ROLLED-BACK host=e1 rc=0' "$T/D.log" || die "D: e1 not rolled back"
 ! grep -q 'ENGRAM-WAVE-START wave=2' "$T/D.log" || die "D: the play went on to wave 2"
 [ "$(backend_of e1)" = reference ] || die "D: e1 serves $(backend_of e1)"
@@ -377,8 +382,10 @@ report "D gate failure (p99 bound 1 us): wave 1 promoted by e1, stopped by the P
 say "E: zoo_good, but e4 gets a truncated copy: waves 1, 2 and 3 must be rolled back"
 write_inventory "$T/inventory-corrupt.yml" "engram_plugin_src: $ZOO/libengram_zoo_truncated.so"
 snapshot E
+drains_before=$(grep -c 'enters drain state' "$T/haproxy.log" || true)
 client_start E
-if deploy E "$T/inventory-corrupt.yml" -e plugin=zoo_good -e plugin_src="$ZOO/libengram_zoo_good.so" -e kernel=similarity; then
+if deploy E "$T/inventory-corrupt.yml" -e plugin=zoo_good -e plugin_src="$ZOO/libengram_zoo_good.so" -e kernel=similarity \
+     -e drain=true; then
   tail -n 60 "$T/E.log"; die "E: deploy.yml succeeded with a corrupt file on e4"
 fi
 client_stop E; read -r sent failed backends <<<"$(client_summary E)"
@@ -389,10 +396,98 @@ for h in "${HOSTS[@]}"; do
   [ "$(backend_of "$h")" = reference ] || die "E: $h serves $(backend_of "$h")"
   [ "$(sha_of "$T/$h/engram.toml")" = "$(cat "$T/$h/sha.E")" ] || die "E: $h config not byte for byte what it was"
 done
+wait_for 10 all_lb_up || die "E: not every HAProxy server back UP after the drains: $(haproxy_states)"
+[ "$(grep -c 'enters drain state' "$T/haproxy.log")" -gt "$drains_before" ] || die "E: no server was drained"
 [ "$failed" = 0 ] || die "E: $failed of $sent requests failed"
 w3_start=$(events "ENGRAM-WAVE-START wave=3" "$T/E.log" | sed -E 's/.* t=([0-9.]+).*/\1/')
 w3_end=$(events "ENGRAM-WAVE wave=3" "$T/E.log" | sed -E 's/.* end=([0-9.]+).*/\1/')
-report "E corrupt artifact on e4 in wave 3: e4 refused by engramctl verify before any edit; e1, e2, e3 rolled back; wave 3 start -> whole fleet verified on reference: $(printf '%.2f' "$(echo "$w3_end - $w3_start" | bc)") s; every config byte-identical to before; requests $sent sent, $failed failed"
+report "E corrupt artifact on e4 in wave 3 (drain=true): e4 refused by engramctl verify before any edit; e1, e2, e3 rolled back; wave 3 start -> whole fleet verified on reference: $(calc "$w3_end - $w3_start") s; every config byte-identical to before; requests $sent sent, $failed failed"
+
+# === C: bad plugin, stopped in wave 1 ===================================================
+say "C: zoo_wrong_huge_n (passes validation, wrong on this store)"
+snapshot C
+client_start C
+t0=$(date +%s.%N)
+if deploy C "$T/inventory.yml" -e plugin=zoo_wrong_huge_n -e plugin_src="$ZOO/libengram_zoo_wrong_huge_n.so" -e kernel=similarity; then
+  tail -n 60 "$T/C.log"; die "C: deploy.yml succeeded with a wrong plugin"
+fi
+tC=$(calc "$(date +%s.%N) - $t0")
+client_stop C; read -r sent failed backends <<<"$(client_summary C)"
+events ENGRAM-WAVE "$T/C.log"; events ENGRAM-VERDICT "$T/C.log"; events ENGRAM-HOST-FAILED "$T/C.log"
+grep -q 'ENGRAM-WAVE wave=1 hosts=e1 result=FAILED' "$T/C.log" || die "C: wave 1 did not fail"
+! grep -q 'ENGRAM-WAVE-START wave=2' "$T/C.log" || die "C: the play went on to wave 2"
+[ "$(backend_of e1)" = reference ] || die "C: e1 serves $(backend_of e1)"
+[ "$(sha_of "$T/e1/engram.toml")" = "$(cat "$T/e1/sha.C")" ] || die "C: e1 config not restored byte for byte"
+assert_untouched C e2 e3 e4
+[ "$failed" = 0 ] || die "C: $failed of $sent requests failed"
+# When: the wave start, the host's own rollback (in engramd), the play done.
+wave_start=$(events ENGRAM-WAVE-START "$T/C.log" | sed -E 's/.* t=([0-9.]+).*/\1/' | head -1)
+canary_start=$(events ENGRAM-VERDICT "$T/C.log" | sed -E 's/.* started=([0-9.]+).*/\1/')
+host_rb=$(curl -fsS "$(url e1)/v1/rollouts" | json '[a["at_unix"] for a in d["auto_rollbacks"] if a["kernel"]=="similarity"][-1]')
+verdict_s=$(events ENGRAM-VERDICT "$T/C.log" | sed -E 's/.* seconds=([0-9.]+).*/\1/')
+wave_end=$(events "ENGRAM-WAVE wave=1" "$T/C.log" | sed -E 's/.* end=([0-9.]+).*/\1/')
+reason=$(curl -fsS "$(url e1)/v1/rollouts" | json '[a["reason"]+": "+a["detail"] for a in d["auto_rollbacks"]][-1]')
+bad_served=$(json 'd["backends"].get("zoo_wrong_huge_n", 0)' < "$T/client-C.json")
+report "C bad rollout (zoo_wrong_huge_n): stopped in wave 1 by e1's own canary ($reason)"
+report "  reload sent (starts the canary) -> e1's own auto rollback, every call back on reference: $(calc "$host_rb - $canary_start" 3) s; -> verdict seen by the play: $verdict_s s"
+report "  wave start -> fleet verified on reference (config restored, engramctl use reference ok): $(calc "$wave_end - $wave_start") s; playbook $tC s"
+report "  requests $sent sent, $failed failed; answers served by the bad candidate (its canary share) before its rollback: $bad_served; e2-e4 untouched (config sha256, generation, backend)"
+
+# === C2: the same bad plugin, shadow first: no answer of it reaches a client =========
+say "C2: zoo_wrong_huge_n again, mode shadow: it must never serve"
+snapshot C2
+cat > "$T/shadow.yml" <<YML
+engram_rollout:
+  mode: shadow
+  steps: [25, 50, 100]
+  step_requests: 20
+  step_seconds: 1
+  shadow_sample: 0.5
+  min_comparisons: 10
+  max_mismatch_rate: 0.0
+  max_latency_ratio: 20
+YML
+client_start C2
+if deploy C2 "$T/inventory.yml" -e plugin=zoo_wrong_huge_n -e plugin_src="$ZOO/libengram_zoo_wrong_huge_n.so" \
+     -e kernel=similarity -e @"$T/shadow.yml"; then
+  tail -n 60 "$T/C2.log"; die "C2: deploy.yml succeeded with a wrong plugin"
+fi
+client_stop C2; read -r sent failed backends <<<"$(client_summary C2)"
+grep -q 'ENGRAM-WAVE wave=1 hosts=e1 result=FAILED' "$T/C2.log" || die "C2: wave 1 did not fail"
+[ "$(backend_of e1)" = reference ] || die "C2: e1 serves $(backend_of e1)"
+[ "$(sha_of "$T/e1/engram.toml")" = "$(cat "$T/e1/sha.C2")" ] || die "C2: e1 config not restored byte for byte"
+assert_untouched C2 e2 e3 e4
+[ "$failed" = 0 ] || die "C2: $failed of $sent requests failed"
+bad_served=$(json 'd["backends"].get("zoo_wrong_huge_n", 0)' < "$T/client-C2.json")
+[ "$bad_served" = 0 ] || die "C2: $bad_served answers served by the candidate in shadow mode"
+reason=$(curl -fsS "$(url e1)/v1/rollouts" | json '[a["reason"]+": "+a["detail"] for a in d["auto_rollbacks"]][-1]')
+report "C2 bad rollout, shadow first: stopped in wave 1 in shadow ($reason); answers served by the candidate: 0; requests $sent sent, $failed failed; e2-e4 untouched"
+
+# === F: an alert firing on e1 stops wave 1 at the gate ===================================
+say "F: a failed reload on e1 (EngramReloadFailed fires at once), then zoo_good: the gate must stop wave 1"
+cp -p "$T/e1/engram.toml" "$T/e1/engram.toml.keep"
+printf '\n[this is not toml\n' >> "$T/e1/engram.toml"
+! "$BIN/engramctl" --url "$(url e1)" reload >/dev/null 2>&1 || die "F: a broken config reloaded"
+mv "$T/e1/engram.toml.keep" "$T/e1/engram.toml"
+reload_failed_firing() {
+  prom_query "ALERTS{alertstate=\"firing\",alertname=\"EngramReloadFailed\",instance=\"127.0.0.1:${PORT[e1]}\"}" | grep -q EngramReloadFailed
+}
+wait_for 30 reload_failed_firing || die "F: EngramReloadFailed does not fire for e1"
+snapshot F
+client_start F
+if deploy F "$T/inventory.yml" -e plugin=zoo_good -e plugin_src="$ZOO/libengram_zoo_good.so" -e kernel=similarity; then
+  tail -n 60 "$T/F.log"; die "F: deploy.yml passed a gate with an alert firing"
+fi
+client_stop F; read -r sent failed backends <<<"$(client_summary F)"
+events ENGRAM-GATE "$T/F.log"
+grep -q 'ENGRAM-GATE wave=1 hosts=e1 result=FAIL .*firing alerts: .*EngramReloadFailed@127.0.0.1:'"${PORT[e1]}" "$T/F.log" \
+  || die "F: the gate did not fail on EngramReloadFailed"
+grep -q 'ENGRAM-ROLLED-BACK host=e1 rc=0' "$T/F.log" || die "F: e1 not rolled back"
+[ "$(backend_of e1)" = reference ] || die "F: e1 serves $(backend_of e1)"
+[ "$(sha_of "$T/e1/engram.toml")" = "$(cat "$T/e1/sha.F")" ] || die "F: e1 config not restored byte for byte"
+assert_untouched F e2 e3 e4
+[ "$failed" = 0 ] || die "F: $failed of $sent requests failed"
+report "F firing alert: $(events ENGRAM-GATE "$T/F.log" | grep -o 'firing alerts: [^;]*' | head -1) -> wave 1 stopped at the gate, e1 rolled back, e2-e4 untouched; requests $sent sent, $failed failed"
 
 say "fleet test passed"
 echo
