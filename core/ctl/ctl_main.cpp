@@ -106,7 +106,16 @@ int main(int argc, char** argv) {
     const std::string cmd = vm["command"].as<std::string>();
     const bool has_arg = vm.count("argument") > 0;
     ctl::Endpoint ep;
-    ep.url = vm.count("listen") ? "http://" + vm["listen"].as<std::string>() : vm["url"].as<std::string>();
+    ep.url = vm["url"].as<std::string>();
+    if (vm.count("listen")) {
+        std::string why;
+        const auto url = ctl::url_for_listen(vm["listen"].as<std::string>(), &why);
+        if (!url) {
+            std::fprintf(stderr, "engramctl: --listen \"%s\": %s\n", vm["listen"].as<std::string>().c_str(), why.c_str());
+            return 2;
+        }
+        ep.url = *url;
+    }
     ep.timeout_seconds = vm["timeout"].as<int>();
     const bool as_json = vm.count("json") > 0;
 

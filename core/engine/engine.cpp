@@ -252,6 +252,10 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
     const View v = view();  // held until return: the plugins stay loaded
     const Pick p = pick(v, Kernel::Similarity);
     ArenaScope arena;
+    // The whole need first: a refused request still reports all of it.
+    const engram_shape sim_shape{s.n, s.dim, 0};
+    arena.reserve(ArenaScope::block(s.n * sizeof(float)) +
+                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_SIMILARITY, &sim_shape)));
     float* scores = arena.allocate_array<float>(s.n);
     const auto run = [&s, query](const Side& side, ArenaScope& a, float* out) {
         call_kernel(*side.plugin, *side.series, side.ring, Kernel::Similarity, ENGRAM_KERNEL_SIMILARITY,
@@ -307,6 +311,9 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
                     });
     };
     ArenaScope arena;
+    const engram_shape spread_shape{s.n, 0, s.sources.size()};
+    arena.reserve(ArenaScope::block(s.n * sizeof(float)) +
+                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_SPREADING, &spread_shape)));
     float* act = arena.allocate_array<float>(s.n);
     run(p.chosen, arena, act);
     if (p.compare)
@@ -323,6 +330,11 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
     if (!std::isfinite(now)) bad_request("now must be finite");
     ArenaScope arena;
     const uint64_t n = ids.size();
+    const View v = view();
+    const Pick p = pick(v, Kernel::Decay);
+    const engram_shape decay_shape{n, 0, 0};
+    arena.reserve(4 * ArenaScope::block(n * sizeof(float)) +
+                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_DECAY, &decay_shape)));
     float* strength = arena.allocate_array<float>(n);
     float* age = arena.allocate_array<float>(n);
     float* stability = arena.allocate_array<float>(n);
@@ -334,8 +346,6 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
         age[i] = static_cast<float>(now - s.last_access[id]);  // kernel treats < 0 as 0
         stability[i] = s.stability[id];
     }
-    const View v = view();
-    const Pick p = pick(v, Kernel::Decay);
     // stability_scalar = 0 with an array: the host's documented convention.
     const auto run_on = [n](const float* st, const float* ag, const float* sb) {
         return [n, st, ag, sb](const Side& side, ArenaScope& a, float* o) {
