@@ -1,8 +1,8 @@
 // decay/<backend>/<n>: strength * exp(-max(age, 0) / stability) over n
 // memories, each with its own stability.
-#include <string>
-
 #include <benchmark/benchmark.h>
+
+#include <string>
 
 #include "bench_fixtures.h"
 #include "bench_suites.h"

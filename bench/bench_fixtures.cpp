@@ -25,7 +25,7 @@ namespace {
 // SplitMix64: tiny, fast, and the same stream on every platform and libstdc++
 // (std::*_distribution is not), so a workload is bit-identical across runs.
 class Rng {
-public:
+  public:
     explicit Rng(uint64_t seed) : s_(seed) {}
     uint64_t next() {
         uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
@@ -38,7 +38,7 @@ public:
     double uniform_d() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
     uint64_t below(uint64_t n) { return next() % n; }
 
-private:
+  private:
     uint64_t s_;
 };
 
@@ -71,8 +71,8 @@ Discovery discover() {
             files.push_back(entry.path());
     }
     if (ec) {
-        std::fprintf(stderr, "engram_bench: cannot list plugin directory %s: %s\n",
-                     dir.c_str(), ec.message().c_str());
+        std::fprintf(stderr, "engram_bench: cannot list plugin directory %s: %s\n", dir.c_str(),
+                     ec.message().c_str());
     }
     std::sort(files.begin(), files.end());
     const uint64_t features = detect_cpu_features();

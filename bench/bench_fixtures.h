@@ -4,6 +4,9 @@
 // peer computes the same numbers as the double oracle.
 #pragma once
 
+#include <benchmark/benchmark.h>
+#include <engram/kernel_abi.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,9 +14,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <benchmark/benchmark.h>
-#include <engram/kernel_abi.h>
 
 #include "loader/plugin.h"
 
@@ -29,7 +29,7 @@ struct FreeDeleter {
 // zero-initialised. Not resizable: workloads are built once.
 template <class T>
 class AlignedArray {
-public:
+  public:
     AlignedArray() = default;
     explicit AlignedArray(std::size_t n) : n_(n) {
         const std::size_t bytes = ((n * sizeof(T) + 63) / 64) * 64;
@@ -43,7 +43,7 @@ public:
     T& operator[](std::size_t i) noexcept { return p_.get()[i]; }
     const T& operator[](std::size_t i) const noexcept { return p_.get()[i]; }
 
-private:
+  private:
     std::unique_ptr<T, FreeDeleter> p_;
     std::size_t n_ = 0;
 };

@@ -4,9 +4,9 @@
 //   ENGRAM_BENCH_PLUGIN_DIR=/path/to/plugins engram_bench
 // The JSON context (--benchmark_out_format=json) records the plugin directory,
 // the backends loaded and skipped, and each peer's version and thread count.
-#include <string>
-
 #include <benchmark/benchmark.h>
+
+#include <string>
 
 #include "bench_fixtures.h"
 #include "bench_suites.h"

@@ -17,7 +17,8 @@ namespace {
 using namespace engram;
 
 metrics::KernelSeries& bench_series() {
-    static metrics::KernelSeries& s = metrics::Registry::global().kernel("similarity", "bench_metrics");
+    static metrics::KernelSeries& s =
+        metrics::Registry::global().kernel("similarity", "bench_metrics");
     return s;
 }
 

@@ -2,11 +2,11 @@
 // own batch inner product (the inner loop of IndexFlatIP), over the same
 // candidates and query as similarity/<backend>/768x<n>. Dot products only,
 // single-threaded by construction (the function does not use OpenMP).
-#include <set>
-#include <string>
-
 #include <benchmark/benchmark.h>
 #include <faiss/utils/distances.h>
+
+#include <set>
+#include <string>
 
 #include "bench_fixtures.h"
 #include "bench_suites.h"

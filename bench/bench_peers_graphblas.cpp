@@ -13,14 +13,14 @@
 // vector (GrB_assign), as the kernels' benchmark copies them with memcpy, and
 // end it with GrB_Vector_wait so no deferred work escapes the timing.
 // GraphBLAS runs single-threaded: GxB_NTHREADS = 1 (global option).
+#include <benchmark/benchmark.h>
+
 #include <cstdio>
 #include <memory>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 // GraphBLAS.h (7.4) declares its API without extern "C" when read as C++.
 extern "C" {
@@ -172,9 +172,8 @@ std::string register_peer_graphblas() {
     int threads = 0;
     GxB_Global_Option_get(GxB_GLOBAL_NTHREADS, &threads);
     return "SuiteSparse:GraphBLAS " + std::to_string(GxB_IMPLEMENTATION_MAJOR) + "." +
-           std::to_string(GxB_IMPLEMENTATION_MINOR) + "." +
-           std::to_string(GxB_IMPLEMENTATION_SUB) + ", nonblocking, GxB_NTHREADS=" +
-           std::to_string(threads);
+           std::to_string(GxB_IMPLEMENTATION_MINOR) + "." + std::to_string(GxB_IMPLEMENTATION_SUB) +
+           ", nonblocking, GxB_NTHREADS=" + std::to_string(threads);
 }
 
 }  // namespace engram::bench

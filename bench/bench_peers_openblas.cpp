@@ -4,11 +4,11 @@
 // clamp (the norms are supplied, so that is n extra loads, a divide and a
 // clamp per row: under 0.3% of the bytes). OpenBLAS is forced to one thread
 // (openblas_set_num_threads(1)) so it is compared core for core.
-#include <set>
-#include <string>
-
 #include <benchmark/benchmark.h>
 #include <cblas.h>
+
+#include <set>
+#include <string>
 
 #include "bench_fixtures.h"
 #include "bench_suites.h"
@@ -25,8 +25,8 @@ void bm_sgemv(benchmark::State& state, uint64_t n) {
                 s.query.data(), 1, 0.0f, y.data(), 1);
     static std::set<uint64_t> checked;
     if (checked.insert(n).second) {  // once per shape, outside the timing
-        check_close("peer_openblas_sgemv/768x" + std::to_string(n), y.data(),
-                    oracle_dots(n).data(), n, 1e-3, 1e-4);
+        check_close("peer_openblas_sgemv/768x" + std::to_string(n), y.data(), oracle_dots(n).data(),
+                    n, 1e-3, 1e-4);
     }
     for (auto _ : state) {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, cols, 1.0f, s.candidates.data(), cols,

@@ -3,13 +3,14 @@
 // 1-ULP vector expf, multiply by the strength, zero non-finite lanes) over the
 // same memories as decay/<backend>/<n>. Each variant is registered only when
 // __builtin_cpu_supports says this CPU can run it.
-#include <set>
-#include <string>
+#include "bench_peers_sleef.h"
 
 #include <benchmark/benchmark.h>
 
+#include <set>
+#include <string>
+
 #include "bench_fixtures.h"
-#include "bench_peers_sleef.h"
 #include "bench_suites.h"
 
 namespace engram::bench {

@@ -13,8 +13,8 @@ namespace engram::bench {
 // out[i] = strength[i] * expf(-max(age[i], 0) / stability[i]), a non-finite
 // result stored as 0 (the decay contract), exp by SLEEF's 1.0-ULP
 // Sleef_expf8_u10avx2 (8 lanes, AVX2+FMA) / Sleef_expf16_u10avx512f.
-void sleef_decay_avx2(const float* strength, const float* age, const float* stability,
-                      float* out, std::size_t n);
+void sleef_decay_avx2(const float* strength, const float* age, const float* stability, float* out,
+                      std::size_t n);
 void sleef_decay_avx512f(const float* strength, const float* age, const float* stability,
                          float* out, std::size_t n);
 

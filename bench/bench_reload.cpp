@@ -31,14 +31,15 @@ namespace {
 namespace fs = std::filesystem;
 
 class Engramd {
-public:
+  public:
     Engramd() {
         std::string t = (fs::temp_directory_path() / "engram-bench-reload-XXXXXX").string();
         dir_ = mkdtemp(t.data());
         for (const char* d : {"a", "b"}) {
             fs::create_directories(dir_ / d);
             for (const char* p : {"reference", "avx2", "avx512"}) {
-                const fs::path src = fs::path(ENGRAM_BENCH_RELOAD_PLUGIN_DIR) / (std::string("libengram_") + p + ".so");
+                const fs::path src = fs::path(ENGRAM_BENCH_RELOAD_PLUGIN_DIR) /
+                                     (std::string("libengram_") + p + ".so");
                 if (fs::exists(src)) {
                     fs::copy_file(src, dir_ / d / src.filename());
                     if (d[0] == 'a') plugins_.push_back(p);
@@ -49,10 +50,12 @@ public:
         const std::string port_file = (dir_ / "port").string();
         pid_ = fork();
         if (pid_ == 0) {
-            const std::string cfg = (dir_ / "engram.toml").string(), log = (dir_ / "engramd.log").string();
+            const std::string cfg = (dir_ / "engram.toml").string(),
+                              log = (dir_ / "engramd.log").string();
             if (!std::freopen(log.c_str(), "w", stderr)) _exit(126);
-            execl(ENGRAM_BENCH_RELOAD_ENGRAMD, ENGRAM_BENCH_RELOAD_ENGRAMD, "--config", cfg.c_str(), "--listen",
-                  "127.0.0.1:0", "--port-file", port_file.c_str(), static_cast<char*>(nullptr));
+            execl(ENGRAM_BENCH_RELOAD_ENGRAMD, ENGRAM_BENCH_RELOAD_ENGRAMD, "--config", cfg.c_str(),
+                  "--listen", "127.0.0.1:0", "--port-file", port_file.c_str(),
+                  static_cast<char*>(nullptr));
             _exit(127);
         }
         for (int i = 0; i < 6000 && port_ == 0; ++i) {
@@ -74,7 +77,8 @@ public:
 
     void write_config(const std::string& sub) {
         std::string t = "[plugins]\n";
-        for (const auto& p : plugins_) t += p + " = \"" + (dir_ / sub / ("libengram_" + p + ".so")).string() + "\"\n";
+        for (const auto& p : plugins_)
+            t += p + " = \"" + (dir_ / sub / ("libengram_" + p + ".so")).string() + "\"\n";
         t += "[store]\nmemories = 10000\ndim = 768\n[server]\nthreads = 2\n";
         std::ofstream(dir_ / "engram.toml.tmp") << t;
         fs::rename(dir_ / "engram.toml.tmp", dir_ / "engram.toml");
@@ -92,7 +96,7 @@ public:
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
 
-private:
+  private:
     fs::path dir_;
     std::vector<std::string> plugins_;
     pid_t pid_ = -1;
@@ -119,7 +123,13 @@ void BM_SighupToServing(benchmark::State& state) {
         state.SetIterationTime(d.reload_until(next));
     }
 }
-BENCHMARK(BM_SighupToServing)->ArgName("new_plugins")->Arg(1)->Arg(0)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SighupToServing)
+    ->ArgName("new_plugins")
+    ->Arg(1)
+    ->Arg(0)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -30,14 +30,16 @@ using namespace engram;
 constexpr uint64_t kMemories = 10000, kDim = 768;
 
 struct Fixture {
-    Engine engine{std::make_shared<const MemoryStore>(make_synthetic_store(kMemories, kDim, 8.0, 42, 86400.0, 0.0))};
+    Engine engine{std::make_shared<const MemoryStore>(
+        make_synthetic_store(kMemories, kDim, 8.0, 42, 86400.0, 0.0))};
     std::string body;
     std::vector<float> query;
     Fixture() {
         Config c;
         const std::string dir = ENGRAM_BENCH_REQUEST_PLUGIN_DIR;
         c.plugins["reference"] = dir + "/libengram_reference.so";
-        if (std::filesystem::exists(dir + "/libengram_avx2.so")) c.plugins["avx2"] = dir + "/libengram_avx2.so";
+        if (std::filesystem::exists(dir + "/libengram_avx2.so"))
+            c.plugins["avx2"] = dir + "/libengram_avx2.so";
         const char* want = std::getenv("ENGRAM_BENCH_BACKEND");
         c.backends.priority = {want ? want : "avx2", "reference"};
         engine.install(build_kernel_set(c, usable_cpu_features(), 1, nullptr));
@@ -88,14 +90,15 @@ void BM_FiniteCheck10k(benchmark::State& state) {
     const engram_shape shape{s.n, s.dim, 0};
     std::vector<char> scratch(t.scratch_bytes(ENGRAM_KERNEL_SIMILARITY, &shape) + 1);
     std::vector<float> scores(s.n);
-    t.similarity(f.query.data(), s.embeddings.data(), s.norms.data(), s.n, s.dim, scores.data(), scratch.data(),
-                 scratch.size());
+    t.similarity(f.query.data(), s.embeddings.data(), s.norms.data(), s.n, s.dim, scores.data(),
+                 scratch.data(), scratch.size());
     for (auto _ : state) {
         benchmark::DoNotOptimize(scores.data());
         benchmark::DoNotOptimize(first_nonfinite(scores.data(), scores.size()));
         benchmark::ClobberMemory();
     }
-    state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * scores.size() * sizeof(float)));
+    state.SetBytesProcessed(
+        static_cast<int64_t>(state.iterations() * scores.size() * sizeof(float)));
 }
 BENCHMARK(BM_FiniteCheck10k)->Unit(benchmark::kMicrosecond);
 
@@ -110,7 +113,8 @@ void BM_HandlerSimilar(benchmark::State& state) {
     Fixture& f = fixture();
     for (auto _ : state) {
         const auto r = server::parse_similar(f.body);
-        benchmark::DoNotOptimize(server::encode_answer(f.engine.find_similar(r.vector, r.k), "score"));
+        benchmark::DoNotOptimize(
+            server::encode_answer(f.engine.find_similar(r.vector, r.k), "score"));
     }
 }
 BENCHMARK(BM_HandlerSimilar)->Unit(benchmark::kMicrosecond);

@@ -5,9 +5,9 @@
 // bytes once per call too, so a contender close to this is bandwidth-bound.
 // It is not a hard upper bound: wider loads keep more cache lines in flight
 // and can beat it where the data sits in L3 (see docs/benchmarks/kernels.md).
-#include <string>
-
 #include <benchmark/benchmark.h>
+
+#include <string>
 
 #include "bench_fixtures.h"
 #include "bench_suites.h"
@@ -48,8 +48,7 @@ void bm_read(benchmark::State& state, uint64_t n) {
 void register_roofline_benchmarks() {
     for (uint64_t n : kSimilarityCounts) {
         if (n < 1000) continue;  // a single row is latency, not bandwidth
-        const std::string name =
-            "roofline_read/" + std::to_string(kDim) + "x" + std::to_string(n);
+        const std::string name = "roofline_read/" + std::to_string(kDim) + "x" + std::to_string(n);
         benchmark::RegisterBenchmark(name.c_str(), bm_read, n);
     }
 }

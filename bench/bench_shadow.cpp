@@ -38,7 +38,8 @@ struct Fixture {
               c.backends.priority = {"avx512", "avx2", "reference"};
               return build_kernel_set(c, usable_cpu_features(), 1, nullptr);
           }()),
-          engine(std::make_shared<const MemoryStore>(make_synthetic_store(10000, 768, 8, 42, 86400.0, 0.0))) {
+          engine(std::make_shared<const MemoryStore>(
+              make_synthetic_store(10000, 768, 8, 42, 86400.0, 0.0))) {
         engine.install(set);
         const std::string serving = set->backend(Kernel::Similarity).name();
         for (const auto& [name, p] : set->loaded())
@@ -70,24 +71,38 @@ void BM_FindSimilarLatency(benchmark::State& state) {
     Fixture& f = fixture();
     if (state.thread_index() == 0) f.route(static_cast<uint32_t>(state.range(0)));
     std::vector<float> q(768);
-    for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<float>((i * 7919 + state.thread_index()) % 1000) / 1000.0f - 0.5f;
+    for (size_t i = 0; i < q.size(); ++i)
+        q[i] = static_cast<float>((i * 7919 + state.thread_index()) % 1000) / 1000.0f - 0.5f;
     std::vector<double> us;
     us.reserve(4096);
     for (auto _ : state) {
         const auto t0 = std::chrono::steady_clock::now();
         auto a = f.engine.find_similar(q, 10);
-        us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+        us.push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                .count());
         benchmark::DoNotOptimize(a.items.data());
     }
     std::sort(us.begin(), us.end());
-    const double p99 = us.empty() ? 0 : us[std::min(us.size() - 1, static_cast<size_t>(0.99 * static_cast<double>(us.size())))];
+    const double p99 =
+        us.empty() ? 0
+                   : us[std::min(us.size() - 1,
+                                 static_cast<size_t>(0.99 * static_cast<double>(us.size())))];
     state.counters["p99_us"] = benchmark::Counter(p99, benchmark::Counter::kAvgThreads);
     if (state.thread_index() == 0) {
         f.engine.drain_shadow();
-        state.SetLabel("serving " + std::string(f.set->backend(Kernel::Similarity).name()) + ", candidate " + f.candidate);
+        state.SetLabel("serving " + std::string(f.set->backend(Kernel::Similarity).name()) +
+                       ", candidate " + f.candidate);
     }
 }
-BENCHMARK(BM_FindSimilarLatency)->ArgName("compare_bp")->Arg(0)->Arg(500)->Threads(1)->Threads(2)->UseRealTime()->MinTime(1.0);
+BENCHMARK(BM_FindSimilarLatency)
+    ->ArgName("compare_bp")
+    ->Arg(0)
+    ->Arg(500)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime()
+    ->MinTime(1.0);
 
 }  // namespace
 

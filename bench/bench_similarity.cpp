@@ -1,9 +1,9 @@
 // similarity/<backend>/768x<n>: one 768-d query against n candidates with
 // their norms supplied (as the store calls it), through the loaded plugin's
 // table; n = 1 is the single-pair path.
-#include <string>
-
 #include <benchmark/benchmark.h>
+
+#include <string>
 
 #include "bench_fixtures.h"
 #include "bench_suites.h"
@@ -28,9 +28,9 @@ void bm_similarity(benchmark::State& state, const Backend* backend, uint64_t n) 
     const TestSlowdown slow(backend->name);  // off unless a test asks
     for (auto _ : state) {
         const uint64_t t0 = slow.begin();
-        const engram_status st = table->similarity(s.query.data(), s.candidates.data(),
-                                                   s.norms.data(), n, s.dim, scores.data(), scratch.data(),
-                                                   cap);
+        const engram_status st =
+            table->similarity(s.query.data(), s.candidates.data(), s.norms.data(), n, s.dim,
+                              scores.data(), scratch.data(), cap);
         slow.end(t0);
         bad |= st;
         consume(scores.data());

@@ -24,11 +24,13 @@ struct Fixture {
     Fixture()
         : set([] {
               Config c;
-              c.plugins["reference"] = std::string(ENGRAM_BENCH_SNAPSHOT_PLUGIN_DIR) + "/libengram_reference.so";
+              c.plugins["reference"] =
+                  std::string(ENGRAM_BENCH_SNAPSHOT_PLUGIN_DIR) + "/libengram_reference.so";
               c.backends.priority = {"reference"};
               return build_kernel_set(c, usable_cpu_features(), 1, nullptr);
           }()),
-          engine(std::make_shared<const MemoryStore>(make_synthetic_store(16, 8, 1, 1, 86400.0, 0.0))) {
+          engine(std::make_shared<const MemoryStore>(
+              make_synthetic_store(16, 8, 1, 1, 86400.0, 0.0))) {
         engine.install(set);
     }
 };

@@ -3,10 +3,10 @@
 // seeds. The kernel updates activation in place, so each timed call starts
 // with a copy of the seeds (n floats, under 2% of the bytes a call moves);
 // the GraphBLAS peer pays the same copy.
+#include <benchmark/benchmark.h>
+
 #include <cstring>
 #include <string>
-
-#include <benchmark/benchmark.h>
 
 #include "bench_fixtures.h"
 #include "bench_suites.h"
@@ -33,9 +33,8 @@ void bm_spreading(benchmark::State& state, const Backend* backend, uint64_t n) {
     for (auto _ : state) {
         std::memcpy(act.data(), g.seeds.data(), g.n * sizeof(float));
         const uint64_t t0 = slow.begin();
-        const engram_status st = table->spread(g.offsets.data(), g.sources.data(),
-                                               g.weights.data(), g.n, &g.params, act.data(),
-                                               scratch.data(), cap);
+        const engram_status st = table->spread(g.offsets.data(), g.sources.data(), g.weights.data(),
+                                               g.n, &g.params, act.data(), scratch.data(), cap);
         slow.end(t0);
         bad |= st;
         consume(act.data());

@@ -37,7 +37,8 @@ Knob parse() {
         const std::string value = item.substr(colon + 1);
         char* end = nullptr;
         const double f = std::strtod(value.c_str(), &end);
-        if (value.empty() || end == nullptr || *end != '\0') bad_spec(k.spec, "a factor is not a number");
+        if (value.empty() || end == nullptr || *end != '\0')
+            bad_spec(k.spec, "a factor is not a number");
         if (!(f >= 1.0 && f <= 100.0)) bad_spec(k.spec, "a factor is outside [1, 100]");
         k.factors[item.substr(0, colon)] = f;
         pos = comma + 1;

@@ -31,7 +31,7 @@ namespace engram::bench {
 const std::string& test_slowdown_spec();
 
 class TestSlowdown {
-public:
+  public:
     explicit TestSlowdown(const std::string& backend);  // factor 1 (off) unless named
     // Call begin() right before the kernel call and end() right after it.
     uint64_t begin() const noexcept { return extra_ > 0.0 ? now_ns() : 0; }
@@ -39,7 +39,7 @@ public:
         if (extra_ > 0.0) spin(start);
     }
 
-private:
+  private:
     static uint64_t now_ns() noexcept;
     void spin(uint64_t start) const noexcept;
     double extra_ = 0.0;                // factor - 1

@@ -42,6 +42,8 @@ TEST_PACKAGES=(
   # libFuzzer harnesses (tools/fuzz.sh): Debian's clang; the fuzzer and
   # sanitizer runtimes are only a Recommends of libclang-common-14-dev
   clang libclang-rt-14-dev
+  # tools/test.sh's first step: the tree must be clang-format clean
+  clang-format
   # fleet test (tests/fleet/fleet_test.sh): the deploy/ kit's engines, with
   # prometheus above (ansible brings community.general's haproxy module)
   ansible haproxy

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # One command: install what is missing, build, and run the whole suite.
+#   0. clang-format (.clang-format) check of every tracked C/C++ file;
 #   1. default build (build/) through ctest, differential tests at 10,000
 #      cases per kernel and backend;
 #   2. the suite again under AddressSanitizer + UBSan (build-asan/);
@@ -20,6 +21,9 @@ tools/deps.sh test
 
 start=$(date +%s)
 step() { printf '\n=== [%4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
+
+step "clang-format check (tracked C/C++ files; tests/sdk/fixtures keep a frozen header)"
+git ls-files -- '*.c' '*.cpp' '*.h' ':!tests/sdk/fixtures/*' | xargs clang-format --dry-run --Werror
 
 step "build (default preset)"
 tools/build.sh default

@@ -35,7 +35,8 @@ namespace {
 
 void print_errors(const std::exception& e) {
     if (const auto* list = dynamic_cast<const ErrorList*>(&e)) {
-        for (const auto& err : list->errors()) std::fprintf(stderr, "error: %s\n", err.describe().c_str());
+        for (const auto& err : list->errors())
+            std::fprintf(stderr, "error: %s\n", err.describe().c_str());
     } else if (const auto* one = dynamic_cast<const Error*>(&e)) {
         std::fprintf(stderr, "error: %s\n", one->describe().c_str());
     } else {
@@ -48,7 +49,8 @@ bool apply_logging(const ServerConfig& s) {
     log::Level level;
     log::Format format;
     if (!log::parse_level(s.log_level, &level) || !log::parse_format(s.log_format, &format)) {
-        std::fprintf(stderr, "engramd: --log-level must be debug|info|warn|error, --log-format text|json\n");
+        std::fprintf(
+            stderr, "engramd: --log-level must be debug|info|warn|error, --log-format text|json\n");
         return false;
     }
     log::configure(level, format);
@@ -82,14 +84,16 @@ struct ServeOptions {
 // written beside its final name and renamed over it, so a reader that sees
 // the file sees all of it; removed at a clean exit.
 class RuntimeFile {
-public:
+  public:
     RuntimeFile(std::string path, const std::string& content) : path_(std::move(path)) {
         if (path_.empty()) return;
         const std::string tmp = path_ + ".tmp." + std::to_string(getpid());
         std::ofstream(tmp) << content;
         std::error_code ec;
         fs::rename(tmp, path_, ec);
-        if (ec) std::fprintf(stderr, "engramd: cannot write %s: %s\n", path_.c_str(), ec.message().c_str());
+        if (ec)
+            std::fprintf(stderr, "engramd: cannot write %s: %s\n", path_.c_str(),
+                         ec.message().c_str());
     }
     ~RuntimeFile() {
         if (!path_.empty()) {
@@ -98,7 +102,7 @@ public:
         }
     }
 
-private:
+  private:
     std::string path_;
 };
 
@@ -182,9 +186,11 @@ int serve(const ServeOptions& o) {
             reloader.request();  // coalesced with any burst; the reload thread logs the result
             continue;
         }
-        log::write(log::Level::Info, "engramd stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+        log::write(log::Level::Info, "engramd stopping",
+                   {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
         notify::stopping();
-        host->abandon_reloads();  // a hung validation must not hold up the exit: its child is killed
+        host->abandon_reloads();  // a hung validation must not hold up the exit: its child is
+                                  // killed
         http.stop();              // stop accepting; in-flight requests finish
         reloader.stop();          // the reload in progress ends; pending ones are dropped
         log::write(log::Level::Info, "engramd stopped");
@@ -204,19 +210,24 @@ fs::path last_good_path(const std::string& config, const std::string& state_dir)
 
 int main(int argc, char** argv) {
     po::options_description opts("engramd options (flags override the config's [server] table)");
-    opts.add_options()
-        ("help,h", "show this help and exit")
-        ("version", "print the version and exit")
-        ("config,c", po::value<std::string>()->default_value("config/engram.toml"), "config file (TOML)")
-        ("check-config", po::value<std::string>(), "validate FILE fully (plugins, self-tests, store) and exit; non-zero on errors")
-        ("listen", po::value<std::string>(), "HOST:PORT to serve on ([::1]:8080 for IPv6; port 0 picks a free port)")
-        ("threads", po::value<unsigned>(), "HTTP worker threads, 1..256")
-        ("log-level", po::value<std::string>(), "debug|info|warn|error")
-        ("log-format", po::value<std::string>(), "text|json")
-        ("pid-file", po::value<std::string>(), "write the process id to FILE while serving")
-        ("port-file", po::value<std::string>(), "once listening, write the bound port to FILE (atomically; removed at exit)")
-        ("state-dir", po::value<std::string>(), "where CONFIG-STEM.last-good.toml is kept (default: the config's directory)")
-        ("use-last-good", "if the config fails to load, start from the last config that loaded (logged as a WARN)");
+    opts.add_options()("help,h", "show this help and exit")("version",
+                                                            "print the version and exit")(
+        "config,c", po::value<std::string>()->default_value("config/engram.toml"),
+        "config file (TOML)")(
+        "check-config", po::value<std::string>(),
+        "validate FILE fully (plugins, self-tests, store) and exit; non-zero on errors")(
+        "listen", po::value<std::string>(),
+        "HOST:PORT to serve on ([::1]:8080 for IPv6; port 0 picks a free port)")(
+        "threads", po::value<unsigned>(), "HTTP worker threads, 1..256")(
+        "log-level", po::value<std::string>(), "debug|info|warn|error")(
+        "log-format", po::value<std::string>(), "text|json")(
+        "pid-file", po::value<std::string>(), "write the process id to FILE while serving")(
+        "port-file", po::value<std::string>(),
+        "once listening, write the bound port to FILE (atomically; removed at exit)")(
+        "state-dir", po::value<std::string>(),
+        "where CONFIG-STEM.last-good.toml is kept (default: the config's directory)")(
+        "use-last-good",
+        "if the config fails to load, start from the last config that loaded (logged as a WARN)");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -226,11 +237,14 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (vm.count("help")) {
-        std::cout << "usage: engramd [--config FILE] [options]\n       engramd --check-config FILE\n\n" << opts;
+        std::cout
+            << "usage: engramd [--config FILE] [options]\n       engramd --check-config FILE\n\n"
+            << opts;
         return 0;
     }
     if (vm.count("version")) {
-        std::printf("engramd %s (plugin ABI %d.%d)\n", ENGRAM_VERSION, ENGRAM_ABI_MAJOR, ENGRAM_ABI_MINOR);
+        std::printf("engramd %s (plugin ABI %d.%d)\n", ENGRAM_VERSION, ENGRAM_ABI_MAJOR,
+                    ENGRAM_ABI_MINOR);
         return 0;
     }
     ServeOptions o;
@@ -251,13 +265,15 @@ int main(int argc, char** argv) {
     if (o.cli.listen) {
         std::string why;
         if (!server::parse_listen(*o.cli.listen, true, &why)) {
-            std::fprintf(stderr, "engramd: --listen \"%s\": %s\n", o.cli.listen->c_str(), why.c_str());
+            std::fprintf(stderr, "engramd: --listen \"%s\": %s\n", o.cli.listen->c_str(),
+                         why.c_str());
             return 2;
         }
     }
     // Logging before the Host loads: the flags, else the file's [server]
     // (read without plugins), else defaults. Re-applied once the Host is up.
-    const std::string file = vm.count("check-config") ? vm["check-config"].as<std::string>() : o.config;
+    const std::string file =
+        vm.count("check-config") ? vm["check-config"].as<std::string>() : o.config;
     ServerConfig early;
     try {
         early = load_config(file).server;
@@ -274,7 +290,8 @@ int main(int argc, char** argv) {
         return status;
     }
     o.use_last_good = vm.count("use-last-good") > 0;
-    o.last_good = last_good_path(o.config, vm.count("state-dir") ? vm["state-dir"].as<std::string>() : "");
+    o.last_good =
+        last_good_path(o.config, vm.count("state-dir") ? vm["state-dir"].as<std::string>() : "");
     const int status = serve(o);
     exit_guard::mark_requested();
     return status;

@@ -16,7 +16,8 @@ void on_exit() {
     // write(2), not stdio: other threads may hold stdio locks, and nothing
     // here may allocate or run anything else of the process.
     static constexpr char kMessage[] =
-        "engramd: exit() called by loaded code, not by engramd: exiting with status 70 (EX_SOFTWARE)\n";
+        "engramd: exit() called by loaded code, not by engramd: exiting with status 70 "
+        "(EX_SOFTWARE)\n";
     const ssize_t w = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
     (void)w;
     ::_exit(kUnrequestedExitStatus);

@@ -27,7 +27,8 @@ double unix_now() {
 
 void log_errors(log::Level level, const std::string& what, const std::vector<Error>& errors) {
     for (const auto& e : errors)
-        log::write(level, what, {{"code", std::string(code_string(e.code()))}, {"error", e.what()}});
+        log::write(level, what,
+                   {{"code", std::string(code_string(e.code()))}, {"error", e.what()}});
 }
 
 std::vector<Error> errors_of(const std::exception& e) {
@@ -41,8 +42,8 @@ std::vector<std::string> server_changes(const ServerConfig& a, const ServerConfi
     std::vector<std::string> w;
     const auto note = [&](const char* key, const std::string& from, const std::string& to) {
         if (from != to)
-            w.push_back(std::string("[server] ") + key + " changed from \"" + from + "\" to \"" + to +
-                        "\": takes effect only after a restart");
+            w.push_back(std::string("[server] ") + key + " changed from \"" + from + "\" to \"" +
+                        to + "\": takes effect only after a restart");
     };
     note("listen", a.listen, b.listen);
     note("threads", std::to_string(a.threads), std::to_string(b.threads));
@@ -61,10 +62,12 @@ std::vector<std::string> store_changes(const StoreConfig& a, const StoreConfig& 
     if (a == b) return w;
     const auto note = [&](const char* key, const std::string& from, const std::string& to) {
         if (from != to)
-            w.push_back(std::string("[store] ") + key + " changed from \"" + from + "\" to \"" + to +
-                        "\": the store is built once, at start-up; restart to apply");
+            w.push_back(std::string("[store] ") + key + " changed from \"" + from + "\" to \"" +
+                        to + "\": the store is built once, at start-up; restart to apply");
     };
-    const auto kind = [](StoreConfig::Kind k) { return k == StoreConfig::Kind::Files ? "files" : "synthetic"; };
+    const auto kind = [](StoreConfig::Kind k) {
+        return k == StoreConfig::Kind::Files ? "files" : "synthetic";
+    };
     using config_values::format_double;
     note("kind", kind(a.kind), kind(b.kind));
     note("memories", std::to_string(a.memories), std::to_string(b.memories));
@@ -76,7 +79,8 @@ std::vector<std::string> store_changes(const StoreConfig& a, const StoreConfig& 
     note("memories_csv", a.memories_csv.string(), b.memories_csv.string());
     note("default_stability_seconds", format_double(a.default_stability_seconds),
          format_double(b.default_stability_seconds));
-    if (w.empty()) w.push_back("[store] changed: the store is built once, at start-up; restart to apply");
+    if (w.empty())
+        w.push_back("[store] changed: the store is built once, at start-up; restart to apply");
     return w;
 }
 }  // namespace
@@ -100,9 +104,11 @@ Config read_config(const std::filesystem::path& file, std::string* text) {
     return cfg;
 }
 
-Host::Host(std::filesystem::path config_file) : Host(HostOptions{std::move(config_file), {}, false}) {}
+Host::Host(std::filesystem::path config_file)
+    : Host(HostOptions{std::move(config_file), {}, false}) {}
 
-Host::Host(HostOptions options) : options_(std::move(options)), usable_features_(usable_cpu_features()) {
+Host::Host(HostOptions options)
+    : options_(std::move(options)), usable_features_(usable_cpu_features()) {
     log::write(log::Level::Info, "cpu features", {{"usable", cpu_feature_names(usable_features_)}});
     std::string text;
     std::shared_ptr<const KernelSet> set;
@@ -122,15 +128,18 @@ Host::Host(HostOptions options) : options_(std::move(options)), usable_features_
         }
         log_errors(log::Level::Error, "config failed to load", errors_of(e));
         log::write(log::Level::Warn,
-                   "!!! STARTING FROM THE LAST-GOOD CONFIG, NOT FROM THE CONFIG FILE: fix it and reload !!!",
-                   {{"config", options_.config_file.string()}, {"last_good", options_.last_good_file.string()}});
+                   "!!! STARTING FROM THE LAST-GOOD CONFIG, NOT FROM THE CONFIG FILE: fix it and "
+                   "reload !!!",
+                   {{"config", options_.config_file.string()},
+                    {"last_good", options_.last_good_file.string()}});
         std::string lg_text;
         std::ifstream in(options_.last_good_file, std::ios::binary);
         std::stringstream ss;
         ss << in.rdbuf();
         lg_text = ss.str();
         // Relative paths in the copy mean what they meant next to the original.
-        const auto base = std::filesystem::absolute(options_.config_file).lexically_normal().parent_path();
+        const auto base =
+            std::filesystem::absolute(options_.config_file).lexically_normal().parent_path();
         config_ = parse_config(lg_text, options_.last_good_file.string(), base);
         config_.source = std::filesystem::absolute(options_.last_good_file).lexically_normal();
         set = build_kernel_set(config_, usable_features_, 1, nullptr);
@@ -173,7 +182,8 @@ void Host::abandon_reloads() { cancel_kernel_set_builds(); }
 bool Host::publish_if_current(uint64_t expected_generation, std::shared_ptr<const KernelSet> set) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (engine_->snapshot()->generation() != expected_generation) return false;  // a reload got there first
+        if (engine_->snapshot()->generation() != expected_generation)
+            return false;  // a reload got there first
         install(set);
     }
     log_kernel_set(*set);
@@ -224,12 +234,15 @@ ReloadResult Host::reload() {
         // Built aside, with no lock held: validation children may take
         // seconds, and /health, /v1/backends and requests must not wait.
         Config next = read_config(options_.config_file, &text);
-        auto set = build_kernel_set(next, usable_features_, current->generation() + 1, current.get());
+        auto set =
+            build_kernel_set(next, usable_features_, current->generation() + 1, current.get());
         // Validated before anything is swapped: a bad arena value fails the
         // whole reload and leaves every setting as it was.
         const ArenaSettings arena = resolve_arena_settings(next.arena);
-        for (auto& w : store_changes(current_config.store, next.store)) r.warnings.push_back(std::move(w));
-        for (auto& w : server_changes(current_config.server, next.server)) r.warnings.push_back(std::move(w));
+        for (auto& w : store_changes(current_config.store, next.store))
+            r.warnings.push_back(std::move(w));
+        for (auto& w : server_changes(current_config.server, next.server))
+            r.warnings.push_back(std::move(w));
         std::lock_guard<std::mutex> lock(mutex_);  // the publish step
         install(set);
         configure_arenas(arena);
@@ -247,10 +260,12 @@ ReloadResult Host::reload() {
     const auto serving = engine_->snapshot();
     if (r.ok) log_kernel_set(*serving);
     for (Kernel k : kAllKernels) r.serving.emplace_back(kernel_name(k), serving->backend(k).name());
-    r.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.duration_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     r.finished_unix = unix_now();
     for (const auto& w : r.warnings) log::write(log::Level::Warn, w);
-    (r.ok ? metrics::Registry::global().reloads_ok : metrics::Registry::global().reloads_failed).add();
+    (r.ok ? metrics::Registry::global().reloads_ok : metrics::Registry::global().reloads_failed)
+        .add();
     if (r.ok) {
         // The reload stands even if the copy cannot be written; the failure
         // is reported (reloads.last warnings, state_write_error, metrics).
@@ -285,11 +300,13 @@ bool write_all(int fd, const std::string& text) {
 // it, fsync it, rename it over the target, fsync the directory. On failure
 // the target is untouched (the temporary is removed) and the reason is
 // returned: "what: strerror".
-std::optional<std::string> write_durably(const std::filesystem::path& target, const std::string& text) {
+std::optional<std::string> write_durably(const std::filesystem::path& target,
+                                         const std::string& text) {
     const std::string tmp = target.string() + ".tmp." + std::to_string(getpid());
     const auto fail = [&](const char* what, int err) {
         ::unlink(tmp.c_str());
-        return std::optional<std::string>(std::string(what) + " '" + tmp + "': " + std::strerror(err));
+        return std::optional<std::string>(std::string(what) + " '" + tmp +
+                                          "': " + std::strerror(err));
     };
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return fail("open", errno);
@@ -308,7 +325,8 @@ std::optional<std::string> write_durably(const std::filesystem::path& target, co
     // The rename is durable only once the directory entry is.
     const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
     const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return std::string("open directory '") + dir.string() + "': " + std::strerror(errno);
+    if (dfd < 0)
+        return std::string("open directory '") + dir.string() + "': " + std::strerror(errno);
     if (::fsync(dfd) != 0) {
         const int err = errno;
         ::close(dfd);
@@ -323,7 +341,8 @@ std::optional<std::string> Host::remember_last_good(const std::string& text) {
     if (options_.last_good_file.empty() || text.empty()) return std::nullopt;
     // A reload of an unchanged config (the common case: SIGHUP from config
     // management) writes nothing: no file I/O on the reload path.
-    if (text == last_good_written_ && std::filesystem::exists(options_.last_good_file)) return std::nullopt;
+    if (text == last_good_written_ && std::filesystem::exists(options_.last_good_file))
+        return std::nullopt;
     // Written beside the target, fsynced and renamed over it, then the
     // directory fsynced: a crash or a full disk mid-write never leaves a
     // truncated last-good file, and a rename that returned is on disk.
@@ -335,8 +354,9 @@ std::optional<std::string> Host::remember_last_good(const std::string& text) {
         return std::nullopt;
     }
     metrics::Registry::global().state_write_failures.add();
-    const std::string message = "cannot write the last-good config copy '" + options_.last_good_file.string() +
-                                "': " + *error + " (the previous copy is unchanged)";
+    const std::string message = "cannot write the last-good config copy '" +
+                                options_.last_good_file.string() + "': " + *error +
+                                " (the previous copy is unchanged)";
     log::write(log::Level::Warn, "cannot write the last-good config copy",
                {{"code", std::string(code_string(ErrorCode::ReloadStateWrite))},
                 {"file", options_.last_good_file.string()},

@@ -16,19 +16,19 @@
 #include <string>
 #include <vector>
 
+#include "app/rollout.h"
 #include "common/error.h"
 #include "config/config.h"
-#include "app/rollout.h"
 #include "engine/engine.h"
 
 namespace engram {
 
 struct ReloadResult {
     bool ok = false;
-    uint64_t generation = 0;       // serving generation after the attempt
-    std::vector<Error> errors;     // why it failed (empty on success)
+    uint64_t generation = 0;    // serving generation after the attempt
+    std::vector<Error> errors;  // why it failed (empty on success)
     double duration_seconds = 0.0;
-    double finished_unix = 0.0;    // wall-clock time the attempt ended
+    double finished_unix = 0.0;  // wall-clock time the attempt ended
     // Accepted but not applied: [server] settings need a restart to change.
     std::vector<std::string> warnings;
     // kernel name -> backend serving after the attempt (the new set on
@@ -65,7 +65,7 @@ struct HostStatus {
 };
 
 class Host {
-public:
+  public:
     // Reads the config, validates every plugin, builds the store and installs
     // generation 1. Throws ErrorList / Error on any problem.
     explicit Host(std::filesystem::path config_file);
@@ -89,7 +89,7 @@ public:
     Config config() const;
     HostStatus status() const;
 
-private:
+  private:
     // Writes the last-good copy durably; returns the E_RELOAD_STATE_WRITE
     // message when that failed (also logged, counted and kept for status()).
     std::optional<std::string> remember_last_good(const std::string& text);

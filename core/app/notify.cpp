@@ -11,12 +11,15 @@ std::string serving(uint64_t generation, const std::string& address) {
 }
 }  // namespace
 
-void ready(uint64_t generation, const std::string& address) { send("READY=1\n" + serving(generation, address)); }
+void ready(uint64_t generation, const std::string& address) {
+    send("READY=1\n" + serving(generation, address));
+}
 
 void reloading() { send("RELOADING=1\nSTATUS=reloading"); }
 
 void reloaded(bool ok, uint64_t generation, const std::string& address) {
-    send("READY=1\n" + serving(generation, address) + (ok ? "" : " (last reload failed; the old set serves)"));
+    send("READY=1\n" + serving(generation, address) +
+         (ok ? "" : " (last reload failed; the old set serves)"));
 }
 
 void stopping() { send("STOPPING=1\nSTATUS=stopping: finishing requests in flight"); }

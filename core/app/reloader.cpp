@@ -8,7 +8,8 @@ namespace engram {
 
 Reloader::Reloader(Host& host) : Reloader([&host] { return host.reload(); }) {}
 
-Reloader::Reloader(std::function<ReloadResult()> reload) : reload_(std::move(reload)), thread_([this] { loop(); }) {}
+Reloader::Reloader(std::function<ReloadResult()> reload)
+    : reload_(std::move(reload)), thread_([this] { loop(); }) {}
 
 Reloader::~Reloader() { stop(); }
 
@@ -27,7 +28,8 @@ ReloadResult Reloader::wait(uint64_t ticket) {
     cv_.wait(lock, [&] { return completed_ >= ticket || stopping_; });
     if (completed_ >= ticket) return last_;
     ReloadResult r;
-    r.errors.emplace_back(ErrorCode::ReloadStopping, "engramd is shutting down; the reload was not run");
+    r.errors.emplace_back(ErrorCode::ReloadStopping,
+                          "engramd is shutting down; the reload was not run");
     r.generation = last_.generation;  // 0 if no reload ran yet
     return r;
 }
@@ -61,7 +63,8 @@ void Reloader::loop() {
                       {"result", r.ok ? "ok" : "failed"},
                       {"duration_ms", std::to_string(r.duration_seconds * 1000.0)}};
         for (const auto& [kernel, backend] : r.serving) f.push_back({kernel, backend});
-        if (!r.ok && !r.errors.empty()) f.push_back({"code", std::string(code_string(r.errors.front().code()))});
+        if (!r.ok && !r.errors.empty())
+            f.push_back({"code", std::string(code_string(r.errors.front().code()))});
         log::write(r.ok ? log::Level::Info : log::Level::Error, "reload", f);
         for (const auto& e : r.errors) log::write(log::Level::Error, e.describe());
         lock.lock();

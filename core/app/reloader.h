@@ -17,7 +17,7 @@
 namespace engram {
 
 class Reloader {
-public:
+  public:
     explicit Reloader(Host& host);
     // The reload itself injected (tests hold it to observe coalescing).
     explicit Reloader(std::function<ReloadResult()> reload);
@@ -37,7 +37,7 @@ public:
     // How many reloads actually ran (tests check coalescing with it).
     uint64_t runs() const;
 
-private:
+  private:
     void loop();
 
     std::function<ReloadResult()> reload_;

@@ -14,7 +14,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 std::string fmt(double v) {
@@ -66,7 +67,9 @@ double histogram_p99_ns(const metrics::ShardedHistogram& h, const Buckets& since
     return lower;  // in +Inf: the largest finite bound
 }
 
-uint32_t bp(double share) { return static_cast<uint32_t>(std::lround(std::clamp(share, 0.0, 1.0) * 10000.0)); }
+uint32_t bp(double share) {
+    return static_cast<uint32_t>(std::lround(std::clamp(share, 0.0, 1.0) * 10000.0));
+}
 
 int reason_index(const std::string& reason) {
     for (size_t i = 0; i < std::size(metrics::RolloutSeries::kReasons); ++i)
@@ -76,7 +79,9 @@ int reason_index(const std::string& reason) {
 
 }  // namespace
 
-const char* phase_name(RolloutPhase p) { return metrics::RolloutSeries::kPhases[static_cast<size_t>(p)]; }
+const char* phase_name(RolloutPhase p) {
+    return metrics::RolloutSeries::kPhases[static_cast<size_t>(p)];
+}
 
 RolloutController::RolloutController(Engine& engine, Publish publish)
     : engine_(engine), publish_(std::move(publish)), thread_([this] { loop(); }) {}
@@ -131,7 +136,8 @@ void RolloutController::publish_routing() {
                 route.alternate = r->candidate;
                 route.alternate_key = r->cfg.candidate;
                 route.alternate_series = &series(k, r->cfg.candidate);
-                route.serve_bp = r->phase == RolloutPhase::Canary ? bp(r->cfg.steps[r->step] / 100.0) : 0;
+                route.serve_bp =
+                    r->phase == RolloutPhase::Canary ? bp(r->cfg.steps[r->step] / 100.0) : 0;
                 route.compare_bp = bp(r->cfg.shadow_sample);
                 route.serving_latency = r->serv_latency;
                 route.alternate_latency = r->cand_latency;
@@ -154,7 +160,8 @@ void RolloutController::publish_routing() {
 }
 
 void RolloutController::on_reload(const std::shared_ptr<const KernelSet>& previous,
-                                  const std::shared_ptr<const KernelSet>& next, const Config& config) {
+                                  const std::shared_ptr<const KernelSet>& next,
+                                  const Config& config) {
     std::shared_ptr<const KernelSet> derived = next;
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -164,18 +171,26 @@ void RolloutController::on_reload(const std::shared_ptr<const KernelSet>& previo
             auto& slot = rollouts_[idx(k)];
             const std::string serving_key = next->backend(k).name();
             if (rc.candidate.empty()) {
-                if (slot) log::write(log::Level::Info, "rollout ended: [rollout] table removed", {{"kernel", kernel_name(k)}});
+                if (slot)
+                    log::write(log::Level::Info, "rollout ended: [rollout] table removed",
+                               {{"kernel", kernel_name(k)}});
                 slot.reset();
             } else if (rc.candidate == serving_key) {
-                if (slot) log::write(log::Level::Info, "rollout ended: the candidate is the configured backend now",
-                                     {{"kernel", kernel_name(k)}, {"backend", serving_key},
-                                      {"note", "remove [rollout." + std::string(kernel_name(k)) + "] at leisure"}});
+                if (slot)
+                    log::write(log::Level::Info,
+                               "rollout ended: the candidate is the configured backend now",
+                               {{"kernel", kernel_name(k)},
+                                {"backend", serving_key},
+                                {"note", "remove [rollout." + std::string(kernel_name(k)) +
+                                             "] at leisure"}});
                 slot.reset();
             } else if (auto cand = next->find(rc.candidate); !cand) {
-                log::write(log::Level::Warn, "rollout not started: the candidate is not usable here",
+                log::write(log::Level::Warn,
+                           "rollout not started: the candidate is not usable here",
                            {{"kernel", kernel_name(k)}, {"candidate", rc.candidate}});
                 slot.reset();
-            } else if (slot && slot->cfg == rc && slot->candidate_sha == cand->sha256() && slot->serving_key == serving_key) {
+            } else if (slot && slot->cfg == rc && slot->candidate_sha == cand->sha256() &&
+                       slot->serving_key == serving_key) {
                 // Same rollout: it carries on where it was. A promoted one
                 // is published again (the reload read the TOML's backend).
                 slot->candidate = cand;
@@ -190,10 +205,12 @@ void RolloutController::on_reload(const std::shared_ptr<const KernelSet>& previo
                 r.candidate_sha = cand->sha256();
                 r.phase = rc.mode == "shadow" ? RolloutPhase::Shadow : RolloutPhase::Canary;
                 start_window(k, r);
-                r.history.push_back(std::string("started in ") + phase_name(r.phase) + ": candidate " + rc.candidate +
-                                    " against " + serving_key);
+                r.history.push_back(std::string("started in ") + phase_name(r.phase) +
+                                    ": candidate " + rc.candidate + " against " + serving_key);
                 log::write(log::Level::Info, "rollout started",
-                           {{"kernel", kernel_name(k)}, {"candidate", rc.candidate}, {"serving", serving_key},
+                           {{"kernel", kernel_name(k)},
+                            {"candidate", rc.candidate},
+                            {"serving", serving_key},
                             {"phase", phase_name(r.phase)}});
             }
             // The watchdog: a reload changed this kernel's backend (another
@@ -221,9 +238,12 @@ void RolloutController::on_reload(const std::shared_ptr<const KernelSet>& previo
                 w.comparisons = m.shadow_comparisons.value();
                 w.mismatches = m.shadow_mismatches.value();
                 log::write(log::Level::Info, "watchdog watching a swapped backend",
-                           {{"kernel", kernel_name(k)}, {"backend", w.current_key}, {"previous", w.previous_key},
+                           {{"kernel", kernel_name(k)},
+                            {"backend", w.current_key},
+                            {"previous", w.previous_key},
                             {"window_seconds", fmt(w.cfg.window_seconds)}});
-            } else if (!(watch && !changed && watch->current_key == serving_key && config.watchdog.enabled)) {
+            } else if (!(watch && !changed && watch->current_key == serving_key &&
+                         config.watchdog.enabled)) {
                 watch.reset();  // kept only across a reload that left this backend alone
             }
         }
@@ -235,8 +255,8 @@ void RolloutController::on_reload(const std::shared_ptr<const KernelSet>& previo
     }
 }
 
-std::optional<std::pair<std::string, std::string>> RolloutController::judge_rollout(Kernel k, Rollout& r,
-                                                                                  bool window_done) {
+std::optional<std::pair<std::string, std::string>> RolloutController::judge_rollout(
+    Kernel k, Rollout& r, bool window_done) {
     auto& c = series(k, r.cfg.candidate);
     const auto& m = metrics::Registry::global().rollout[idx(k)];
     const uint64_t calls = c.calls() - r.cand.calls, errors = c.errors.value() - r.cand.errors,
@@ -244,107 +264,132 @@ std::optional<std::pair<std::string, std::string>> RolloutController::judge_roll
                    comparisons = m.shadow_comparisons.value() - r.comparisons,
                    mismatches = m.shadow_mismatches.value() - r.mismatches;
     if (nonfinite > r.cfg.max_nonfinite)
-        return std::pair{std::string("nonfinite"), std::to_string(nonfinite) + " non-finite answers from the candidate"};
-    if (errors > 0 && static_cast<double>(errors) >
-                          r.cfg.max_error_rate * static_cast<double>(std::max(calls, r.cfg.step_requests)))
-        return std::pair{std::string("errors"),
-                         std::to_string(errors) + " errors in " + std::to_string(calls) + " candidate calls"};
+        return std::pair{std::string("nonfinite"),
+                         std::to_string(nonfinite) + " non-finite answers from the candidate"};
+    if (errors > 0 &&
+        static_cast<double>(errors) >
+            r.cfg.max_error_rate * static_cast<double>(std::max(calls, r.cfg.step_requests)))
+        return std::pair{std::string("errors"), std::to_string(errors) + " errors in " +
+                                                    std::to_string(calls) + " candidate calls"};
     if (mismatches > 0 && static_cast<double>(mismatches) >
-                              r.cfg.max_mismatch_rate * static_cast<double>(std::max(comparisons, r.cfg.min_comparisons)))
-        return std::pair{std::string("mismatch"), std::to_string(mismatches) + " of " + std::to_string(comparisons) +
-                                                      " compared calls disagree beyond the oracle tolerances"};
+                              r.cfg.max_mismatch_rate *
+                                  static_cast<double>(std::max(comparisons, r.cfg.min_comparisons)))
+        return std::pair{std::string("mismatch"),
+                         std::to_string(mismatches) + " of " + std::to_string(comparisons) +
+                             " compared calls disagree beyond the oracle tolerances"};
     if (window_done) {
-        const auto cand = r.cand_latency->since(r.cand.latency), serv = r.serv_latency->since(r.serv.latency);
+        const auto cand = r.cand_latency->since(r.cand.latency),
+                   serv = r.serv_latency->since(r.serv.latency);
         if (cand.size() >= 20 && serv.size() >= 20) {
             const double cp = p99_ns(cand), sp = p99_ns(serv);
             if (sp > 0 && cp / sp > r.cfg.max_latency_ratio)
-                return std::pair{std::string("latency"), "candidate p99 " + fmt(cp / 1e6) + " ms is " + fmt(cp / sp) +
-                                                             "x the serving backend's " + fmt(sp / 1e6) + " ms (limit " +
-                                                             fmt(r.cfg.max_latency_ratio) + "x)"};
+                return std::pair{std::string("latency"),
+                                 "candidate p99 " + fmt(cp / 1e6) + " ms is " + fmt(cp / sp) +
+                                     "x the serving backend's " + fmt(sp / 1e6) + " ms (limit " +
+                                     fmt(r.cfg.max_latency_ratio) + "x)"};
         }
     }
     return std::nullopt;
 }
 
-std::optional<std::pair<std::string, std::string>> RolloutController::judge_watch(Kernel k, Watch& w) {
+std::optional<std::pair<std::string, std::string>> RolloutController::judge_watch(Kernel k,
+                                                                                  Watch& w) {
     auto& c = series(k, w.current_key);
     const auto& m = metrics::Registry::global().rollout[idx(k)];
     const uint64_t calls = c.calls() - w.mark.calls, errors = c.errors.value() - w.mark.errors,
                    nonfinite = c.nonfinite.value() - w.mark.nonfinite;
     if (nonfinite > w.cfg.max_nonfinite)
-        return std::pair{std::string("nonfinite"), std::to_string(nonfinite) + " non-finite answers since the swap"};
-    if ((calls >= w.cfg.min_calls && static_cast<double>(errors) > w.cfg.max_error_rate * static_cast<double>(calls)) ||
+        return std::pair{std::string("nonfinite"),
+                         std::to_string(nonfinite) + " non-finite answers since the swap"};
+    if ((calls >= w.cfg.min_calls &&
+         static_cast<double>(errors) > w.cfg.max_error_rate * static_cast<double>(calls)) ||
         errors >= w.cfg.min_calls)
-        return std::pair{std::string("errors"),
-                         std::to_string(errors) + " errors in " + std::to_string(calls) + " calls since the swap"};
+        return std::pair{std::string("errors"), std::to_string(errors) + " errors in " +
+                                                    std::to_string(calls) +
+                                                    " calls since the swap"};
     // Latency is judged only against an earlier build of the same backend:
     // a switch to another backend (to reference in an emergency, say) is a
     // deliberate trade and must not be undone for being slower.
-    if (w.previous_key == w.current_key && calls >= w.cfg.min_calls && w.baseline_calls >= w.cfg.min_calls &&
-        w.baseline_p99_ns > 0) {
+    if (w.previous_key == w.current_key && calls >= w.cfg.min_calls &&
+        w.baseline_calls >= w.cfg.min_calls && w.baseline_p99_ns > 0) {
         uint64_t n = 0;
         const double p = histogram_p99_ns(c.duration, w.buckets_at_swap, &n);
         if (p > w.cfg.max_latency_ratio * w.baseline_p99_ns)
-            return std::pair{std::string("latency"), "p99 " + fmt(p / 1e6) + " ms since the swap against " +
-                                                         fmt(w.baseline_p99_ns / 1e6) + " ms before it (limit " +
-                                                         fmt(w.cfg.max_latency_ratio) + "x)"};
+            return std::pair{std::string("latency"),
+                             "p99 " + fmt(p / 1e6) + " ms since the swap against " +
+                                 fmt(w.baseline_p99_ns / 1e6) + " ms before it (limit " +
+                                 fmt(w.cfg.max_latency_ratio) + "x)"};
     }
     if (w.cfg.compare_sample > 0) {
         const uint64_t comparisons = m.shadow_comparisons.value() - w.comparisons,
                        mismatches = m.shadow_mismatches.value() - w.mismatches;
-        if (comparisons >= 20 &&
-            static_cast<double>(mismatches) > w.cfg.max_mismatch_rate * static_cast<double>(comparisons))
-            return std::pair{std::string("mismatch"), std::to_string(mismatches) + " of " +
-                                                          std::to_string(comparisons) +
-                                                          " calls compared with the previous backend disagree"};
+        if (comparisons >= 20 && static_cast<double>(mismatches) >
+                                     w.cfg.max_mismatch_rate * static_cast<double>(comparisons))
+            return std::pair{std::string("mismatch"),
+                             std::to_string(mismatches) + " of " + std::to_string(comparisons) +
+                                 " calls compared with the previous backend disagree"};
     }
     return std::nullopt;
 }
 
 void RolloutController::record_rollback(AutoRollback a) {
-    metrics::Registry::global().rollout[idx(a.kernel == "similarity" ? Kernel::Similarity
-                                            : a.kernel == "spreading" ? Kernel::Spreading
-                                                                      : Kernel::Decay)]
+    metrics::Registry::global()
+        .rollout[idx(a.kernel == "similarity"  ? Kernel::Similarity
+                     : a.kernel == "spreading" ? Kernel::Spreading
+                                               : Kernel::Decay)]
         .auto_rollbacks[static_cast<size_t>(reason_index(a.reason))]
         .add();
     log::write(log::Level::Warn, "AUTO ROLLBACK",
-               {{"kernel", a.kernel}, {"reason", a.reason}, {"from", a.from}, {"to", a.to}, {"detail", a.detail}});
+               {{"kernel", a.kernel},
+                {"reason", a.reason},
+                {"from", a.from},
+                {"to", a.to},
+                {"detail", a.detail}});
     history_.push_back(std::move(a));
     if (history_.size() > 32) history_.erase(history_.begin());
 }
 
-void RolloutController::fail(Kernel k, Rollout& r, const std::string& reason, const std::string& detail,
-                             RolloutPhase phase) {
+void RolloutController::fail(Kernel k, Rollout& r, const std::string& reason,
+                             const std::string& detail, RolloutPhase phase) {
     const RolloutPhase was = r.phase;
     const double percent = was == RolloutPhase::Canary ? r.cfg.steps[r.step] : 0.0;
     r.phase = phase;
     r.reason = reason + ": " + detail;
     r.since_unix = unix_now();
-    r.history.push_back(std::string(phase_name(was)) + (was == RolloutPhase::Canary ? " step " + fmt(percent) + "%" : "") +
-                        " failed (" + reason + "): " + detail + "; every call back on " + r.serving_key);
+    r.history.push_back(std::string(phase_name(was)) +
+                        (was == RolloutPhase::Canary ? " step " + fmt(percent) + "%" : "") +
+                        " failed (" + reason + "): " + detail + "; every call back on " +
+                        r.serving_key);
     if (phase == RolloutPhase::RolledBack)
-        record_rollback({unix_now(), kernel_name(k), reason, detail, r.cfg.candidate, r.serving_key, 0});
+        record_rollback(
+            {unix_now(), kernel_name(k), reason, detail, r.cfg.candidate, r.serving_key, 0});
 }
 
-void RolloutController::advance(Kernel k, Rollout& r, const std::string& why, std::shared_ptr<const KernelSet>& working) {
+void RolloutController::advance(Kernel k, Rollout& r, const std::string& why,
+                                std::shared_ptr<const KernelSet>& working) {
     if (r.phase == RolloutPhase::Shadow) {
         r.phase = RolloutPhase::Canary;
         r.step = 0;
         r.history.push_back("shadow -> canary step " + fmt(r.cfg.steps[0]) + "% (" + why + ")");
     } else if (r.step + 1 < r.cfg.steps.size()) {
-        r.history.push_back("canary step " + fmt(r.cfg.steps[r.step]) + "% passed (" + why + ") -> " +
-                            fmt(r.cfg.steps[r.step + 1]) + "%");
+        r.history.push_back("canary step " + fmt(r.cfg.steps[r.step]) + "% passed (" + why +
+                            ") -> " + fmt(r.cfg.steps[r.step + 1]) + "%");
         ++r.step;
     } else {
         r.phase = RolloutPhase::Promoted;
-        r.reason = "promoted: " + r.cfg.candidate + " serves " + kernel_name(k) + " (in memory; see the TOML note)";
-        r.history.push_back("canary step " + fmt(r.cfg.steps[r.step]) + "% passed (" + why + ") -> promoted: " +
-                            r.cfg.candidate + " now serves " + kernel_name(k));
+        r.reason = "promoted: " + r.cfg.candidate + " serves " + kernel_name(k) +
+                   " (in memory; see the TOML note)";
+        r.history.push_back("canary step " + fmt(r.cfg.steps[r.step]) + "% passed (" + why +
+                            ") -> promoted: " + r.cfg.candidate + " now serves " + kernel_name(k));
         log::write(log::Level::Info, "rollout promoted",
-                   {{"kernel", kernel_name(k)}, {"candidate", r.cfg.candidate},
-                    {"note", "set [backends] " + std::string(kernel_name(k)) + " = \"" + r.cfg.candidate +
-                                 "\" and remove [rollout." + kernel_name(k) + "] to keep it after a restart"}});
-        if (working) working = working->with_backend(k, r.cfg.candidate, r.candidate, current_->generation() + 1);
+                   {{"kernel", kernel_name(k)},
+                    {"candidate", r.cfg.candidate},
+                    {"note", "set [backends] " + std::string(kernel_name(k)) + " = \"" +
+                                 r.cfg.candidate + "\" and remove [rollout." + kernel_name(k) +
+                                 "] to keep it after a restart"}});
+        if (working)
+            working =
+                working->with_backend(k, r.cfg.candidate, r.candidate, current_->generation() + 1);
     }
     start_window(k, r);
 }
@@ -359,24 +404,28 @@ void RolloutController::tick() {
         bool changed = false;
         const auto now = Clock::now();
         for (Kernel k : kAllKernels) {
-            if (auto& slot = rollouts_[idx(k)];
-                slot && (slot->phase == RolloutPhase::Shadow || slot->phase == RolloutPhase::Canary)) {
+            if (auto& slot = rollouts_[idx(k)]; slot && (slot->phase == RolloutPhase::Shadow ||
+                                                         slot->phase == RolloutPhase::Canary)) {
                 Rollout& r = *slot;
                 const uint64_t calls = series(k, r.cfg.candidate).calls() - r.cand.calls;
                 const uint64_t compared =
-                    metrics::Registry::global().rollout[idx(k)].shadow_comparisons.value() - r.comparisons;
+                    metrics::Registry::global().rollout[idx(k)].shadow_comparisons.value() -
+                    r.comparisons;
                 const bool window_done =
                     calls >= r.cfg.step_requests &&
-                    std::chrono::duration<double>(now - r.window_start).count() >= r.cfg.step_seconds &&
+                    std::chrono::duration<double>(now - r.window_start).count() >=
+                        r.cfg.step_seconds &&
                     (r.cfg.shadow_sample <= 0 || compared >= r.cfg.min_comparisons);
                 if (auto verdict = judge_rollout(k, r, window_done)) {
                     fail(k, r, verdict->first, verdict->second, RolloutPhase::RolledBack);
                     changed = true;
                 } else if (window_done) {
-                    const std::string why = std::to_string(calls) + " candidate calls, " + std::to_string(compared) +
+                    const std::string why = std::to_string(calls) + " candidate calls, " +
+                                            std::to_string(compared) +
                                             " compared, 0 over the thresholds";
                     if (r.phase == RolloutPhase::Shadow) {
-                        r.history.push_back("shadow window passed (" + why + "); promote to start the canary steps");
+                        r.history.push_back("shadow window passed (" + why +
+                                            "); promote to start the canary steps");
                         start_window(k, r);
                     } else {
                         advance(k, r, why, working);
@@ -388,9 +437,10 @@ void RolloutController::tick() {
                 Watch& w = *watch;
                 if (auto verdict = judge_watch(k, w)) {
                     if (working && w.previous)
-                        working = working->with_backend(k, w.previous_key, w.previous, current_->generation() + 1);
-                    record_rollback({unix_now(), kernel_name(k), verdict->first, verdict->second, w.current_key,
-                                     w.previous_key, 0});
+                        working = working->with_backend(k, w.previous_key, w.previous,
+                                                        current_->generation() + 1);
+                    record_rollback({unix_now(), kernel_name(k), verdict->first, verdict->second,
+                                     w.current_key, w.previous_key, 0});
                     watch.reset();
                     changed = true;
                 } else if (now >= w.until) {
@@ -410,7 +460,8 @@ void RolloutController::tick() {
             std::lock_guard<std::mutex> lock(mutex_);
             current_ = a.publish;
             if (!history_.empty() && history_.back().reaction_ms == 0)
-                history_.back().reaction_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+                history_.back().reaction_ms =
+                    std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
         }
     }
 }
@@ -463,9 +514,9 @@ RolloutStatus RolloutController::status() const {
             v.phase = r->phase;
             v.step = r->step;
             v.steps = r->cfg.steps;
-            v.percent = r->phase == RolloutPhase::Canary ? r->cfg.steps[r->step]
+            v.percent = r->phase == RolloutPhase::Canary     ? r->cfg.steps[r->step]
                         : r->phase == RolloutPhase::Promoted ? 100.0
-                                                              : 0.0;
+                                                             : 0.0;
             v.since_unix = r->since_unix;
             auto& c = metrics::Registry::global().kernel(kernel_name(k), r->cfg.candidate.c_str());
             v.candidate_calls = c.calls() - r->cand.calls;
@@ -492,8 +543,11 @@ RolloutStatus RolloutController::status() const {
             v.comparisons = reg.rollout[idx(k)].shadow_comparisons.value() - w->comparisons;
             v.mismatches = reg.rollout[idx(k)].shadow_mismatches.value() - w->mismatches;
             uint64_t n = 0;
-            v.p99_ms = histogram_p99_ns(metrics::Registry::global().kernel(kernel_name(k), w->current_key.c_str()).duration,
-                                        w->buckets_at_swap, &n) / 1e6;
+            v.p99_ms = histogram_p99_ns(metrics::Registry::global()
+                                            .kernel(kernel_name(k), w->current_key.c_str())
+                                            .duration,
+                                        w->buckets_at_swap, &n) /
+                       1e6;
             v.baseline_p99_ms = w->baseline_p99_ns / 1e6;
             s.watches.push_back(std::move(v));
         }

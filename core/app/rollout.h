@@ -45,16 +45,16 @@ const char* phase_name(RolloutPhase p);
 struct RolloutView {
     std::string kernel, candidate, serving, mode;
     RolloutPhase phase = RolloutPhase::None;
-    size_t step = 0;            // index into steps (canary)
-    double percent = 0;         // share the candidate serves now
+    size_t step = 0;     // index into steps (canary)
+    double percent = 0;  // share the candidate serves now
     std::vector<double> steps;
-    double since_unix = 0;      // phase or step start
+    double since_unix = 0;  // phase or step start
     // The current window.
     uint64_t candidate_calls = 0, candidate_errors = 0, candidate_nonfinite = 0;
     uint64_t comparisons = 0, mismatches = 0;
     double candidate_p99_ms = 0, serving_p99_ms = 0;
-    std::string reason;                 // why it failed, was aborted or promoted
-    std::vector<std::string> history;   // one line per analysis and decision
+    std::string reason;                // why it failed, was aborted or promoted
+    std::vector<std::string> history;  // one line per analysis and decision
 };
 
 struct WatchView {
@@ -77,9 +77,10 @@ struct RolloutStatus {
 };
 
 class RolloutController {
-public:
+  public:
     // Publishes `set` iff the engine still serves `expected_generation`.
-    using Publish = std::function<bool(uint64_t expected_generation, std::shared_ptr<const KernelSet> set)>;
+    using Publish =
+        std::function<bool(uint64_t expected_generation, std::shared_ptr<const KernelSet> set)>;
 
     RolloutController(Engine& engine, Publish publish);
     ~RolloutController();
@@ -87,8 +88,8 @@ public:
     RolloutController& operator=(const RolloutController&) = delete;
 
     // A reload (or the start) installed `next`; `previous` may be null.
-    void on_reload(const std::shared_ptr<const KernelSet>& previous, const std::shared_ptr<const KernelSet>& next,
-                   const Config& config);
+    void on_reload(const std::shared_ptr<const KernelSet>& previous,
+                   const std::shared_ptr<const KernelSet>& next, const Config& config);
     // Operator overrides: the next step now (shadow -> first canary step ->
     // ... -> promoted), or everything back to the serving backend.
     bool promote(Kernel k, std::string* why);
@@ -96,7 +97,7 @@ public:
     RolloutStatus status() const;
     void stop();
 
-private:
+  private:
     struct Mark {
         uint64_t calls = 0, errors = 0, nonfinite = 0, latency = 0;
     };
@@ -135,12 +136,15 @@ private:
     void loop();
     void tick();
     // Each returns a reason and a detail when a threshold is crossed.
-    std::optional<std::pair<std::string, std::string>> judge_rollout(Kernel k, Rollout& r, bool window_done);
+    std::optional<std::pair<std::string, std::string>> judge_rollout(Kernel k, Rollout& r,
+                                                                     bool window_done);
     std::optional<std::pair<std::string, std::string>> judge_watch(Kernel k, Watch& w);
     void start_window(Kernel k, Rollout& r);
-    void fail(Kernel k, Rollout& r, const std::string& reason, const std::string& detail, RolloutPhase phase);
+    void fail(Kernel k, Rollout& r, const std::string& reason, const std::string& detail,
+              RolloutPhase phase);
     // Next step, or promotion (then `working` serves the candidate).
-    void advance(Kernel k, Rollout& r, const std::string& why, std::shared_ptr<const KernelSet>& working);
+    void advance(Kernel k, Rollout& r, const std::string& why,
+                 std::shared_ptr<const KernelSet>& working);
     void publish_routing();
     void record_rollback(AutoRollback a);
     std::string kernel_series_name(Kernel k) const;

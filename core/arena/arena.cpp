@@ -43,10 +43,14 @@ std::vector<std::shared_ptr<SharedStats>>& all_stats() {
 }
 
 bool parse_policy(const std::string& s, OverflowPolicy* out) {
-    if (s == "panic") *out = OverflowPolicy::Panic;
-    else if (s == "error") *out = OverflowPolicy::Error;
-    else if (s == "fallback") *out = OverflowPolicy::Fallback;
-    else return false;
+    if (s == "panic")
+        *out = OverflowPolicy::Panic;
+    else if (s == "error")
+        *out = OverflowPolicy::Error;
+    else if (s == "fallback")
+        *out = OverflowPolicy::Fallback;
+    else
+        return false;
     return true;
 }
 
@@ -56,8 +60,8 @@ struct ThreadArena {
     std::unique_ptr<void, FreeDeleter> buffer;
     uint64_t capacity = 0;
     uint64_t epoch = 0;
-    uint64_t offset = 0;  // bytes used in buffer
-    uint64_t needed = 0;  // bytes this request asked for, in or out of the buffer
+    uint64_t offset = 0;    // bytes used in buffer
+    uint64_t needed = 0;    // bytes this request asked for, in or out of the buffer
     uint64_t declared = 0;  // bytes this request said it will need (reserve)
     bool overflowed = false;
     int depth = 0;  // nested scopes (a helper inside a request) share the request's arena
@@ -129,19 +133,20 @@ struct ThreadArena {
         }
         switch (policy) {
             case OverflowPolicy::Panic:
-                std::fprintf(stderr,
-                             "engramd: FATAL E_ARENA_OVERFLOW: a request needed at least %llu bytes of "
-                             "scratch, the per-thread arena holds %llu (overflow policy panic); "
-                             "raise [arena] size or ENGRAM_ARENA_SIZE\n",
-                             static_cast<unsigned long long>(need),
-                             static_cast<unsigned long long>(capacity));
+                std::fprintf(
+                    stderr,
+                    "engramd: FATAL E_ARENA_OVERFLOW: a request needed at least %llu bytes of "
+                    "scratch, the per-thread arena holds %llu (overflow policy panic); "
+                    "raise [arena] size or ENGRAM_ARENA_SIZE\n",
+                    static_cast<unsigned long long>(need),
+                    static_cast<unsigned long long>(capacity));
                 std::fflush(stderr);
                 std::abort();
             case OverflowPolicy::Error:
                 throw Error(ErrorCode::ArenaOverflow,
                             "request needs at least " + std::to_string(need) +
-                                " bytes of scratch, the per-thread arena holds " + std::to_string(capacity) +
-                                " (overflow policy error)");
+                                " bytes of scratch, the per-thread arena holds " +
+                                std::to_string(capacity) + " (overflow policy error)");
             case OverflowPolicy::Fallback:
                 break;
         }
@@ -157,9 +162,12 @@ ThreadArena& this_thread_arena() {
 
 const char* overflow_policy_name(OverflowPolicy p) {
     switch (p) {
-        case OverflowPolicy::Panic: return "panic";
-        case OverflowPolicy::Error: return "error";
-        case OverflowPolicy::Fallback: return "fallback";
+        case OverflowPolicy::Panic:
+            return "panic";
+        case OverflowPolicy::Error:
+            return "error";
+        case OverflowPolicy::Fallback:
+            return "fallback";
     }
     return "error";
 }
@@ -168,15 +176,17 @@ ArenaSettings resolve_arena_settings(const ArenaConfig& toml) {
     ArenaSettings s;
     s.size = toml.size;
     if (!parse_policy(toml.overflow, &s.policy))
-        throw Error(ErrorCode::ConfigValue, "[arena] overflow: unknown policy '" + toml.overflow + "'");
+        throw Error(ErrorCode::ConfigValue,
+                    "[arena] overflow: unknown policy '" + toml.overflow + "'");
     if (const char* env = std::getenv("ENGRAM_ARENA_SIZE")) {
         std::string reason;
         const auto size = config_values::parse_size(env, reason);
         if (!size)
-            throw Error(ErrorCode::EnvInvalid, std::string("ENGRAM_ARENA_SIZE='") + env + "': " + reason);
-        if (*size < 4096 || *size > (uint64_t{64} << 30))
             throw Error(ErrorCode::EnvInvalid,
-                        std::string("ENGRAM_ARENA_SIZE='") + env + "': must be 4096 bytes .. 64 GiB");
+                        std::string("ENGRAM_ARENA_SIZE='") + env + "': " + reason);
+        if (*size < 4096 || *size > (uint64_t{64} << 30))
+            throw Error(ErrorCode::EnvInvalid, std::string("ENGRAM_ARENA_SIZE='") + env +
+                                                   "': must be 4096 bytes .. 64 GiB");
         s.size = *size;
     }
     if (const char* env = std::getenv("ENGRAM_ARENA_OVERFLOW")) {

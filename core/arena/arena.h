@@ -61,7 +61,7 @@ ArenaStats arena_stats();
 // One request's use of this thread's arena. Allocations are 64-byte aligned
 // and live until the scope ends.
 class ArenaScope {
-public:
+  public:
     ArenaScope();
     ~ArenaScope();
     ArenaScope(const ArenaScope&) = delete;
@@ -83,7 +83,7 @@ public:
     }
     uint64_t used() const;
 
-private:
+  private:
     struct ThreadArena* arena_;
 };
 

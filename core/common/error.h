@@ -27,23 +27,23 @@ std::string_view code_meaning(ErrorCode code);
 bool code_from_string(std::string_view s, ErrorCode* out);
 
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ErrorCode code, const std::string& message);
     ErrorCode code() const noexcept { return code_; }
     // "E_CODE: message"
     std::string describe() const;
 
-private:
+  private:
     ErrorCode code_;
 };
 
 // Several problems found in one pass (config validation lists them all).
 class ErrorList : public std::runtime_error {
-public:
+  public:
     explicit ErrorList(std::vector<Error> errors);
     const std::vector<Error>& errors() const noexcept { return errors_; }
 
-private:
+  private:
     std::vector<Error> errors_;
 };
 

@@ -18,7 +18,8 @@ std::string sha256_file_hex(const std::filesystem::path& file) {
     std::array<char, 1 << 16> buf;
     while (in) {
         in.read(buf.data(), buf.size());
-        if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(in.gcount()));
+        if (in.gcount() > 0)
+            EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(in.gcount()));
     }
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest;
     unsigned int len = 0;

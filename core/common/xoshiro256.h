@@ -19,7 +19,7 @@ inline uint64_t splitmix64(uint64_t& state) {
 }
 
 class Xoshiro256Core {
-public:
+  public:
     explicit Xoshiro256Core(uint64_t seed) {
         uint64_t sm = seed;
         for (auto& w : s_) w = splitmix64(sm);
@@ -37,7 +37,7 @@ public:
         return result;
     }
 
-private:
+  private:
     static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     uint64_t s_[4];
 };

@@ -51,7 +51,7 @@ namespace {
 using config_detail::Diagnostics;
 using config_detail::pos_of;
 
-constexpr std::string_view kTables[] = {"plugins",  "backends", "store",   "server",  "arena",
+constexpr std::string_view kTables[] = {"plugins",    "backends", "store",   "server",  "arena",
                                         "validation", "security", "rollout", "watchdog"};
 
 [[noreturn]] void throw_one(ErrorCode code, const std::string& message) {

@@ -61,21 +61,21 @@ struct ServerConfig {
 // [arena]: the per-thread scratch arena kernels allocate from.
 struct ArenaConfig {
     uint64_t size = uint64_t{16} << 20;  // bytes, 4 KiB .. 64 GiB (kDefaultArenaSize)
-    std::string overflow = "error";     // panic|error|fallback
+    std::string overflow = "error";      // panic|error|fallback
 };
 
 // Per-plugin provenance options, from the inline-table form of a [plugins]
 // entry: name = { path = "...", sha256 = "...", strict_permissions = false }.
 struct PluginPolicy {
-    std::string sha256;               // lower-case hex; empty: not pinned
-    bool strict_permissions = true;   // refuse group/world-writable file or directories
+    std::string sha256;              // lower-case hex; empty: not pinned
+    bool strict_permissions = true;  // refuse group/world-writable file or directories
 };
 
 // [validation]: the child process every new plugin file is tested in.
 struct ValidationConfig {
-    double timeout_seconds = 10.0;       // wall clock, 0.1 .. 600
-    uint64_t address_space_mib = 4096;   // RLIMIT_AS of the child, 256 .. 1048576
-    uint64_t cpu_seconds = 30;           // RLIMIT_CPU of the child, 1 .. 3600
+    double timeout_seconds = 10.0;      // wall clock, 0.1 .. 600
+    uint64_t address_space_mib = 4096;  // RLIMIT_AS of the child, 256 .. 1048576
+    uint64_t cpu_seconds = 30;          // RLIMIT_CPU of the child, 1 .. 3600
 };
 
 // [security]: detached Ed25519 signatures (<plugin>.sig beside the plugin).
@@ -87,17 +87,17 @@ struct SecurityConfig {
 // [rollout.<kernel>]: bring a candidate backend to live traffic step by step
 // (docs/operations/rollouts.md).
 struct RolloutConfig {
-    std::string candidate;                          // a [plugins] key, not the serving backend
-    std::string mode = "canary";                    // "shadow" | "canary"
-    double shadow_sample = 0.05;                    // share of requests the other backend also computes, off-path
-    std::vector<double> steps = {1, 5, 25, 100};    // canary percent, increasing, ending at 100
-    uint64_t step_requests = 200;                   // candidate calls a step (or a shadow window) needs at least
-    double step_seconds = 10.0;                     // and wall time it needs at least
-    uint64_t min_comparisons = 20;                  // shadow comparisons an analysis needs at least
-    double max_mismatch_rate = 0.0;                 // mismatches / comparisons
-    double max_latency_ratio = 1.5;                 // candidate p99 / serving p99 in the window
-    double max_error_rate = 0.0;                    // candidate errors / candidate calls
-    uint64_t max_nonfinite = 0;                     // candidate non-finite answers
+    std::string candidate;        // a [plugins] key, not the serving backend
+    std::string mode = "canary";  // "shadow" | "canary"
+    double shadow_sample = 0.05;  // share of requests the other backend also computes, off-path
+    std::vector<double> steps = {1, 5, 25, 100};  // canary percent, increasing, ending at 100
+    uint64_t step_requests = 200;    // candidate calls a step (or a shadow window) needs at least
+    double step_seconds = 10.0;      // and wall time it needs at least
+    uint64_t min_comparisons = 20;   // shadow comparisons an analysis needs at least
+    double max_mismatch_rate = 0.0;  // mismatches / comparisons
+    double max_latency_ratio = 1.5;  // candidate p99 / serving p99 in the window
+    double max_error_rate = 0.0;     // candidate errors / candidate calls
+    uint64_t max_nonfinite = 0;      // candidate non-finite answers
     bool operator==(const RolloutConfig&) const = default;
 };
 
@@ -105,13 +105,13 @@ struct RolloutConfig {
 // one and roll back to the previous generation by itself.
 struct WatchdogConfig {
     bool enabled = true;
-    double window_seconds = 60.0;     // how long after the swap
-    uint64_t min_calls = 50;          // calls before error rate and latency are judged
-    double max_error_rate = 0.01;     // errors / calls of the new backend
-    uint64_t max_nonfinite = 0;       // non-finite answers of the new backend
-    double max_latency_ratio = 2.0;   // new p99 / the previous backend's p99 before the swap
-    double compare_sample = 0.0;      // share of requests also run by the previous backend, compared
-    double max_mismatch_rate = 0.0;   // mismatches / comparisons (with compare_sample > 0)
+    double window_seconds = 60.0;    // how long after the swap
+    uint64_t min_calls = 50;         // calls before error rate and latency are judged
+    double max_error_rate = 0.01;    // errors / calls of the new backend
+    uint64_t max_nonfinite = 0;      // non-finite answers of the new backend
+    double max_latency_ratio = 2.0;  // new p99 / the previous backend's p99 before the swap
+    double compare_sample = 0.0;     // share of requests also run by the previous backend, compared
+    double max_mismatch_rate = 0.0;  // mismatches / comparisons (with compare_sample > 0)
 };
 
 struct Config {

@@ -15,7 +15,8 @@ using config_values::quote;
 // Why `name` is not a valid plugin name: the message tail after "[plugins] "NAME": ".
 static std::string name_problem(const std::string& name) {
     bool chars_ok = !name.empty();
-    for (char c : name) chars_ok = chars_ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+    for (char c : name)
+        chars_ok = chars_ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
     if (chars_ok && name.size() > config_values::kMaxNameLength)
         return "invalid plugin name: " + std::to_string(name.size()) + " characters, at most " +
                std::to_string(config_values::kMaxNameLength) + " are allowed";
@@ -41,7 +42,8 @@ static std::optional<std::string> normalise_sha256(const std::string& text) {
 // strict_permissions = false }, or the same as a [plugins.name] sub-table.
 static void read_plugin_table(Diagnostics& diag, const std::string& name, const toml::table& table,
                               const std::filesystem::path& base_dir, Config& cfg) {
-    const Section s(diag, &table, "[plugins." + name + "]", {"path", "sha256", "strict_permissions"});
+    const Section s(diag, &table, "[plugins." + name + "]",
+                    {"path", "sha256", "strict_permissions"});
     bool ok = true;
     std::filesystem::path path;
     if (!s.has("path")) {
@@ -66,8 +68,8 @@ static void read_plugin_table(Diagnostics& diag, const std::string& name, const 
             } else {
                 s.error(ErrorCode::ConfigValue, "sha256",
                         quote(*v) + " is not a SHA-256 digest (expected 64 hexadecimal " +
-                            "digits, as engramctl digest prints; got " +
-                            std::to_string(v->size()) + " characters)");
+                            "digits, as engramctl digest prints; got " + std::to_string(v->size()) +
+                            " characters)");
                 ok = false;
             }
         } else {

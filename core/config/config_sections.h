@@ -28,8 +28,9 @@ void read_validation(Diagnostics& diag, const toml::table& root, ValidationConfi
 void read_security(Diagnostics& diag, const toml::table& root,
                    const std::filesystem::path& base_dir, SecurityConfig& out);
 
-void read_rollouts(Diagnostics& diag, const toml::table& root, const std::set<std::string>& plugin_keys,
-                   const BackendsConfig& backends, std::array<RolloutConfig, 3>& out);
+void read_rollouts(Diagnostics& diag, const toml::table& root,
+                   const std::set<std::string>& plugin_keys, const BackendsConfig& backends,
+                   std::array<RolloutConfig, 3>& out);
 void read_watchdog(Diagnostics& diag, const toml::table& root, WatchdogConfig& out);
 
 }  // namespace engram::config_detail

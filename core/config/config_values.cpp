@@ -22,7 +22,8 @@ static bool all_digits(std::string_view s) {
     return true;
 }
 
-std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_zero, std::string* why) {
+std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_zero,
+                                        std::string* why) {
     const auto fail = [why](const char* reason) {
         *why = reason;
         return std::optional<HostPort>();
@@ -50,10 +51,12 @@ std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_z
         if (c == ' ' || c == '\t' || c == '[' || c == ']' || c == '/')
             return fail("the host contains an invalid character");
     }
-    const char* range = allow_port_zero ? "the port must be a number 0..65535" : "the port must be a number 1..65535";
+    const char* range = allow_port_zero ? "the port must be a number 0..65535"
+                                        : "the port must be a number 1..65535";
     if (!all_digits(port)) return fail(range);
     // At most 5 digits keeps the conversion below from overflowing.
-    if (port.size() > 5) return fail(allow_port_zero ? "the port must be 0..65535" : "the port must be 1..65535");
+    if (port.size() > 5)
+        return fail(allow_port_zero ? "the port must be 0..65535" : "the port must be 1..65535");
     unsigned value = 0;
     std::from_chars(port.data(), port.data() + port.size(), value);
     if (value > 65535 || (value == 0 && !allow_port_zero))

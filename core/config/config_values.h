@@ -26,7 +26,8 @@ struct HostPort {
     std::string host;
     uint16_t port = 0;
 };
-std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_zero, std::string* why);
+std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_zero,
+                                        std::string* why);
 
 // "host:port" or "[v6addr]:port". Returns the reason it is invalid, or nothing.
 std::optional<std::string> check_listen(std::string_view listen);

@@ -8,7 +8,7 @@ namespace engram::ctl {
 
 struct Endpoint {
     std::string url = "http://127.0.0.1:8080";  // scheme://host:port
-    int timeout_seconds = 120;                   // a reload self-tests every plugin
+    int timeout_seconds = 120;                  // a reload self-tests every plugin
 };
 
 // engramctl --listen HOST:PORT as a base URL ("http://127.0.0.1:8080",

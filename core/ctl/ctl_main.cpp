@@ -17,8 +17,8 @@
 
 #include "app/host.h"
 #include "ctl/ctl_http.h"
-#include "ctl/ctl_rollout.h"
 #include "ctl/ctl_provenance.h"
+#include "ctl/ctl_rollout.h"
 #include "ctl/ctl_use.h"
 #include "ctl/ctl_verify.h"
 
@@ -32,7 +32,8 @@ const char* kUsage =
     "usage: engramctl [options] status [--json]\n"
     "       engramctl [options] reload [--json]\n"
     "       engramctl [options] use BACKEND [--kernel K[,K]]... [--config FILE] [--dry-run]\n"
-    "       engramctl [options] rollout status|wait|promote|abort [--kernel K] [--json] [--wait-seconds S]\n"
+    "       engramctl [options] rollout status|wait|promote|abort [--kernel K] [--json] "
+    "[--wait-seconds S]\n"
     "       engramctl verify PLUGIN.so [--reference REF.so] [--cases N] [--seed S]\n"
     "       engramctl check-config FILE\n"
     "       engramctl digest FILE\n"
@@ -45,7 +46,8 @@ int check_config(const std::string& file) {
                     static_cast<unsigned long long>(host.engine().snapshot()->generation()));
         return 0;
     } catch (const ErrorList& e) {
-        for (const auto& err : e.errors()) std::fprintf(stderr, "error: %s\n", err.describe().c_str());
+        for (const auto& err : e.errors())
+            std::fprintf(stderr, "error: %s\n", err.describe().c_str());
     } catch (const Error& e) {
         std::fprintf(stderr, "error: %s\n", e.describe().c_str());
     } catch (const std::exception& e) {
@@ -68,23 +70,26 @@ fs::path default_reference() {
 
 int main(int argc, char** argv) {
     po::options_description opts("options");
-    opts.add_options()
-        ("help,h", "show this help")
-        ("url", po::value<std::string>()->default_value("http://127.0.0.1:8080"), "engramd's base URL")
-        ("listen", po::value<std::string>(), "engramd's HOST:PORT (instead of --url)")
-        ("timeout", po::value<int>()->default_value(120), "seconds to wait for an answer")
-        ("json", "status/reload: print the JSON document")
-        ("kernel", po::value<std::vector<std::string>>()->composing(),
-         "use: only this kernel (similarity|spreading|decay); repeat it or give a comma list (default: all three)")
-        ("config", po::value<std::string>(),
-         "use: the TOML file to edit (default: the config engramd reports in GET /v1/backends, else config/engram.toml)")
-        ("dry-run", "use: print the edit as a diff; write nothing, reload nothing")
-        ("wait-seconds", po::value<int>()->default_value(600), "rollout wait: give up after S seconds (exit 4)")
-        ("reference", po::value<std::string>(), "verify: reference plugin for the timing (default: ../plugins/ next to engramctl)")
-        ("cases", po::value<unsigned>()->default_value(300), "verify: random cases per kernel")
-        ("seed", po::value<uint64_t>()->default_value(1), "verify: seed of the random cases")
-        ("key", po::value<std::string>(), "sign: the Ed25519 private key (PEM)")
-        ("out", po::value<std::string>(), "sign: where to write the signature (default: FILE.sig)");
+    opts.add_options()("help,h", "show this help")(
+        "url", po::value<std::string>()->default_value("http://127.0.0.1:8080"),
+        "engramd's base URL")("listen", po::value<std::string>(),
+                              "engramd's HOST:PORT (instead of --url)")(
+        "timeout", po::value<int>()->default_value(120), "seconds to wait for an answer")(
+        "json", "status/reload: print the JSON document")(
+        "kernel", po::value<std::vector<std::string>>()->composing(),
+        "use: only this kernel (similarity|spreading|decay); repeat it or give a comma list "
+        "(default: all three)")("config", po::value<std::string>(),
+                                "use: the TOML file to edit (default: the config engramd reports "
+                                "in GET /v1/backends, else config/engram.toml)")(
+        "dry-run", "use: print the edit as a diff; write nothing, reload nothing")(
+        "wait-seconds", po::value<int>()->default_value(600),
+        "rollout wait: give up after S seconds (exit 4)")(
+        "reference", po::value<std::string>(),
+        "verify: reference plugin for the timing (default: ../plugins/ next to engramctl)")(
+        "cases", po::value<unsigned>()->default_value(300), "verify: random cases per kernel")(
+        "seed", po::value<uint64_t>()->default_value(1), "verify: seed of the random cases")(
+        "key", po::value<std::string>(), "sign: the Ed25519 private key (PEM)")(
+        "out", po::value<std::string>(), "sign: where to write the signature (default: FILE.sig)");
     po::options_description hidden;
     hidden.add_options()("command", po::value<std::string>())("argument", po::value<std::string>());
     po::options_description all;
@@ -111,7 +116,8 @@ int main(int argc, char** argv) {
         std::string why;
         const auto url = ctl::url_for_listen(vm["listen"].as<std::string>(), &why);
         if (!url) {
-            std::fprintf(stderr, "engramctl: --listen \"%s\": %s\n", vm["listen"].as<std::string>().c_str(), why.c_str());
+            std::fprintf(stderr, "engramctl: --listen \"%s\": %s\n",
+                         vm["listen"].as<std::string>().c_str(), why.c_str());
             return 2;
         }
         ep.url = *url;
@@ -125,8 +131,9 @@ int main(int argc, char** argv) {
         ctl::UseOptions u;
         u.backend = vm["argument"].as<std::string>();
         try {
-            u.kernels = ctl::parse_kernel_list(vm.count("kernel") ? vm["kernel"].as<std::vector<std::string>>()
-                                                                  : std::vector<std::string>{});
+            u.kernels = ctl::parse_kernel_list(vm.count("kernel")
+                                                   ? vm["kernel"].as<std::vector<std::string>>()
+                                                   : std::vector<std::string>{});
         } catch (const std::invalid_argument& e) {
             std::fprintf(stderr, "engramctl use: %s\n%s", e.what(), kUsage);
             return 2;
@@ -139,7 +146,8 @@ int main(int argc, char** argv) {
         ctl::RolloutOptions r;
         r.action = vm["argument"].as<std::string>();
         try {
-            if (vm.count("kernel")) r.kernels = ctl::parse_kernel_list(vm["kernel"].as<std::vector<std::string>>());
+            if (vm.count("kernel"))
+                r.kernels = ctl::parse_kernel_list(vm["kernel"].as<std::vector<std::string>>());
         } catch (const std::invalid_argument& e) {
             std::fprintf(stderr, "engramctl rollout: %s\n%s", e.what(), kUsage);
             return 2;
@@ -151,7 +159,8 @@ int main(int argc, char** argv) {
     if (cmd == "verify" && has_arg) {
         ctl::VerifyOptions v;
         v.plugin = vm["argument"].as<std::string>();
-        v.reference = vm.count("reference") ? fs::path(vm["reference"].as<std::string>()) : default_reference();
+        v.reference = vm.count("reference") ? fs::path(vm["reference"].as<std::string>())
+                                            : default_reference();
         v.cases = vm["cases"].as<unsigned>();
         v.seed = vm["seed"].as<uint64_t>();
         return ctl::verify(v);
@@ -165,6 +174,7 @@ int main(int argc, char** argv) {
     if (cmd == "sign" && has_arg)
         return ctl::sign(vm["argument"].as<std::string>(), vm["key"].as<std::string>(),
                          vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path());
-    std::fprintf(stderr, "engramctl: unknown command or wrong arguments: %s\n%s", cmd.c_str(), kUsage);
+    std::fprintf(stderr, "engramctl: unknown command or wrong arguments: %s\n%s", cmd.c_str(),
+                 kUsage);
     return 2;
 }

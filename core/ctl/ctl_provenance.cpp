@@ -55,7 +55,8 @@ int sign(const fs::path& file, const fs::path& private_key, const fs::path& out)
             if (!f) {
                 std::error_code ignore;
                 fs::remove(tmp, ignore);
-                throw Error(ErrorCode::PluginSignature, tmp.string() + ": cannot write the signature");
+                throw Error(ErrorCode::PluginSignature,
+                            tmp.string() + ": cannot write the signature");
             }
         }
         std::error_code ec;

@@ -13,7 +13,7 @@ struct RolloutOptions {
     std::string action;                // status | wait | promote | abort
     std::vector<std::string> kernels;  // empty: every kernel with a rollout (status, wait)
     bool as_json = false;
-    int wait_seconds = 600;            // wait: give up after this long (exit 4)
+    int wait_seconds = 600;  // wait: give up after this long (exit 4)
 };
 
 // Exit codes: 0 ok (wait: every rollout asked about is promoted); 1 wait: a

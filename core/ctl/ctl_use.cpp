@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,7 +15,6 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
-#include <toml++/toml.h>
 
 #include "common/error.h"
 
@@ -25,7 +25,8 @@ namespace fs = std::filesystem;
 namespace {
 
 bool is_kernel(std::string_view k) {
-    return std::find(std::begin(kBackendKernels), std::end(kBackendKernels), k) != std::end(kBackendKernels);
+    return std::find(std::begin(kBackendKernels), std::end(kBackendKernels), k) !=
+           std::end(kBackendKernels);
 }
 
 std::string trim(std::string_view s) {
@@ -42,7 +43,7 @@ std::string where(const std::string& source, const toml::source_position& p) {
 // The original bytes, addressed the way toml++ reports positions: 1-based
 // lines split at '\n', 1-based columns counted in code points.
 class Text {
-public:
+  public:
     explicit Text(std::string_view s) : s_(s) {
         starts_.push_back(0);
         for (size_t i = 0; i < s.size(); ++i)
@@ -53,7 +54,8 @@ public:
     size_t lines() const { return starts_.size(); }
     // Byte offset of a position; std::out_of_range if it is not in the text.
     size_t offset(const toml::source_position& p) const {
-        if (p.line == 0 || p.line > starts_.size() || p.column == 0) throw std::out_of_range("position");
+        if (p.line == 0 || p.line > starts_.size() || p.column == 0)
+            throw std::out_of_range("position");
         size_t i = starts_[p.line - 1];
         const size_t stop = line_end(p.line);
         for (uint32_t c = 1; c < p.column; ++c) {
@@ -83,11 +85,11 @@ public:
     std::string indent(size_t line) const {
         const std::string_view l = this->line(line);
         return std::string(l.substr(0, l.find_first_not_of(" \t") == std::string_view::npos
-                                            ? 0
-                                            : l.find_first_not_of(" \t")));
+                                           ? 0
+                                           : l.find_first_not_of(" \t")));
     }
 
-private:
+  private:
     std::string_view s_;
     std::vector<size_t> starts_;
 };
@@ -103,7 +105,8 @@ bool before(const toml::source_position& a, const toml::source_position& b) {
 
 // `[backends]` (bare or quoted key, optional comment), exactly.
 bool is_backends_header(std::string_view line) {
-    static const std::regex re(R"(^[ \t]*\[[ \t]*(backends|"backends"|'backends')[ \t]*\][ \t]*(#.*)?$)");
+    static const std::regex re(
+        R"(^[ \t]*\[[ \t]*(backends|"backends"|'backends')[ \t]*\][ \t]*(#.*)?$)");
     return std::regex_match(line.begin(), line.end(), re);
 }
 bool is_header(std::string_view line) {
@@ -114,7 +117,8 @@ bool is_header(std::string_view line) {
 // The end of the last value that belongs to `t`'s own text: its key/value
 // lines, dotted sub-keys included; sub-tables that have their own [header]
 // elsewhere are not part of it. false when there is none.
-bool last_end(const toml::table& t, const Text& text, toml::source_position* end, toml::source_position* key_begin) {
+bool last_end(const toml::table& t, const Text& text, toml::source_position* end,
+              toml::source_position* key_begin) {
     bool any = false;
     for (auto&& [k, v] : t) {
         toml::source_position e{};
@@ -138,13 +142,20 @@ bool last_end(const toml::table& t, const Text& text, toml::source_position* end
 
 const char* type_name(const toml::node& n) {
     switch (n.type()) {
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a float";
-        case toml::node_type::boolean: return "a boolean";
-        default: return "a date/time";
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a float";
+        case toml::node_type::boolean:
+            return "a boolean";
+        default:
+            return "a date/time";
     }
 }
 
@@ -160,13 +171,15 @@ std::vector<std::string> parse_kernel_list(const std::vector<std::string>& value
         while (std::getline(ss, item, ',')) {
             const std::string k = trim(item);
             if (!is_kernel(k))
-                throw std::invalid_argument("--kernel: '" + k + "' is not a kernel (similarity, spreading, decay)");
+                throw std::invalid_argument("--kernel: '" + k +
+                                            "' is not a kernel (similarity, spreading, decay)");
             const auto i = std::find(std::begin(kBackendKernels), std::end(kBackendKernels), k);
             chosen[static_cast<size_t>(i - std::begin(kBackendKernels))] = true;
             any = in_value = true;
         }
         if (!in_value || v.back() == ',')
-            throw std::invalid_argument("--kernel: '" + v + "' is not a kernel (similarity, spreading, decay)");
+            throw std::invalid_argument("--kernel: '" + v +
+                                        "' is not a kernel (similarity, spreading, decay)");
     }
     std::vector<std::string> out;
     for (size_t i = 0; i < std::size(kBackendKernels); ++i)
@@ -174,8 +187,8 @@ std::vector<std::string> parse_kernel_list(const std::vector<std::string>& value
     return out;
 }
 
-BackendEdit set_backends(std::string_view text, const std::vector<std::string>& chosen, const std::string& backend,
-                         const std::string& name) {
+BackendEdit set_backends(std::string_view text, const std::vector<std::string>& chosen,
+                         const std::string& backend, const std::string& name) {
     for (const auto& k : chosen)
         if (!is_kernel(k)) throw Error(ErrorCode::ConfigValue, "'" + k + "' is not a kernel");
     // Always in kBackendKernels order, once each: the report and added lines too.
@@ -186,8 +199,9 @@ BackendEdit set_backends(std::string_view text, const std::vector<std::string>& 
     try {
         root = toml::parse(text, std::string_view(name));
     } catch (const toml::parse_error& e) {
-        throw Error(ErrorCode::ConfigSyntax, where(name, e.source().begin) + ": " + std::string(e.description()) +
-                                                 " (the file is not valid TOML; nothing was changed)");
+        throw Error(ErrorCode::ConfigSyntax,
+                    where(name, e.source().begin) + ": " + std::string(e.description()) +
+                        " (the file is not valid TOML; nothing was changed)");
     }
 
     // BACKEND must be something the host will accept for a kernel.
@@ -196,12 +210,14 @@ BackendEdit set_backends(std::string_view text, const std::vector<std::string>& 
         if (!plugins || !plugins->contains(backend)) {
             std::string names;
             if (plugins)
-                for (auto&& [k, v] : *plugins) names += (names.empty() ? "" : ", ") + std::string(k.str());
-            throw Error(ErrorCode::BackendUnknown,
-                        name + ": '" + backend + "' is neither \"auto\" nor a key of [plugins] (" +
-                            (plugins ? "configured: " + (names.empty() ? std::string("none") : names)
-                                     : std::string("the file has no [plugins] table")) +
-                            "); add it under [plugins] first");
+                for (auto&& [k, v] : *plugins)
+                    names += (names.empty() ? "" : ", ") + std::string(k.str());
+            throw Error(
+                ErrorCode::BackendUnknown,
+                name + ": '" + backend + "' is neither \"auto\" nor a key of [plugins] (" +
+                    (plugins ? "configured: " + (names.empty() ? std::string("none") : names)
+                             : std::string("the file has no [plugins] table")) +
+                    "); add it under [plugins] first");
         }
     }
 
@@ -215,8 +231,9 @@ BackendEdit set_backends(std::string_view text, const std::vector<std::string>& 
     toml::node* node = root.get("backends");
     toml::table* table = node ? node->as_table() : nullptr;
     if (node && !table)
-        throw Error(ErrorCode::ConfigType, where(name, node->source().begin) + ": backends is " + type_name(*node) +
-                                               ", not a table: cannot edit it safely, fix it by hand");
+        throw Error(ErrorCode::ConfigType,
+                    where(name, node->source().begin) + ": backends is " + type_name(*node) +
+                        ", not a table: cannot edit it safely, fix it by hand");
 
     for (const auto& k : kernels) {
         KernelChange c;
@@ -230,19 +247,23 @@ BackendEdit set_backends(std::string_view text, const std::vector<std::string>& 
             continue;
         }
         if (v->is_table() || v->is_array())
-            throw Error(ErrorCode::ConfigType,
-                        where(name, v->source().begin) + ": [backends] " + k + " is " + type_name(*v) +
-                            ", not a single value: engramctl cannot edit it safely; fix it by hand (" + k +
-                            " = \"" + backend + "\")");
+            throw Error(
+                ErrorCode::ConfigType,
+                where(name, v->source().begin) + ": [backends] " + k + " is " + type_name(*v) +
+                    ", not a single value: engramctl cannot edit it safely; fix it by hand (" + k +
+                    " = \"" + backend + "\")");
         size_t b = 0, e = 0;
         try {
             b = t.offset(v->source().begin);
             e = t.offset(v->source().end);
         } catch (const std::out_of_range&) {
-            throw Error(ErrorCode::ConfigValue, where(name, v->source().begin) + ": cannot locate the value of [backends] " +
-                                                    k + " in the file: edit it by hand");
+            throw Error(ErrorCode::ConfigValue, where(name, v->source().begin) +
+                                                    ": cannot locate the value of [backends] " + k +
+                                                    " in the file: edit it by hand");
         }
-        if (e < b) throw Error(ErrorCode::ConfigValue, where(name, v->source().begin) + ": bad source span");
+        if (e < b)
+            throw Error(ErrorCode::ConfigValue,
+                        where(name, v->source().begin) + ": bad source span");
         c.old_text = std::string(text.substr(b, e - b));
         const auto* s = v->as_string();
         c.changed = !(s && s->get() == backend);
@@ -269,25 +290,31 @@ BackendEdit set_backends(std::string_view text, const std::vector<std::string>& 
                     const size_t at = t.offset(end);
                     splices.push_back({at, at, ", " + add});
                 } else {
-                    const size_t b = t.offset(table->source().begin), e = t.offset(table->source().end);
+                    const size_t b = t.offset(table->source().begin),
+                                 e = t.offset(table->source().end);
                     const std::string_view braces = text.substr(b, e - b);
                     if (braces.size() < 2 || braces.front() != '{' || braces.back() != '}' ||
-                        braces.substr(1, braces.size() - 2).find_first_not_of(" \t") != std::string_view::npos)
+                        braces.substr(1, braces.size() - 2).find_first_not_of(" \t") !=
+                            std::string_view::npos)
                         throw std::out_of_range("braces");
                     splices.push_back({b, e, "{ " + add + " }"});
                 }
             } catch (const std::out_of_range&) {
-                throw Error(ErrorCode::ConfigValue, where(name, table->source().begin) +
-                                                        ": cannot locate the braces of the inline backends table: "
-                                                        "edit it by hand");
+                throw Error(ErrorCode::ConfigValue,
+                            where(name, table->source().begin) +
+                                ": cannot locate the braces of the inline backends table: "
+                                "edit it by hand");
             }
         } else {
             const auto header_line = table->source().begin.line;
-            const bool header = header_line >= 1 && header_line <= t.lines() && is_backends_header(t.line(header_line));
-            if (!header && header_line >= 1 && header_line <= t.lines() && is_header(t.line(header_line)))
+            const bool header = header_line >= 1 && header_line <= t.lines() &&
+                                is_backends_header(t.line(header_line));
+            if (!header && header_line >= 1 && header_line <= t.lines() &&
+                is_header(t.line(header_line)))
                 throw Error(ErrorCode::ConfigValue,
                             where(name, table->source().begin) +
-                                ": [backends] exists only through its sub-tables ([backends.…]), which the host does "
+                                ": [backends] exists only through its sub-tables ([backends.…]), "
+                                "which the host does "
                                 "not accept: fix the file by hand");
             toml::source_position end{}, key{};
             size_t line = 0;
@@ -299,9 +326,10 @@ BackendEdit set_backends(std::string_view text, const std::vector<std::string>& 
                 line = header_line;  // an empty [backends]: right under its header
                 indent = t.indent(header_line);
             } else {
-                throw Error(ErrorCode::ConfigValue, where(name, table->source().begin) +
-                                                        ": cannot find where the backends table is written: "
-                                                        "edit it by hand");
+                throw Error(ErrorCode::ConfigValue,
+                            where(name, table->source().begin) +
+                                ": cannot find where the backends table is written: "
+                                "edit it by hand");
             }
             const std::string prefix = header ? "" : "backends.";  // dotted keys at the top level
             bool has_newline = true;
@@ -312,7 +340,8 @@ BackendEdit set_backends(std::string_view text, const std::vector<std::string>& 
         }
     }
 
-    std::sort(splices.begin(), splices.end(), [](const Splice& a, const Splice& b) { return a.begin > b.begin; });
+    std::sort(splices.begin(), splices.end(),
+              [](const Splice& a, const Splice& b) { return a.begin > b.begin; });
     std::string edited(text);
     for (const auto& s : splices) edited.replace(s.begin, s.end - s.begin, s.text);
 
@@ -325,18 +354,19 @@ BackendEdit set_backends(std::string_view text, const std::vector<std::string>& 
     try {
         again = toml::parse(std::string_view(edited), std::string_view(name));
     } catch (const toml::parse_error& e) {
-        throw Error(ErrorCode::ConfigValue, name + ": the edit would not be valid TOML (" +
-                                                std::string(e.description()) +
-                                                "): the [backends] table is written in a way engramctl cannot edit "
-                                                "safely; nothing was changed, edit it by hand");
+        throw Error(ErrorCode::ConfigValue,
+                    name + ": the edit would not be valid TOML (" + std::string(e.description()) +
+                        "): the [backends] table is written in a way engramctl cannot edit "
+                        "safely; nothing was changed, edit it by hand");
     }
     if (again != expected)
-        throw Error(ErrorCode::ConfigValue, name +
-                                                ": the edit would change more than [backends] " +
-                                                "(the table is written in a way engramctl cannot edit safely); "
-                                                "nothing was changed, edit it by hand");
+        throw Error(ErrorCode::ConfigValue,
+                    name + ": the edit would change more than [backends] " +
+                        "(the table is written in a way engramctl cannot edit safely); "
+                        "nothing was changed, edit it by hand");
     for (auto& c : out.changes)
-        if (const toml::node* v = again["backends"][c.kernel].node()) c.line = v->source().begin.line;
+        if (const toml::node* v = again["backends"][c.kernel].node())
+            c.line = v->source().begin.line;
     out.text = std::move(edited);
     return out;
 }
@@ -360,12 +390,14 @@ std::string line_diff(std::string_view before, std::string_view after) {
     size_t pre = 0;
     while (pre < a.size() && pre < z.size() && a[pre] == z[pre]) ++pre;
     size_t suf = 0;
-    while (suf < a.size() - pre && suf < z.size() - pre && a[a.size() - 1 - suf] == z[z.size() - 1 - suf]) ++suf;
+    while (suf < a.size() - pre && suf < z.size() - pre &&
+           a[a.size() - 1 - suf] == z[z.size() - 1 - suf])
+        ++suf;
     const size_t n = a.size() - pre - suf, m = z.size() - pre - suf;
     if (n == 0 && m == 0) return {};
     auto range = [](size_t start, size_t count) {
         // unified-diff convention: an empty range names the line before it
-        return count == 0 ? std::to_string(start) + ",0"
+        return count == 0   ? std::to_string(start) + ",0"
                : count == 1 ? std::to_string(start + 1)
                             : std::to_string(start + 1) + "," + std::to_string(count);
     };
@@ -378,7 +410,8 @@ std::string line_diff(std::string_view before, std::string_view after) {
     std::vector<std::vector<unsigned>> lcs(n + 1, std::vector<unsigned>(m + 1, 0));
     for (size_t i = n; i-- > 0;)
         for (size_t j = m; j-- > 0;)
-            lcs[i][j] = a[pre + i] == z[pre + j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+            lcs[i][j] = a[pre + i] == z[pre + j] ? lcs[i + 1][j + 1] + 1
+                                                 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
     // Walk it into hunks of consecutive differences.
     std::string out;
     size_t i = 0, j = 0;
@@ -390,15 +423,19 @@ std::string line_diff(std::string_view before, std::string_view after) {
         const size_t i0 = i, j0 = j;
         std::string minus, plus;
         while ((i < n || j < m) && !(i < n && j < m && a[pre + i] == z[pre + j])) {
-            if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) plus += "+" + std::string(z[pre + j++]) + "\n";
-            else minus += "-" + std::string(a[pre + i++]) + "\n";
+            if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]))
+                plus += "+" + std::string(z[pre + j++]) + "\n";
+            else
+                minus += "-" + std::string(a[pre + i++]) + "\n";
         }
-        out += "@@ -" + range(pre + i0, i - i0) + " +" + range(pre + j0, j - j0) + " @@\n" + minus + plus;
+        out += "@@ -" + range(pre + i0, i - i0) + " +" + range(pre + j0, j - j0) + " @@\n" + minus +
+               plus;
     }
     return out;
 }
 
-void write_file_atomically(const fs::path& file, std::string_view text, std::string_view expected_old) {
+void write_file_atomically(const fs::path& file, std::string_view text,
+                           std::string_view expected_old) {
     auto fail = [&](const std::string& what, int err) {
         throw std::runtime_error(what + ": " + std::strerror(err));
     };
@@ -407,7 +444,8 @@ void write_file_atomically(const fs::path& file, std::string_view text, std::str
     if (ec) throw std::runtime_error(file.string() + ": " + ec.message());
     struct stat st {};
     if (::stat(target.c_str(), &st) != 0) fail(target.string(), errno);
-    std::string tmpl = (target.parent_path() / ("." + target.filename().string() + ".engramctl-XXXXXX")).string();
+    std::string tmpl =
+        (target.parent_path() / ("." + target.filename().string() + ".engramctl-XXXXXX")).string();
     const int fd = ::mkstemp(tmpl.data());
     if (fd < 0) fail("cannot create a temp file in " + target.parent_path().string(), errno);
     const fs::path tmp = tmpl;
@@ -426,10 +464,13 @@ void write_file_atomically(const fs::path& file, std::string_view text, std::str
         if (n < 0) fail("cannot write " + tmp.string(), errno);
         done += static_cast<size_t>(n);
     }
-    if (::fchmod(fd, st.st_mode & 07777) != 0) fail("cannot set the mode of " + tmp.string(), errno);
-    if ((st.st_uid != ::geteuid() || st.st_gid != ::getegid()) && ::fchown(fd, st.st_uid, st.st_gid) != 0)
-        std::fprintf(stderr, "engramctl: warning: cannot keep the owner of %s (%u:%u): %s\n", target.c_str(),
-                     static_cast<unsigned>(st.st_uid), static_cast<unsigned>(st.st_gid), std::strerror(errno));
+    if (::fchmod(fd, st.st_mode & 07777) != 0)
+        fail("cannot set the mode of " + tmp.string(), errno);
+    if ((st.st_uid != ::geteuid() || st.st_gid != ::getegid()) &&
+        ::fchown(fd, st.st_uid, st.st_gid) != 0)
+        std::fprintf(stderr, "engramctl: warning: cannot keep the owner of %s (%u:%u): %s\n",
+                     target.c_str(), static_cast<unsigned>(st.st_uid),
+                     static_cast<unsigned>(st.st_gid), std::strerror(errno));
     if (::fsync(fd) != 0) fail("cannot fsync " + tmp.string(), errno);
     const int closing = cleanup.fd;
     cleanup.fd = -1;
@@ -438,11 +479,14 @@ void write_file_atomically(const fs::path& file, std::string_view text, std::str
     std::ifstream in(target, std::ios::binary);
     std::stringstream now;
     now << in.rdbuf();
-    if (!in.good() && !in.eof()) throw std::runtime_error("cannot read " + target.string() + " again");
+    if (!in.good() && !in.eof())
+        throw std::runtime_error("cannot read " + target.string() + " again");
     if (now.str() != expected_old)
-        throw std::runtime_error(target.string() +
-                                 " changed while engramctl was editing it: nothing written, run the command again");
-    if (::rename(tmp.c_str(), target.c_str()) != 0) fail("cannot rename " + tmp.string() + " to " + target.string(), errno);
+        throw std::runtime_error(
+            target.string() +
+            " changed while engramctl was editing it: nothing written, run the command again");
+    if (::rename(tmp.c_str(), target.c_str()) != 0)
+        fail("cannot rename " + tmp.string() + " to " + target.string(), errno);
     cleanup.armed = false;
     const int dir = ::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) fail("cannot open " + target.parent_path().string() + " to fsync it", errno);
@@ -503,22 +547,24 @@ int use(const Endpoint& ep, const UseOptions& o) {
         file = *o.config;
         if (!reported.empty() && fs::path(reported).is_absolute() && !same_file(file, reported))
             std::fprintf(stderr,
-                         "engramctl use: warning: engramd at %s reads %s, not %s: a reload will not see this edit\n",
+                         "engramctl use: warning: engramd at %s reads %s, not %s: a reload will "
+                         "not see this edit\n",
                          ep.url.c_str(), reported.c_str(), file.c_str());
     } else if (!reported.empty()) {
         if (!fs::path(reported).is_absolute()) {
-            std::fprintf(stderr,
-                         "engramctl use: engramd reports its config as the relative path '%s' (relative to "
-                         "engramd's working directory, which engramctl cannot know): pass --config FILE\n",
-                         reported.c_str());
+            std::fprintf(
+                stderr,
+                "engramctl use: engramd reports its config as the relative path '%s' (relative to "
+                "engramd's working directory, which engramctl cannot know): pass --config FILE\n",
+                reported.c_str());
             return 1;
         }
         file = reported;
     } else {
         file = "config/engram.toml";
         if (before) why = "engramd does not report its config file";
-        std::fprintf(stderr, "engramctl use: %s; editing %s (give --config FILE to edit another)\n", why.c_str(),
-                     file.c_str());
+        std::fprintf(stderr, "engramctl use: %s; editing %s (give --config FILE to edit another)\n",
+                     why.c_str(), file.c_str());
     }
 
     // 2. Read and edit (in memory).
@@ -530,11 +576,13 @@ int use(const Endpoint& ep, const UseOptions& o) {
         std::stringstream ss;
         if (in.is_open()) ss << in.rdbuf();
         if (!regular || !in.is_open() || in.bad()) {
-            const std::string reason = ec ? ec.message() : !fs::exists(file, ec) ? "no such file"
-                                                       : !regular                ? "not a regular file"
-                                                                                 : "cannot be read";
+            const std::string reason = ec                      ? ec.message()
+                                       : !fs::exists(file, ec) ? "no such file"
+                                       : !regular              ? "not a regular file"
+                                                               : "cannot be read";
             std::fprintf(stderr, "engramctl use: %s: %s: %s; nothing was changed\n",
-                         std::string(code_string(ErrorCode::ConfigRead)).c_str(), file.c_str(), reason.c_str());
+                         std::string(code_string(ErrorCode::ConfigRead)).c_str(), file.c_str(),
+                         reason.c_str());
             return 1;
         }
         old_text = ss.str();
@@ -552,16 +600,18 @@ int use(const Endpoint& ep, const UseOptions& o) {
     std::printf("%s [backends]:\n", file.c_str());
     for (const auto& c : edit.changes) {
         if (!c.changed)
-            std::printf("  %-10s %s (unchanged, line %u)\n", c.kernel.c_str(), c.old_text->c_str(), c.line);
+            std::printf("  %-10s %s (unchanged, line %u)\n", c.kernel.c_str(), c.old_text->c_str(),
+                        c.line);
         else if (c.old_text)
-            std::printf("  %-10s %s -> %s (line %u)\n", c.kernel.c_str(), c.old_text->c_str(), c.new_text.c_str(),
-                        c.line);
+            std::printf("  %-10s %s -> %s (line %u)\n", c.kernel.c_str(), c.old_text->c_str(),
+                        c.new_text.c_str(), c.line);
         else
-            std::printf("  %-10s (not set: \"auto\") -> %s (added, line %u)\n", c.kernel.c_str(), c.new_text.c_str(),
-                        c.line);
+            std::printf("  %-10s (not set: \"auto\") -> %s (added, line %u)\n", c.kernel.c_str(),
+                        c.new_text.c_str(), c.line);
     }
     if (o.dry_run) {
-        std::printf("--- %s\n+++ %s (edited)\n%s", file.c_str(), file.c_str(), line_diff(old_text, edit.text).c_str());
+        std::printf("--- %s\n+++ %s (edited)\n%s", file.c_str(), file.c_str(),
+                    line_diff(old_text, edit.text).c_str());
         std::printf("dry run: nothing written, nothing reloaded\n");
         return 0;
     }
@@ -571,7 +621,8 @@ int use(const Endpoint& ep, const UseOptions& o) {
         try {
             write_file_atomically(file, edit.text, old_text);
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "engramctl use: cannot write %s: %s; nothing was changed\n", file.c_str(), e.what());
+            std::fprintf(stderr, "engramctl use: cannot write %s: %s; nothing was changed\n",
+                         file.c_str(), e.what());
             return 1;
         }
         std::printf("wrote %s\n", file.c_str());
@@ -582,24 +633,28 @@ int use(const Endpoint& ep, const UseOptions& o) {
     // 5. Reload, exactly as `engramctl reload`.
     const int reloaded = reload(ep, false);
     if (reloaded != 0) {
-        const std::string state = rewrite ? file.string() + " WAS changed" : file.string() + " already said so";
+        const std::string state =
+            rewrite ? file.string() + " WAS changed" : file.string() + " already said so";
         if (reloaded == 3)
             std::fprintf(stderr,
-                         "engramctl use: %s, but engramd could not be reloaded (not reachable at %s): nothing was "
+                         "engramctl use: %s, but engramd could not be reloaded (not reachable at "
+                         "%s): nothing was "
                          "reloaded; engramd reads the file at its next reload or start\n",
                          state.c_str(), ep.url.c_str());
         else
-            std::fprintf(stderr,
-                         "engramctl use: %s, but the reload failed: engramd keeps serving its previous set "
-                         "(fix the file and run `engramctl reload`, or put the old values back)\n",
-                         state.c_str());
+            std::fprintf(
+                stderr,
+                "engramctl use: %s, but the reload failed: engramd keeps serving its previous set "
+                "(fix the file and run `engramctl reload`, or put the old values back)\n",
+                state.c_str());
         return reloaded;
     }
 
     // 6. Check what serves now.
     const std::optional<json> after = get_backends(ep, &why);
     if (!after) {
-        std::fprintf(stderr, "engramctl use: %s: the reload succeeded, but %s\n", kCtlHttp.c_str(), why.c_str());
+        std::fprintf(stderr, "engramctl use: %s: the reload succeeded, but %s\n", kCtlHttp.c_str(),
+                     why.c_str());
         return 3;
     }
     std::string now;
@@ -607,19 +662,23 @@ int use(const Endpoint& ep, const UseOptions& o) {
     for (const auto& k : kBackendKernels) {
         const std::string kernel(k);
         const std::string b = serving(*after, kernel);
-        const bool chosen = std::find(o.kernels.begin(), o.kernels.end(), kernel) != o.kernels.end();
+        const bool chosen =
+            std::find(o.kernels.begin(), o.kernels.end(), kernel) != o.kernels.end();
         now += (now.empty() ? "" : ", ") + kernel + " " + (b.empty() ? "?" : b) +
                (chosen && o.backend == "auto" ? " (auto)" : "");
         if (chosen && (b.empty() || (o.backend != "auto" && b != o.backend))) ok = false;
     }
-    std::printf("serving now (generation %llu): %s\n", after->value("generation", 0ULL), now.c_str());
+    std::printf("serving now (generation %llu): %s\n", after->value("generation", 0ULL),
+                now.c_str());
     if (!ok) {
         const std::string reads = after->value("config", "");
-        std::fprintf(stderr, "engramctl use: the reload succeeded but '%s' does not serve every chosen kernel%s\n",
-                     o.backend.c_str(),
-                     !reads.empty() && fs::path(reads).is_absolute() && !same_file(file, reads)
-                         ? (": engramd reads " + reads + ", not " + file.string()).c_str()
-                         : "");
+        std::fprintf(
+            stderr,
+            "engramctl use: the reload succeeded but '%s' does not serve every chosen kernel%s\n",
+            o.backend.c_str(),
+            !reads.empty() && fs::path(reads).is_absolute() && !same_file(file, reads)
+                ? (": engramd reads " + reads + ", not " + file.string()).c_str()
+                : "");
         return 4;
     }
     return 0;

@@ -24,10 +24,11 @@ std::vector<std::string> parse_kernel_list(const std::vector<std::string>& value
 
 struct KernelChange {
     std::string kernel;
-    std::optional<std::string> old_text;  // the old value's TOML text as written; nullopt: the key was absent
-    std::string new_text;                 // "\"BACKEND\""
-    unsigned line = 0;                    // 1-based line of the value in the edited text
-    bool changed = false;                 // false: the key already named BACKEND, its bytes are kept
+    std::optional<std::string>
+        old_text;          // the old value's TOML text as written; nullopt: the key was absent
+    std::string new_text;  // "\"BACKEND\""
+    unsigned line = 0;     // 1-based line of the value in the edited text
+    bool changed = false;  // false: the key already named BACKEND, its bytes are kept
 };
 
 struct BackendEdit {
@@ -62,11 +63,12 @@ std::string line_diff(std::string_view before, std::string_view after);
 // mode (and owner, where permitted), fsync, rename over the file, fsync of the
 // directory. Refuses (nothing written) when the file no longer holds
 // `expected_old`. Throws std::runtime_error with the reason.
-void write_file_atomically(const std::filesystem::path& file, std::string_view text, std::string_view expected_old);
+void write_file_atomically(const std::filesystem::path& file, std::string_view text,
+                           std::string_view expected_old);
 
 struct UseOptions {
     std::string backend;
-    std::vector<std::string> kernels;           // from parse_kernel_list
+    std::vector<std::string> kernels;             // from parse_kernel_list
     std::optional<std::filesystem::path> config;  // --config; else asked from engramd
     bool dry_run = false;
 };

@@ -11,8 +11,8 @@
 
 #include "common/error.h"
 #include "loader/plugin_loader.h"
-#include "validation/kernel_checks.h"
 #include "platform/cpu_features.h"
+#include "validation/kernel_checks.h"
 
 namespace engram::ctl {
 
@@ -21,7 +21,7 @@ namespace {
 // splitmix64: a tiny seeded generator, so a failing case can be replayed
 // with --seed.
 class Rng {
-public:
+  public:
     explicit Rng(uint64_t seed) : s_(seed) {}
     uint64_t next() {
         uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
@@ -34,7 +34,7 @@ public:
         return lo + (hi - lo) * static_cast<float>(static_cast<double>(next() >> 11) * 0x1.0p-53);
     }
 
-private:
+  private:
     uint64_t s_;
 };
 
@@ -58,7 +58,8 @@ struct Tally {
 void tally(const char* kernel, uint64_t case_no, const validation::Verdict& v, Tally& t) {
     ++t.run;
     if (v && t.failed++ < 5)
-        std::printf("  FAIL %s case %llu: %s: %s\n", kernel, static_cast<unsigned long long>(case_no),
+        std::printf("  FAIL %s case %llu: %s: %s\n", kernel,
+                    static_cast<unsigned long long>(case_no),
                     std::string(code_string(v->code)).c_str(), v->what.c_str());
 }
 
@@ -71,13 +72,16 @@ Tally check_similarity(const engram_kernel_table& t, unsigned cases, Rng& rng) {
         std::vector<float> cand(n * dim), q(dim), norms(n);
         for (auto& v : cand) v = rng.uniform(-1.0f, 1.0f);
         for (auto& v : q) v = rng.uniform(-1.0f, 1.0f);
-        if (rng.below(10) == 0) std::fill(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(dim), 0.0f);
+        if (rng.below(10) == 0)
+            std::fill(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(dim), 0.0f);
         for (uint64_t i = 0; i < n; ++i) {
             double s = 0;
             for (uint64_t d = 0; d < dim; ++d) s += double(cand[i * dim + d]) * cand[i * dim + d];
             norms[i] = static_cast<float>(std::sqrt(s));
         }
-        tally("similarity", c, validation::check(t, validation::SimilarityCall{q.data(), cand.data(), norms.data(), n, dim}),
+        tally("similarity", c,
+              validation::check(
+                  t, validation::SimilarityCall{q.data(), cand.data(), norms.data(), n, dim}),
               result);
     }
     return result;
@@ -103,7 +107,8 @@ Tally check_spreading(const engram_kernel_table& t, unsigned cases, Rng& rng) {
                                      rng.uniform(0.0f, 0.2f)};
         // Cases too close to the threshold's discontinuity pass (kernel_checks).
         tally("spreading", c,
-              validation::check(t, validation::SpreadCall{offsets.data(), sources.data(), weights.data(), n, p, act.data()}),
+              validation::check(t, validation::SpreadCall{offsets.data(), sources.data(),
+                                                          weights.data(), n, p, act.data()}),
               result);
     }
     return result;
@@ -120,7 +125,8 @@ Tally check_decay(const engram_kernel_table& t, unsigned cases, Rng& rng) {
             stability[i] = rng.uniform(10.0f, 1e6f);
         }
         tally("decay", c,
-              validation::check(t, validation::DecayCall{strength.data(), age.data(), stability.data(), 0.0f, n}),
+              validation::check(
+                  t, validation::DecayCall{strength.data(), age.data(), stability.data(), 0.0f, n}),
               result);
     }
     return result;
@@ -139,8 +145,11 @@ double time_similarity(const engram_kernel_table& t) {
     double best = 1e30;
     for (int r = 0; r < 5; ++r) {
         const auto t0 = std::chrono::steady_clock::now();
-        t.similarity(q.data(), cand.data(), nullptr, n, dim, scores.data(), scratch.p, scratch.bytes);
-        best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        t.similarity(q.data(), cand.data(), nullptr, n, dim, scores.data(), scratch.p,
+                     scratch.bytes);
+        best = std::min(
+            best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                      .count());
     }
     return best;
 }
@@ -157,10 +166,12 @@ int verify(const VerifyOptions& o) {
         return 1;
     }
     const engram_kernel_table& t = plugin->table();
-    std::printf("%s: loaded\n  backend %s %s, ABI %u.%u, needs %s (usable here: %s)\n  sha256 %s\n  validated in a child process (deep self-test) and self-test passed\n",
-                o.plugin.c_str(), plugin->name(), plugin->version(), t.abi_major, t.abi_minor,
-                cpu_feature_names(t.required_cpu_features).c_str(), cpu_feature_names(usable).c_str(),
-                plugin->sha256().c_str());
+    std::printf(
+        "%s: loaded\n  backend %s %s, ABI %u.%u, needs %s (usable here: %s)\n  sha256 %s\n  "
+        "validated in a child process (deep self-test) and self-test passed\n",
+        o.plugin.c_str(), plugin->name(), plugin->version(), t.abi_major, t.abi_minor,
+        cpu_feature_names(t.required_cpu_features).c_str(), cpu_feature_names(usable).c_str(),
+        plugin->sha256().c_str());
 
     Rng rng(o.seed);
     bool ok = true;
@@ -176,8 +187,8 @@ int verify(const VerifyOptions& o) {
         try {
             const auto ref = load_plugin(o.reference, default_load_options(usable));
             const double mine = time_similarity(t), theirs = time_similarity(ref->table());
-            std::printf("  timing similarity 10000x768: %.3f ms vs reference %.3f ms (%.2fx)\n", mine, theirs,
-                        theirs / mine);
+            std::printf("  timing similarity 10000x768: %.3f ms vs reference %.3f ms (%.2fx)\n",
+                        mine, theirs, theirs / mine);
         } catch (const Error& e) {
             std::printf("  timing skipped: reference plugin: %s\n", e.describe().c_str());
         }

@@ -26,7 +26,8 @@ namespace {
 void check_status(engram_status st, Kernel k, const Plugin& p) {
     if (st != ENGRAM_OK)
         throw Error(ErrorCode::KernelFailed, std::string(kernel_name(k)) + " kernel of plugin '" +
-                                                 p.name() + "' returned status " + std::to_string(st));
+                                                 p.name() + "' returned status " +
+                                                 std::to_string(st));
 }
 
 // After ENGRAM_OK: every float the kernel wrote must be finite. A NaN or an
@@ -34,13 +35,15 @@ void check_status(engram_status st, Kernel k, const Plugin& p) {
 // validated, the store is checked when built), so the request fails with
 // E_KERNEL_NONFINITE rather than ranking garbage; counted per (kernel,
 // backend) in engram_kernel_nonfinite_total.
-void check_finite(const float* out, uint64_t n, Kernel k, const Plugin& p, metrics::KernelSeries& series) {
+void check_finite(const float* out, uint64_t n, Kernel k, const Plugin& p,
+                  metrics::KernelSeries& series) {
     const uint64_t i = first_nonfinite(out, n);
     if (i == n) [[likely]]
         return;
     series.nonfinite.add();
-    throw Error(ErrorCode::KernelNonFinite, std::string(kernel_name(k)) + " kernel of plugin '" + p.name() +
-                                                "' returned a non-finite value at index " + std::to_string(i));
+    throw Error(ErrorCode::KernelNonFinite,
+                std::string(kernel_name(k)) + " kernel of plugin '" + p.name() +
+                    "' returned a non-finite value at index " + std::to_string(i));
 }
 
 // The k largest (value, then smaller id first for ties) of values[0..n), best
@@ -91,8 +94,9 @@ std::vector<Scored> top_k(const float* values, uint64_t n, uint32_t k, bool skip
 // timed into the backend's series (and the route's latency ring while a
 // rollout or watch is active), then the status and finiteness checks.
 template <class Call>
-void call_kernel(const Plugin& p, metrics::KernelSeries& series, LatencyRing* ring, Kernel k, engram_kernel_id id,
-                 const engram_shape& shape, ArenaScope& arena, float* out, uint64_t n, Call&& call) {
+void call_kernel(const Plugin& p, metrics::KernelSeries& series, LatencyRing* ring, Kernel k,
+                 engram_kernel_id id, const engram_shape& shape, ArenaScope& arena, float* out,
+                 uint64_t n, Call&& call) {
     const auto& t = p.table();
     const uint64_t bytes = t.scratch_bytes(id, &shape);
     void* scratch = arena.allocate(bytes);
@@ -108,9 +112,10 @@ void call_kernel(const Plugin& p, metrics::KernelSeries& series, LatencyRing* ri
 // A per-thread draw in [0, 10000) for routing shares (xorshift64*: no lock,
 // no shared cache line).
 uint32_t draw_bp() {
-    thread_local uint64_t s = 0x9E3779B97F4A7C15ull ^
-                              static_cast<uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id())) ^
-                              static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    thread_local uint64_t s =
+        0x9E3779B97F4A7C15ull ^
+        static_cast<uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id())) ^
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     s ^= s >> 12;
     s ^= s << 25;
     s ^= s >> 27;
@@ -134,7 +139,8 @@ struct Digest {
 };
 
 double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace
@@ -211,12 +217,15 @@ Engine::Pick Engine::pick(const View& v, Kernel k) const {
     return p;
 }
 
-void Engine::submit_shadow(const View& v, Kernel k, const Pick& p, std::vector<float> served, std::string digest,
-                           std::function<void(const Side&, ArenaScope&, float*)> run_other,
-                           std::function<std::optional<validation::Disagreement>(const float*, const float*)> agree) const {
+void Engine::submit_shadow(
+    const View& v, Kernel k, const Pick& p, std::vector<float> served, std::string digest,
+    std::function<void(const Side&, ArenaScope&, float*)> run_other,
+    std::function<std::optional<validation::Disagreement>(const float*, const float*)> agree)
+    const {
     auto& counters = metrics::Registry::global().rollout[static_cast<size_t>(k)];
-    auto job = [this, set = v.set, routing = v.routing, k, p, served = std::move(served), digest = std::move(digest),
-                run_other = std::move(run_other), agree = std::move(agree)]() {
+    auto job = [this, set = v.set, routing = v.routing, k, p, served = std::move(served),
+                digest = std::move(digest), run_other = std::move(run_other),
+                agree = std::move(agree)]() {
         auto& c = metrics::Registry::global().rollout[static_cast<size_t>(k)];
         std::vector<float> other(served.size());
         std::optional<validation::Disagreement> d;
@@ -224,15 +233,18 @@ void Engine::submit_shadow(const View& v, Kernel k, const Pick& p, std::vector<f
             ArenaScope arena;
             run_other(p.other, arena, other.data());
             // The set's serving backend is the control, the alternate the candidate.
-            d = p.alternate_served ? agree(other.data(), served.data()) : agree(served.data(), other.data());
+            d = p.alternate_served ? agree(other.data(), served.data())
+                                   : agree(served.data(), other.data());
         } catch (const std::exception& e) {
-            d = validation::Disagreement{1, 0, 0, 0, std::string("the other backend failed: ") + e.what()};
+            d = validation::Disagreement{1, 0, 0, 0,
+                                         std::string("the other backend failed: ") + e.what()};
         }
         c.shadow_comparisons.add();
         if (!d) return;
         c.shadow_mismatches.add();
         const KernelRoute& route = routing->kernels[static_cast<size_t>(k)];
-        MismatchExample m{unix_now(), kernel_name(k), set->backend(k).name(), route.alternate_key, digest, d->what};
+        MismatchExample m{unix_now(),          kernel_name(k), set->backend(k).name(),
+                          route.alternate_key, digest,         d->what};
         std::lock_guard<std::mutex> lock(ring_mutex_);
         ring_.push_back(std::move(m));
         while (ring_.size() > kMismatchRing) ring_.pop_front();
@@ -255,28 +267,34 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
     // The whole need first: a refused request still reports all of it.
     const engram_shape sim_shape{s.n, s.dim, 0};
     arena.reserve(ArenaScope::block(s.n * sizeof(float)) +
-                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_SIMILARITY, &sim_shape)));
+                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_SIMILARITY,
+                                                                           &sim_shape)));
     float* scores = arena.allocate_array<float>(s.n);
     const auto run = [&s, query](const Side& side, ArenaScope& a, float* out) {
-        call_kernel(*side.plugin, *side.series, side.ring, Kernel::Similarity, ENGRAM_KERNEL_SIMILARITY,
-                    {s.n, s.dim, 0}, a, out, s.n, [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
-                        return t.similarity(query.data(), s.embeddings.data(), s.norms.data(), s.n, s.dim, o, sc, cap);
+        call_kernel(*side.plugin, *side.series, side.ring, Kernel::Similarity,
+                    ENGRAM_KERNEL_SIMILARITY, {s.n, s.dim, 0}, a, out, s.n,
+                    [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
+                        return t.similarity(query.data(), s.embeddings.data(), s.norms.data(), s.n,
+                                            s.dim, o, sc, cap);
                     });
     };
     run(p.chosen, arena, scores);
     if (p.compare) {
         std::vector<float> q(query.begin(), query.end());
-        submit_shadow(v, Kernel::Similarity, p, std::vector<float>(scores, scores + s.n),
-                      Digest().add(q.data(), q.size() * sizeof(float)).add(&k, sizeof k).hex(),
-                      [&s, q](const Side& side, ArenaScope& a, float* out) {
-                          call_kernel(*side.plugin, *side.series, side.ring, Kernel::Similarity,
-                                      ENGRAM_KERNEL_SIMILARITY, {s.n, s.dim, 0}, a, out, s.n,
-                                      [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
-                                          return t.similarity(q.data(), s.embeddings.data(), s.norms.data(), s.n,
-                                                              s.dim, o, sc, cap);
-                                      });
-                      },
-                      [n = s.n, k](const float* a, const float* b) { return validation::agree_similarity(a, b, n, k); });
+        submit_shadow(
+            v, Kernel::Similarity, p, std::vector<float>(scores, scores + s.n),
+            Digest().add(q.data(), q.size() * sizeof(float)).add(&k, sizeof k).hex(),
+            [&s, q](const Side& side, ArenaScope& a, float* out) {
+                call_kernel(*side.plugin, *side.series, side.ring, Kernel::Similarity,
+                            ENGRAM_KERNEL_SIMILARITY, {s.n, s.dim, 0}, a, out, s.n,
+                            [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
+                                return t.similarity(q.data(), s.embeddings.data(), s.norms.data(),
+                                                    s.n, s.dim, o, sc, cap);
+                            });
+            },
+            [n = s.n, k](const float* a, const float* b) {
+                return validation::agree_similarity(a, b, n, k);
+            });
     }
     return {top_k(scores, s.n, k, false), p.chosen.plugin->name(), v.set->generation()};
 }
@@ -303,23 +321,29 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
     const auto run = [&s, params, seeds = r.seeds](const Side& side, ArenaScope& a, float* act) {
         std::fill(act, act + s.n, 0.0f);
         for (uint32_t id : seeds) act[id] = 1.0f;
-        call_kernel(*side.plugin, *side.series, side.ring, Kernel::Spreading, ENGRAM_KERNEL_SPREADING,
-                    {s.n, 0, s.sources.size()}, a, act, s.n,
+        call_kernel(*side.plugin, *side.series, side.ring, Kernel::Spreading,
+                    ENGRAM_KERNEL_SPREADING, {s.n, 0, s.sources.size()}, a, act, s.n,
                     [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
-                        return t.spread(s.offsets.data(), s.sources.data(), s.weights.data(), s.n, &params, o, sc,
-                                        cap);
+                        return t.spread(s.offsets.data(), s.sources.data(), s.weights.data(), s.n,
+                                        &params, o, sc, cap);
                     });
     };
     ArenaScope arena;
     const engram_shape spread_shape{s.n, 0, s.sources.size()};
     arena.reserve(ArenaScope::block(s.n * sizeof(float)) +
-                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_SPREADING, &spread_shape)));
+                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_SPREADING,
+                                                                           &spread_shape)));
     float* act = arena.allocate_array<float>(s.n);
     run(p.chosen, arena, act);
     if (p.compare)
         submit_shadow(v, Kernel::Spreading, p, std::vector<float>(act, act + s.n),
-                      Digest().add(r.seeds.data(), r.seeds.size() * sizeof(uint32_t)).add(&params, sizeof params).hex(),
-                      run, [n = s.n](const float* a, const float* b) { return validation::agree_spread(a, b, n); });
+                      Digest()
+                          .add(r.seeds.data(), r.seeds.size() * sizeof(uint32_t))
+                          .add(&params, sizeof params)
+                          .hex(),
+                      run, [n = s.n](const float* a, const float* b) {
+                          return validation::agree_spread(a, b, n);
+                      });
     return {top_k(act, s.n, r.top, true), p.chosen.plugin->name(), v.set->generation()};
 }
 
@@ -334,7 +358,8 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
     const Pick p = pick(v, Kernel::Decay);
     const engram_shape decay_shape{n, 0, 0};
     arena.reserve(4 * ArenaScope::block(n * sizeof(float)) +
-                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_DECAY, &decay_shape)));
+                  ArenaScope::block(
+                      p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_DECAY, &decay_shape)));
     float* strength = arena.allocate_array<float>(n);
     float* age = arena.allocate_array<float>(n);
     float* stability = arena.allocate_array<float>(n);
@@ -349,7 +374,8 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
     // stability_scalar = 0 with an array: the host's documented convention.
     const auto run_on = [n](const float* st, const float* ag, const float* sb) {
         return [n, st, ag, sb](const Side& side, ArenaScope& a, float* o) {
-            call_kernel(*side.plugin, *side.series, side.ring, Kernel::Decay, ENGRAM_KERNEL_DECAY, {n, 0, 0}, a, o, n,
+            call_kernel(*side.plugin, *side.series, side.ring, Kernel::Decay, ENGRAM_KERNEL_DECAY,
+                        {n, 0, 0}, a, o, n,
                         [&](const engram_kernel_table& t, float* res, void* sc, uint64_t cap) {
                             return t.decay(st, ag, sb, 0.0f, n, res, sc, cap);
                         });
@@ -364,12 +390,13 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
         inputs->insert(inputs->end(), stability, stability + n);
         const float* in = inputs->data();
         auto run_copy = run_on(in, in + n, in + 2 * n);
-        submit_shadow(v, Kernel::Decay, p, std::vector<float>(out, out + n),
-                      Digest().add(ids.data(), n * sizeof(uint32_t)).add(&now, sizeof now).hex(),
-                      [inputs, run_copy](const Side& side, ArenaScope& a, float* o) { run_copy(side, a, o); },
-                      [inputs, n](const float* a, const float* b) {
-                          return validation::agree_decay(a, b, inputs->data(), n);
-                      });
+        submit_shadow(
+            v, Kernel::Decay, p, std::vector<float>(out, out + n),
+            Digest().add(ids.data(), n * sizeof(uint32_t)).add(&now, sizeof now).hex(),
+            [inputs, run_copy](const Side& side, ArenaScope& a, float* o) { run_copy(side, a, o); },
+            [inputs, n](const float* a, const float* b) {
+                return validation::agree_decay(a, b, inputs->data(), n);
+            });
     }
     KernelAnswer a{{}, p.chosen.plugin->name(), v.set->generation()};
     a.items.reserve(ids.size());

@@ -6,15 +6,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <deque>
-#include <functional>
-#include <optional>
 
 #include "engine/routing.h"
 #include "engine/shadow_pool.h"
@@ -54,7 +53,7 @@ struct MismatchExample {
 class ArenaScope;
 
 class Engine {
-public:
+  public:
     static constexpr uint32_t kMaxK = 1000;
     static constexpr uint32_t kMaxIterations = 1000;
     static constexpr float kMaxSpreadDecay = 1000.0f;
@@ -83,7 +82,7 @@ public:
     // Retention of each id at unix time `now`, in request order.
     KernelAnswer retention(std::span<const uint32_t> ids, double now) const;
 
-private:
+  private:
     static constexpr size_t kMismatchRing = 32;
     struct View {
         std::shared_ptr<const KernelSet> set;
@@ -100,9 +99,11 @@ private:
     };
     View view() const;
     Pick pick(const View& v, Kernel k) const;
-    void submit_shadow(const View& v, Kernel k, const Pick& p, std::vector<float> served, std::string digest,
-                       std::function<void(const Side&, ArenaScope&, float*)> run_other,
-                       std::function<std::optional<validation::Disagreement>(const float*, const float*)> agree) const;
+    void submit_shadow(
+        const View& v, Kernel k, const Pick& p, std::vector<float> served, std::string digest,
+        std::function<void(const Side&, ArenaScope&, float*)> run_other,
+        std::function<std::optional<validation::Disagreement>(const float*, const float*)> agree)
+        const;
 
     std::shared_ptr<const MemoryStore> store_;
     // A mutex-guarded shared_ptr rather than std::atomic<std::shared_ptr>:

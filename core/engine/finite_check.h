@@ -21,8 +21,8 @@ namespace engram {
 namespace finite_detail {
 
 constexpr uint32_t kExponentMask = 0x7f800000u;
-constexpr uint64_t kChunk = 64;     // floats OR-ed in one branch-free pass
-constexpr uint64_t kBlock = 1024;   // floats between two early-exit tests
+constexpr uint64_t kChunk = 64;    // floats OR-ed in one branch-free pass
+constexpr uint64_t kBlock = 1024;  // floats between two early-exit tests
 
 inline uint32_t bits_of(const float* p) {
     uint32_t b;

@@ -6,9 +6,8 @@
 // measured in bench/bench_metrics.cpp.
 #pragma once
 
-#include <time.h>
-
 #include <engram/kernel_abi.h>
+#include <time.h>
 
 #include "engine/routing.h"
 #include "metrics/registry.h"
@@ -17,13 +16,14 @@
 namespace engram {
 
 class KernelTimer {
-public:
+  public:
     // `status` is read when the timer ends, so declare it before the timer and
     // assign the kernel's result inside the timed block.
     // `ring`, when given (routes under analysis), also keeps the call's CPU
     // time on this thread: a candidate is judged by what it costs, not by
     // when the scheduler let it run (a busy host preempts anyone).
-    KernelTimer(metrics::KernelSeries& series, const engram_status& status, LatencyRing* ring = nullptr)
+    KernelTimer(metrics::KernelSeries& series, const engram_status& status,
+                LatencyRing* ring = nullptr)
         : series_(series),
           status_(status),
           ring_(ring),
@@ -39,7 +39,7 @@ public:
     KernelTimer(const KernelTimer&) = delete;
     KernelTimer& operator=(const KernelTimer&) = delete;
 
-private:
+  private:
     metrics::KernelSeries& series_;
     const engram_status& status_;
     static uint64_t thread_cpu_ns() {

@@ -26,7 +26,7 @@ namespace engram {
 
 // The last 4096 call durations (ns, saturated at 4 s), lock-free.
 class LatencyRing {
-public:
+  public:
     static constexpr uint64_t kSize = 4096;
     void record(uint64_t ns) {
         const uint64_t i = next_.fetch_add(1, std::memory_order_relaxed);
@@ -41,11 +41,12 @@ public:
         const uint64_t begin = end - std::min(end - std::min(since, end), kSize);
         std::vector<uint32_t> out;
         out.reserve(end - begin);
-        for (uint64_t i = begin; i < end; ++i) out.push_back(slots_[i % kSize].load(std::memory_order_relaxed));
+        for (uint64_t i = begin; i < end; ++i)
+            out.push_back(slots_[i % kSize].load(std::memory_order_relaxed));
         return out;
     }
 
-private:
+  private:
     std::atomic<uint64_t> next_{0};
     std::array<std::atomic<uint32_t>, kSize> slots_{};
 };

@@ -14,7 +14,7 @@
 namespace engram {
 
 class ShadowPool {
-public:
+  public:
     explicit ShadowPool(size_t capacity = 8);
     ~ShadowPool();
     ShadowPool(const ShadowPool&) = delete;
@@ -25,7 +25,7 @@ public:
     // Blocks until every job submitted so far has run (tests).
     void drain();
 
-private:
+  private:
     void loop();
 
     const size_t capacity_;

@@ -17,7 +17,8 @@ KernelSet::KernelSet(uint64_t generation, std::array<std::shared_ptr<const Plugi
       loaded_(std::move(loaded)),
       skipped_(std::move(skipped)) {
     for (size_t i = 0; i < serving_.size(); ++i)
-        series_[i] = &metrics::Registry::global().kernel(kernel_name(static_cast<Kernel>(i)), serving_[i]->name());
+        series_[i] = &metrics::Registry::global().kernel(kernel_name(static_cast<Kernel>(i)),
+                                                         serving_[i]->name());
 }
 
 std::shared_ptr<const Plugin> KernelSet::find(const std::string& name) const {
@@ -27,20 +28,21 @@ std::shared_ptr<const Plugin> KernelSet::find(const std::string& name) const {
 }
 
 std::shared_ptr<const KernelSet> KernelSet::with_backend(Kernel k, const std::string& name,
-                                                        std::shared_ptr<const Plugin> plugin,
-                                                        uint64_t generation) const {
+                                                         std::shared_ptr<const Plugin> plugin,
+                                                         uint64_t generation) const {
     auto serving = serving_;
     auto loaded = loaded_;
     if (!find(name)) loaded.emplace_back(name, plugin);
     serving[static_cast<size_t>(k)] = std::move(plugin);
-    return std::make_shared<const KernelSet>(generation, std::move(serving), std::move(loaded), skipped_);
+    return std::make_shared<const KernelSet>(generation, std::move(serving), std::move(loaded),
+                                             skipped_);
 }
 
 namespace {
 
 std::shared_ptr<const Plugin> reusable(const KernelSet* previous, const std::string& name,
-                                       const std::filesystem::path& path, const PluginPolicy& policy,
-                                       uint64_t usable_cpu_features) {
+                                       const std::filesystem::path& path,
+                                       const PluginPolicy& policy, uint64_t usable_cpu_features) {
     if (!previous) return nullptr;
     for (const auto& [prev_name, p] : previous->loaded()) {
         if (p->path() != path || prev_name != name) continue;
@@ -62,7 +64,8 @@ std::shared_ptr<const Plugin> reusable(const KernelSet* previous, const std::str
     return nullptr;
 }
 
-LoadOptions load_options(const Config& config, const std::string& name, uint64_t usable_cpu_features) {
+LoadOptions load_options(const Config& config, const std::string& name,
+                         uint64_t usable_cpu_features) {
     LoadOptions o;
     o.usable_cpu_features = usable_cpu_features;
     o.expected_name = name;
@@ -79,8 +82,9 @@ LoadOptions load_options(const Config& config, const std::string& name, uint64_t
 
 }  // namespace
 
-std::shared_ptr<const KernelSet> build_kernel_set(const Config& config, uint64_t usable_cpu_features,
-                                                  uint64_t generation, const KernelSet* previous) {
+std::shared_ptr<const KernelSet> build_kernel_set(const Config& config,
+                                                  uint64_t usable_cpu_features, uint64_t generation,
+                                                  const KernelSet* previous) {
     std::vector<Error> errors;
     std::vector<std::pair<std::string, std::shared_ptr<const Plugin>>> loaded;
     std::vector<KernelSet::Skipped> skipped;
@@ -94,11 +98,13 @@ std::shared_ptr<const KernelSet> build_kernel_set(const Config& config, uint64_t
     };
     std::vector<Pending> pending;
     for (const auto& [name, path] : config.plugins) {
-        Pending p{name, reusable(previous, name, path, config.policy_for(name), usable_cpu_features), {}};
+        Pending p{
+            name, reusable(previous, name, path, config.policy_for(name), usable_cpu_features), {}};
         if (!p.reused)
-            p.fresh = std::async(std::launch::async, [&config, name = name, path = path, usable_cpu_features] {
-                return load_plugin(path, load_options(config, name, usable_cpu_features));
-            });
+            p.fresh = std::async(
+                std::launch::async, [&config, name = name, path = path, usable_cpu_features] {
+                    return load_plugin(path, load_options(config, name, usable_cpu_features));
+                });
         pending.push_back(std::move(p));
     }
     for (auto& p : pending) {
@@ -110,7 +116,8 @@ std::shared_ptr<const KernelSet> build_kernel_set(const Config& config, uint64_t
             else
                 errors.push_back(Error(e.code(), "[plugins] " + p.name + ": " + e.what()));
         } catch (const std::exception& e) {
-            errors.push_back(Error(ErrorCode::PluginLoadFailed, "[plugins] " + p.name + ": " + e.what()));
+            errors.push_back(
+                Error(ErrorCode::PluginLoadFailed, "[plugins] " + p.name + ": " + e.what()));
         }
     }
 
@@ -129,8 +136,9 @@ std::shared_ptr<const KernelSet> build_kernel_set(const Config& config, uint64_t
             for (const auto& name : config.backends.priority)
                 if ((chosen = find_loaded(name))) break;
             if (!chosen && errors.empty())
-                errors.push_back(Error(ErrorCode::NoUsableBackend,
-                                       what + " = \"auto\": no plugin in the priority list is usable here"));
+                errors.push_back(
+                    Error(ErrorCode::NoUsableBackend,
+                          what + " = \"auto\": no plugin in the priority list is usable here"));
         } else if (config.plugins.count(want) == 0) {
             errors.push_back(Error(ErrorCode::BackendUnknown,
                                    what + " = \"" + want + "\": no such plugin in [plugins]"));
@@ -138,8 +146,9 @@ std::shared_ptr<const KernelSet> build_kernel_set(const Config& config, uint64_t
             auto skip = std::find_if(skipped.begin(), skipped.end(),
                                      [&](const KernelSet::Skipped& s) { return s.plugin == want; });
             if (skip != skipped.end())
-                errors.push_back(Error(ErrorCode::CpuFeatureMissing,
-                                       what + " = \"" + want + "\" cannot run here: " + skip->reason.what()));
+                errors.push_back(
+                    Error(ErrorCode::CpuFeatureMissing,
+                          what + " = \"" + want + "\" cannot run here: " + skip->reason.what()));
             // otherwise the plugin's own load error is already listed
         }
         serving[static_cast<size_t>(k)] = chosen;

@@ -19,7 +19,7 @@
 namespace engram {
 
 class KernelSet {
-public:
+  public:
     struct Skipped {
         std::string plugin;  // [plugins] name
         Error reason;        // E_CPU_FEATURE: usable elsewhere, not here
@@ -31,7 +31,9 @@ public:
 
     uint64_t generation() const { return generation_; }
     const Plugin& backend(Kernel k) const { return *serving_[static_cast<size_t>(k)]; }
-    const std::shared_ptr<const Plugin>& backend_ptr(Kernel k) const { return serving_[static_cast<size_t>(k)]; }
+    const std::shared_ptr<const Plugin>& backend_ptr(Kernel k) const {
+        return serving_[static_cast<size_t>(k)];
+    }
     const engram_kernel_table& table(Kernel k) const { return backend(k).table(); }
     // The metrics series each kernel's calls are recorded in, resolved once
     // here so the per-call path does no (kernel, backend) lookup.
@@ -48,9 +50,10 @@ public:
     // serving kernel `k`: how the host publishes a promoted candidate or a
     // watchdog's rollback without a config change.
     std::shared_ptr<const KernelSet> with_backend(Kernel k, const std::string& name,
-                                                  std::shared_ptr<const Plugin> plugin, uint64_t generation) const;
+                                                  std::shared_ptr<const Plugin> plugin,
+                                                  uint64_t generation) const;
 
-private:
+  private:
     uint64_t generation_;
     std::array<std::shared_ptr<const Plugin>, 3> serving_;
     std::array<metrics::KernelSeries*, 3> series_;
@@ -64,8 +67,9 @@ private:
 // no usable backend fails the whole build with an ErrorList. `previous` may
 // be null; a plugin whose path and SHA-256 match one it loaded is reused, not
 // reloaded.
-std::shared_ptr<const KernelSet> build_kernel_set(const Config& config, uint64_t usable_cpu_features,
-                                                  uint64_t generation, const KernelSet* previous);
+std::shared_ptr<const KernelSet> build_kernel_set(const Config& config,
+                                                  uint64_t usable_cpu_features, uint64_t generation,
+                                                  const KernelSet* previous);
 
 // Shutting down: a build in progress stops validating (its children are
 // killed) and fails with E_RELOAD_STOPPING, as does any later build. One-way.

@@ -27,7 +27,8 @@ namespace {
 
 std::atomic<bool> g_cancelled{false};
 
-[[noreturn]] void refuse(ErrorCode code, const std::filesystem::path& shown_as, const std::string& why) {
+[[noreturn]] void refuse(ErrorCode code, const std::filesystem::path& shown_as,
+                         const std::string& why) {
     throw Error(code, shown_as.string() + ": " + why);
 }
 
@@ -56,17 +57,21 @@ struct Outcome {
     double seconds = 0;
 };
 
-Outcome run_child(const std::vector<std::string>& args, double timeout_seconds, const std::filesystem::path& shown_as) {
-    if (g_cancelled.load()) refuse(ErrorCode::ReloadStopping, shown_as, "engramd is stopping: validation not started");
+Outcome run_child(const std::vector<std::string>& args, double timeout_seconds,
+                  const std::filesystem::path& shown_as) {
+    if (g_cancelled.load())
+        refuse(ErrorCode::ReloadStopping, shown_as, "engramd is stopping: validation not started");
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0)
-        refuse(ErrorCode::SelfTestValidator, shown_as, std::string("cannot create a pipe: ") + std::strerror(errno));
+        refuse(ErrorCode::SelfTestValidator, shown_as,
+               std::string("cannot create a pipe: ") + std::strerror(errno));
     // Above 3 so the dup2 onto fd 3 in the child is a real dup (which clears
     // close-on-exec), whatever descriptors this process has open.
     Fd rd{::fcntl(p[0], F_DUPFD_CLOEXEC, 10)}, wr{::fcntl(p[1], F_DUPFD_CLOEXEC, 10)};
     ::close(p[0]);
     ::close(p[1]);
-    if (rd.fd < 0 || wr.fd < 0) refuse(ErrorCode::SelfTestValidator, shown_as, "cannot duplicate the pipe");
+    if (rd.fd < 0 || wr.fd < 0)
+        refuse(ErrorCode::SelfTestValidator, shown_as, "cannot duplicate the pipe");
 
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -116,7 +121,8 @@ Outcome run_child(const std::vector<std::string>& args, double timeout_seconds, 
             if (::poll(&pfd, 1, wait_ms) > 0) {
                 char buf[4096];
                 const ssize_t n = ::read(rd.fd, buf, sizeof buf);
-                if (n > 0 && out.output.size() < (1u << 16)) out.output.append(buf, static_cast<size_t>(n));
+                if (n > 0 && out.output.size() < (1u << 16))
+                    out.output.append(buf, static_cast<size_t>(n));
                 if (n == 0) rd.reset();  // EOF: every copy of fd 3 is closed, usually at exit
             }
         } else {
@@ -156,7 +162,8 @@ std::filesystem::path find_validator() {
     if (!ec) {
         const auto beside = exe.parent_path() / "engram-validate";
         if (std::filesystem::exists(beside, ec)) return beside;
-        const auto libexec = exe.parent_path().parent_path() / "libexec" / "engram" / "engram-validate";
+        const auto libexec =
+            exe.parent_path().parent_path() / "libexec" / "engram" / "engram-validate";
         if (std::filesystem::exists(libexec, ec)) return libexec;
     }
     return "/usr/libexec/engram/engram-validate";
@@ -164,8 +171,9 @@ std::filesystem::path find_validator() {
 
 void cancel_validations() { g_cancelled.store(true); }
 
-ChildReport validate_in_child(const std::filesystem::path& copy, const std::string& sha256, uint64_t usable_cpu_features,
-                              const std::filesystem::path& shown_as, const ChildValidation& o) {
+ChildReport validate_in_child(const std::filesystem::path& copy, const std::string& sha256,
+                              uint64_t usable_cpu_features, const std::filesystem::path& shown_as,
+                              const ChildValidation& o) {
     const std::filesystem::path validator = o.validator.empty() ? find_validator() : o.validator;
     // Checked here: a spawn that cannot exec would otherwise look like a
     // child that exited (and under qemu-user posix_spawn cannot tell).
@@ -173,20 +181,30 @@ ChildReport validate_in_child(const std::filesystem::path& copy, const std::stri
         refuse(ErrorCode::SelfTestValidator, shown_as,
                "cannot start the validator " + validator.string() + ": " + std::strerror(errno));
     const std::vector<std::string> args = {validator.string(),
-                                           "--plugin", copy.string(),
-                                           "--shown-as", shown_as.string(),
-                                           "--sha256", sha256,
-                                           "--features", std::to_string(usable_cpu_features),
-                                           "--address-space-mib", std::to_string(o.address_space_mib),
-                                           "--cpu-seconds", std::to_string(o.cpu_seconds),
-                                           "--cases", std::to_string(o.random_cases),
-                                           "--seed", std::to_string(o.seed)};
+                                           "--plugin",
+                                           copy.string(),
+                                           "--shown-as",
+                                           shown_as.string(),
+                                           "--sha256",
+                                           sha256,
+                                           "--features",
+                                           std::to_string(usable_cpu_features),
+                                           "--address-space-mib",
+                                           std::to_string(o.address_space_mib),
+                                           "--cpu-seconds",
+                                           std::to_string(o.cpu_seconds),
+                                           "--cases",
+                                           std::to_string(o.random_cases),
+                                           "--seed",
+                                           std::to_string(o.seed)};
     const Outcome out = run_child(args, o.timeout_seconds, shown_as);
-    if (out.cancelled) refuse(ErrorCode::ReloadStopping, shown_as, "engramd is stopping: validation abandoned");
+    if (out.cancelled)
+        refuse(ErrorCode::ReloadStopping, shown_as, "engramd is stopping: validation abandoned");
     if (out.timed_out)
         refuse(ErrorCode::SelfTestTimeout, shown_as,
                "validation did not finish within " + fmt_seconds(o.timeout_seconds) +
-                   " s ([validation] timeout_seconds): the plugin hangs or is far too slow; the child was killed");
+                   " s ([validation] timeout_seconds): the plugin hangs or is far too slow; the "
+                   "child was killed");
 
     // The last complete line is the verdict (a plugin may have written
     // before it, but only the validator writes after the run).
@@ -199,7 +217,8 @@ ChildReport validate_in_child(const std::filesystem::path& copy, const std::stri
     }
     if (line.rfind("FAIL ", 0) == 0) {
         const auto sp = line.find(' ', 5);
-        const std::string code_text = line.substr(5, sp == std::string::npos ? std::string::npos : sp - 5);
+        const std::string code_text =
+            line.substr(5, sp == std::string::npos ? std::string::npos : sp - 5);
         ErrorCode code;
         if (!code_from_string(code_text, &code)) code = ErrorCode::SelfTestValidator;
         std::string message = sp == std::string::npos ? "" : line.substr(sp + 1);
@@ -211,10 +230,11 @@ ChildReport validate_in_child(const std::filesystem::path& copy, const std::stri
         const int sig = WTERMSIG(out.status);
         if (sig == SIGXCPU || (sig == SIGKILL && out.seconds >= double(o.cpu_seconds)))
             refuse(ErrorCode::SelfTestTimeout, shown_as,
-                   "validation used more than " + std::to_string(o.cpu_seconds) + " s of CPU ([validation] cpu_seconds)");
+                   "validation used more than " + std::to_string(o.cpu_seconds) +
+                       " s of CPU ([validation] cpu_seconds)");
         refuse(ErrorCode::SelfTestCrashed, shown_as,
-               "the plugin crashed the validation child: killed by " + signal_name(sig) + " after " +
-                   fmt_seconds(out.seconds) + " s");
+               "the plugin crashed the validation child: killed by " + signal_name(sig) +
+                   " after " + fmt_seconds(out.seconds) + " s");
     }
     const int code = WIFEXITED(out.status) ? WEXITSTATUS(out.status) : -1;
     if (line.rfind("OK\t", 0) != 0 || code != 0)
@@ -236,7 +256,8 @@ ChildReport validate_in_child(const std::filesystem::path& copy, const std::stri
         r.abi_minor = static_cast<unsigned>(std::stoul(abi_minor));
         r.required_cpu_features = std::stoull(features);
     } catch (const std::exception&) {
-        refuse(ErrorCode::SelfTestValidator, shown_as, "the validation child's report is malformed: " + line);
+        refuse(ErrorCode::SelfTestValidator, shown_as,
+               "the validation child's report is malformed: " + line);
     }
     r.seconds = out.seconds;
     return r;

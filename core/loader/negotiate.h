@@ -17,6 +17,7 @@ namespace engram {
 // E_ABI_STRUCT_SIZE, E_ABI_MAJOR, E_ABI_NULL_POINTER, E_ABI_BAD_NAME) naming
 // `file`. Reads min(raw->struct_size, sizeof(engram_kernel_table)) bytes of
 // *raw and the NUL-terminated name (at most 65 bytes of it).
-engram_kernel_table negotiate_table(const engram_kernel_table* raw, const std::filesystem::path& file);
+engram_kernel_table negotiate_table(const engram_kernel_table* raw,
+                                    const std::filesystem::path& file);
 
 }  // namespace engram

@@ -1,8 +1,10 @@
 // A loaded, validated kernel backend. Whoever holds a shared_ptr to it (a
-// kernel-set snapshot, an in-flight request) may call its kernels. The library is never unmapped, even after the
-// last holder lets go: a thread the plugin started may still run its code
+// kernel-set snapshot, an in-flight request) may call its kernels. The library is never unmapped,
+// even after the last holder lets go: a thread the plugin started may still run its code
 // (plugin_loader.cpp, retire()).
 #pragma once
+
+#include <engram/kernel_abi.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -10,14 +12,12 @@
 #include <optional>
 #include <string>
 
-#include <engram/kernel_abi.h>
-
 #include "common/file_stamp.h"
 
 namespace engram {
 
 class Plugin {
-public:
+  public:
     virtual ~Plugin() = default;
 
     // The file the operator named (not the private copy that was loaded).

@@ -1,7 +1,6 @@
 #include "loader/plugin_loader.h"
 
 #include <boost/dll/shared_library.hpp>
-
 #include <cstring>
 #include <mutex>
 #include <regex>
@@ -27,15 +26,17 @@ namespace {
 // costs its mapping; a process sees one per distinct plugin file it loaded.
 void retire(boost::dll::shared_library lib) {
     static std::mutex mutex;
-    static auto* retired = new std::vector<boost::dll::shared_library>();  // never destroyed, on purpose
+    static auto* retired =
+        new std::vector<boost::dll::shared_library>();  // never destroyed, on purpose
     std::lock_guard<std::mutex> lock(mutex);
     retired->push_back(std::move(lib));
 }
 
 class LoadedPlugin final : public Plugin {
-public:
-    LoadedPlugin(std::filesystem::path path, boost::dll::shared_library lib, const engram_kernel_table& table,
-                 std::string sha256, std::optional<FileStamp> stamp)
+  public:
+    LoadedPlugin(std::filesystem::path path, boost::dll::shared_library lib,
+                 const engram_kernel_table& table, std::string sha256,
+                 std::optional<FileStamp> stamp)
         : path_(std::move(path)),
           lib_(std::move(lib)),
           table_(table),
@@ -48,7 +49,7 @@ public:
     const std::string& sha256() const override { return sha256_; }
     const std::optional<FileStamp>& file_stamp() const override { return stamp_; }
 
-private:
+  private:
     std::filesystem::path path_;
     boost::dll::shared_library lib_;
     engram_kernel_table table_;  // pointers into lib_, valid while it is mapped (always)
@@ -65,7 +66,8 @@ struct CopyRemover {
     }
 };
 
-[[noreturn]] void refuse(ErrorCode code, const std::filesystem::path& file, const std::string& why) {
+[[noreturn]] void refuse(ErrorCode code, const std::filesystem::path& file,
+                         const std::string& why) {
     throw Error(code, file.string() + ": " + why);
 }
 
@@ -73,17 +75,21 @@ struct CopyRemover {
 
 // ABI negotiation in the Vulkan manner: struct_size first, refuse another
 // major, accept any minor, read only the prefix both sides know.
-engram_kernel_table negotiate_table(const engram_kernel_table* raw, const std::filesystem::path& file) {
-    if (raw == nullptr) refuse(ErrorCode::PluginNullTable, file, "entry point returned a null table");
+engram_kernel_table negotiate_table(const engram_kernel_table* raw,
+                                    const std::filesystem::path& file) {
+    if (raw == nullptr)
+        refuse(ErrorCode::PluginNullTable, file, "entry point returned a null table");
     constexpr uint32_t kHeader = offsetof(engram_kernel_table, name);
     if (raw->struct_size < kHeader)
         refuse(ErrorCode::AbiStructSize, file,
-               "table struct_size " + std::to_string(raw->struct_size) + " is too small to hold a version");
+               "table struct_size " + std::to_string(raw->struct_size) +
+                   " is too small to hold a version");
     if (raw->abi_major != ENGRAM_ABI_MAJOR)
         refuse(ErrorCode::AbiMajorMismatch, file,
-               "plugin ABI " + std::to_string(raw->abi_major) + "." + std::to_string(raw->abi_minor) +
-                   ", host speaks ABI " + std::to_string(ENGRAM_ABI_MAJOR) + "." +
-                   std::to_string(ENGRAM_ABI_MINOR) + " (major versions must match)");
+               "plugin ABI " + std::to_string(raw->abi_major) + "." +
+                   std::to_string(raw->abi_minor) + ", host speaks ABI " +
+                   std::to_string(ENGRAM_ABI_MAJOR) + "." + std::to_string(ENGRAM_ABI_MINOR) +
+                   " (major versions must match)");
     if (raw->struct_size < ENGRAM_KERNEL_TABLE_V1_0_SIZE)
         refuse(ErrorCode::AbiStructSize, file,
                "table struct_size " + std::to_string(raw->struct_size) + " < " +
@@ -93,14 +99,23 @@ engram_kernel_table negotiate_table(const engram_kernel_table* raw, const std::f
     std::memcpy(&t, raw, std::min<size_t>(raw->struct_size, sizeof t));
 
     const char* missing = nullptr;
-    if (!t.name) missing = "name";
-    else if (!t.version) missing = "version";
-    else if (!t.build_id) missing = "build_id";
-    else if (!t.similarity) missing = "similarity";
-    else if (!t.spread) missing = "spread";
-    else if (!t.decay) missing = "decay";
-    else if (!t.scratch_bytes) missing = "scratch_bytes";
-    if (missing) refuse(ErrorCode::AbiNullPointer, file, std::string("table field '") + missing + "' is null");
+    if (!t.name)
+        missing = "name";
+    else if (!t.version)
+        missing = "version";
+    else if (!t.build_id)
+        missing = "build_id";
+    else if (!t.similarity)
+        missing = "similarity";
+    else if (!t.spread)
+        missing = "spread";
+    else if (!t.decay)
+        missing = "decay";
+    else if (!t.scratch_bytes)
+        missing = "scratch_bytes";
+    if (missing)
+        refuse(ErrorCode::AbiNullPointer, file,
+               std::string("table field '") + missing + "' is null");
     // Checked without reading past 65 bytes: a name is refused, never truncated.
     const size_t len = strnlen(t.name, 65);
     static const std::regex kName("[a-z0-9_]{1,64}");
@@ -111,7 +126,8 @@ engram_kernel_table negotiate_table(const engram_kernel_table* raw, const std::f
     return t;
 }
 
-std::shared_ptr<const Plugin> map_plugin(const std::filesystem::path& mapped, const std::filesystem::path& shown_as,
+std::shared_ptr<const Plugin> map_plugin(const std::filesystem::path& mapped,
+                                         const std::filesystem::path& shown_as,
                                          uint64_t usable_cpu_features, std::string sha256,
                                          std::optional<FileStamp> stamp) {
     boost::dll::shared_library lib;
@@ -136,13 +152,16 @@ std::shared_ptr<const Plugin> map_plugin(const std::filesystem::path& mapped, co
     const uint64_t missing_features = table.required_cpu_features & ~usable_cpu_features;
     if (missing_features)
         refuse(ErrorCode::CpuFeatureMissing, shown_as,
-               std::string("plugin '") + table.name + "' needs CPU features " + cpu_feature_names(missing_features) +
-                   " that are not usable here (usable: " + cpu_feature_names(usable_cpu_features) + ")");
+               std::string("plugin '") + table.name + "' needs CPU features " +
+                   cpu_feature_names(missing_features) + " that are not usable here (usable: " +
+                   cpu_feature_names(usable_cpu_features) + ")");
     keep.handed_over = true;
-    return std::make_shared<LoadedPlugin>(shown_as, std::move(lib), table, std::move(sha256), std::move(stamp));
+    return std::make_shared<LoadedPlugin>(shown_as, std::move(lib), table, std::move(sha256),
+                                          std::move(stamp));
 }
 
-std::shared_ptr<const Plugin> load_plugin(const std::filesystem::path& file, const LoadOptions& options) {
+std::shared_ptr<const Plugin> load_plugin(const std::filesystem::path& file,
+                                          const LoadOptions& options) {
     const Provenance& prov = options.provenance;
     // Stamped before the copy: a write that lands after this point changes
     // the stamp, so a later reload hashes the file again.
@@ -155,14 +174,16 @@ std::shared_ptr<const Plugin> load_plugin(const std::filesystem::path& file, con
     check_pinned_digest(file, sha, prov.sha256);
     if (prov.require_signature) check_plugin_signature(file, copy.copy, prov.trusted_keys_dir);
     check_elf_file(copy.copy, file);
-    if (options.child) validate_in_child(copy.copy, sha, options.usable_cpu_features, file, *options.child);
+    if (options.child)
+        validate_in_child(copy.copy, sha, options.usable_cpu_features, file, *options.child);
 
     auto plugin = map_plugin(copy.copy, file, options.usable_cpu_features, sha, std::move(stamp));
     const engram_kernel_table& table = plugin->table();
     if (!options.expected_name.empty() && options.expected_name != table.name)
         refuse(ErrorCode::PluginNameMismatch, file,
-               std::string("the plugin calls itself '") + table.name + "' but is listed as [plugins] " +
-                   options.expected_name + ": rename the key to '" + table.name +
+               std::string("the plugin calls itself '") + table.name +
+                   "' but is listed as [plugins] " + options.expected_name +
+                   ": rename the key to '" + table.name +
                    "' (an impostor cannot stand in for another backend)");
     if (options.self_test) run_self_test(table, file);
     return plugin;

@@ -52,12 +52,14 @@ inline LoadOptions default_load_options(uint64_t usable_cpu_features) {
     return o;
 }
 
-std::shared_ptr<const Plugin> load_plugin(const std::filesystem::path& file, const LoadOptions& options);
+std::shared_ptr<const Plugin> load_plugin(const std::filesystem::path& file,
+                                          const LoadOptions& options);
 
 // Maps `mapped` (already copied and checked) and negotiates its table:
 // dlopen, entry point, ABI, CPU features. No copy, no child, no self-test:
 // the validator's own step, and load_plugin's last one.
-std::shared_ptr<const Plugin> map_plugin(const std::filesystem::path& mapped, const std::filesystem::path& shown_as,
+std::shared_ptr<const Plugin> map_plugin(const std::filesystem::path& mapped,
+                                         const std::filesystem::path& shown_as,
                                          uint64_t usable_cpu_features, std::string sha256,
                                          std::optional<FileStamp> stamp);
 

@@ -79,7 +79,8 @@ void check_entry(const std::string& file, const fs::path& p, bool must_be_file) 
         throw Error(ErrorCode::PluginPermissions,
                     file + ": cannot stat " + p.string() + ": " + std::strerror(errno));
     if (must_be_file && !S_ISREG(st.st_mode))
-        throw Error(ErrorCode::PluginPermissions, file + ": " + p.string() + " is not a regular file");
+        throw Error(ErrorCode::PluginPermissions,
+                    file + ": " + p.string() + " is not a regular file");
     if (!must_be_file && !S_ISDIR(st.st_mode))
         throw Error(ErrorCode::PluginPermissions, file + ": " + p.string() + " is not a directory");
     if (st.st_uid != 0 && st.st_uid != ::geteuid())
@@ -94,7 +95,8 @@ void check_entry(const std::string& file, const fs::path& p, bool must_be_file) 
     if (S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) && st.st_uid == 0) return;
     const char* who = (st.st_mode & S_IWOTH) ? "world" : "group";
     throw Error(ErrorCode::PluginPermissions, file + ": " + p.string() + " is " + who +
-                                                  "-writable (mode " + octal_mode(st.st_mode) + ")");
+                                                  "-writable (mode " + octal_mode(st.st_mode) +
+                                                  ")");
 }
 
 // `dir` and every directory above it, up to and including /.
@@ -148,9 +150,8 @@ bool decode_base64(std::string text, std::string& out) {
 std::string read_signature(const std::string& file, const fs::path& sig_path) {
     std::error_code ec;
     if (!fs::exists(sig_path, ec))
-        throw Error(ErrorCode::PluginSignature,
-                    file + ": no signature file " + sig_path.string() +
-                        " (sign the plugin with engramctl sign)");
+        throw Error(ErrorCode::PluginSignature, file + ": no signature file " + sig_path.string() +
+                                                    " (sign the plugin with engramctl sign)");
     const std::string raw = read_bytes(sig_path, ErrorCode::PluginSignature, "the signature file");
     if (raw.size() == kSignatureBytes) return raw;
     std::string decoded;
@@ -177,9 +178,8 @@ std::vector<TrustedKey> load_keys(const std::string& file, const fs::path& dir, 
         if (p.extension() == ".pem" && fs::is_regular_file(p, ec2)) pems.push_back(p);
     }
     if (ec)
-        throw Error(ErrorCode::PluginSignature,
-                    file + ": cannot read the trusted keys directory " + dir.string() + ": " +
-                        ec.message());
+        throw Error(ErrorCode::PluginSignature, file + ": cannot read the trusted keys directory " +
+                                                    dir.string() + ": " + ec.message());
     std::sort(pems.begin(), pems.end());
     std::vector<TrustedKey> keys;
     ignored = 0;
@@ -264,8 +264,9 @@ void check_plugin_signature(const fs::path& file, const fs::path& copy, const fs
         ERR_clear_error();
     }
     throw Error(ErrorCode::PluginSignature,
-                name + ": the signature " + sig_path.string() + " is not from a trusted key: none of the " +
-                    std::to_string(keys.size()) + " Ed25519 key(s) in " + keys_dir.string() +
+                name + ": the signature " + sig_path.string() +
+                    " is not from a trusted key: none of the " + std::to_string(keys.size()) +
+                    " Ed25519 key(s) in " + keys_dir.string() +
                     " verifies it (the file changed after signing, or another key signed it)");
 }
 
@@ -283,12 +284,14 @@ std::string sign_plugin_file(const fs::path& file, const fs::path& private_key) 
                 &EVP_PKEY_free);
     if (!key)
         throw Error(ErrorCode::PluginSignature,
-                    key_name + ": not a PEM private key (or an encrypted one, which is not supported): " +
+                    key_name +
+                        ": not a PEM private key (or an encrypted one, which is not supported): " +
                         openssl_reason());
     if (EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519) {
         const char* type = EVP_PKEY_get0_type_name(key.get());
-        throw Error(ErrorCode::PluginSignature, key_name + ": a " + std::string(type ? type : "non-Ed25519") +
-                                                    " key, not Ed25519");
+        throw Error(
+            ErrorCode::PluginSignature,
+            key_name + ": a " + std::string(type ? type : "non-Ed25519") + " key, not Ed25519");
     }
     const std::string data = read_bytes(file, ErrorCode::PluginNotFound, "the plugin file");
     MdCtxPtr ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);

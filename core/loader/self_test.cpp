@@ -25,7 +25,9 @@ struct Ctx {
     const engram_kernel_table& t;
     const std::filesystem::path& file;
     void verdict(const validation::Verdict& v) const {
-        if (v) throw Error(v->code, file.string() + ": self-test failed (plugin '" + t.name + "'): " + v->what);
+        if (v)
+            throw Error(v->code,
+                        file.string() + ": self-test failed (plugin '" + t.name + "'): " + v->what);
     }
 };
 
@@ -43,28 +45,32 @@ void test_similarity(const Ctx& c) {
             double cc = 0;
             for (uint64_t k = 0; k < dim; ++k) {
                 float v = rng.next();
-                if (i == 0) v = 0.0f;            // zero norm -> score 0
-                if (i == 1) v = q[k];            // same direction -> 1
-                if (i == 2) v = -2 * q[k];       // opposite -> -1
-                if (i == 3) v = q[k] * 1e-20f;   // tiny but normal-ish magnitudes
+                if (i == 0) v = 0.0f;           // zero norm -> score 0
+                if (i == 1) v = q[k];           // same direction -> 1
+                if (i == 2) v = -2 * q[k];      // opposite -> -1
+                if (i == 3) v = q[k] * 1e-20f;  // tiny but normal-ish magnitudes
                 cand[i * dim + k] = v;
                 cc += double(v) * v;
             }
             norms[i] = static_cast<float>(std::sqrt(cc));
         }
         for (int with_norms = 0; with_norms < 2; ++with_norms)
-            c.verdict(validation::check(c.t, validation::SimilarityCall{q, cand, with_norms ? norms.data() : nullptr, n, dim}, {false, 1}));
+            c.verdict(validation::check(
+                c.t,
+                validation::SimilarityCall{q, cand, with_norms ? norms.data() : nullptr, n, dim},
+                {false, 1}));
     }
     float one = 1.0f;
-    c.verdict(validation::run(c.t, validation::SimilarityCall{&one, &one, nullptr, 1, 0}, {}, nullptr,
-                              ENGRAM_E_INVALID_ARGUMENT));
+    c.verdict(validation::run(c.t, validation::SimilarityCall{&one, &one, nullptr, 1, 0}, {},
+                              nullptr, ENGRAM_E_INVALID_ARGUMENT));
 }
 
 void test_spreading(const Ctx& c) {
     // 12 nodes: node 0 has a self loop, 3<-1 twice (duplicate edge), node 11
     // is isolated, node 5 has a high in-degree.
-    const std::vector<uint32_t> src_of[12] = {{0, 1}, {0},    {1, 3}, {1, 1, 2}, {3},    {0, 1, 2, 3, 4, 6, 7, 8, 9},
-                                              {5},    {6, 5}, {7},    {8, 2},    {9, 10, 0}, {}};
+    const std::vector<uint32_t> src_of[12] = {
+        {0, 1}, {0},    {1, 3}, {1, 1, 2}, {3},        {0, 1, 2, 3, 4, 6, 7, 8, 9},
+        {5},    {6, 5}, {7},    {8, 2},    {9, 10, 0}, {}};
     std::vector<uint32_t> offsets{0}, sources;
     std::vector<float> weights;
     Lcg rng{11};
@@ -80,15 +86,20 @@ void test_spreading(const Ctx& c) {
     act[0] = 1.0f;
     act[4] = 0.5f;
     act[10] = 0.25f;
-    const engram_spread_params cases[] = {{0, 0.5f, 0.0f}, {1, 0.5f, 0.1f}, {10, 0.8f, 0.05f}, {10, 2.0f, 0.0f}};
+    const engram_spread_params cases[] = {
+        {0, 0.5f, 0.0f}, {1, 0.5f, 0.1f}, {10, 0.8f, 0.05f}, {10, 2.0f, 0.0f}};
     for (const auto& p : cases)
-        c.verdict(validation::check(c.t, validation::SpreadCall{offsets.data(), sources.data(), weights.data(), n, p, act.data()}));
+        c.verdict(validation::check(c.t, validation::SpreadCall{offsets.data(), sources.data(),
+                                                                weights.data(), n, p, act.data()}));
     // A source index past the end must be refused, not skipped.
     std::vector<uint32_t> bad = sources;
     bad[3] = 12;
     const std::vector<float> half(n, 0.5f);
-    c.verdict(validation::run(c.t, validation::SpreadCall{offsets.data(), bad.data(), weights.data(), n, {2, 0.5f, 0.0f}, half.data()},
-                              {}, nullptr, ENGRAM_E_OUT_OF_RANGE));
+    c.verdict(validation::run(
+        c.t,
+        validation::SpreadCall{
+            offsets.data(), bad.data(), weights.data(), n, {2, 0.5f, 0.0f}, half.data()},
+        {}, nullptr, ENGRAM_E_OUT_OF_RANGE));
 }
 
 void test_decay(const Ctx& c) {

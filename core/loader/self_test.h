@@ -5,9 +5,9 @@
 // the shared oracle checks (validation/kernel_checks.h).
 #pragma once
 
-#include <filesystem>
-
 #include <engram/kernel_abi.h>
+
+#include <filesystem>
 
 namespace engram {
 

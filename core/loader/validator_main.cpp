@@ -63,20 +63,31 @@ constexpr bool kSanitized = false;
 int main(int argc, char** argv) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() == 1) return 2;  // the host is already gone
-    std::string plugin, shown_as, sha, features = "0", as_mib = "4096", cpu = "30", cases = "16", seed = "1";
+    std::string plugin, shown_as, sha, features = "0", as_mib = "4096", cpu = "30", cases = "16",
+                                       seed = "1";
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
-        if (k == "--plugin") plugin = v;
-        else if (k == "--shown-as") shown_as = v;
-        else if (k == "--sha256") sha = v;
-        else if (k == "--features") features = v;
-        else if (k == "--address-space-mib") as_mib = v;
-        else if (k == "--cpu-seconds") cpu = v;
-        else if (k == "--cases") cases = v;
-        else if (k == "--seed") seed = v;
+        if (k == "--plugin")
+            plugin = v;
+        else if (k == "--shown-as")
+            shown_as = v;
+        else if (k == "--sha256")
+            sha = v;
+        else if (k == "--features")
+            features = v;
+        else if (k == "--address-space-mib")
+            as_mib = v;
+        else if (k == "--cpu-seconds")
+            cpu = v;
+        else if (k == "--cases")
+            cases = v;
+        else if (k == "--seed")
+            seed = v;
     }
     if (plugin.empty() || sha.empty()) {
-        std::fprintf(stderr, "engram-validate: started by engramd and engramctl only (--plugin, --sha256 missing)\n");
+        std::fprintf(stderr,
+                     "engram-validate: started by engramd and engramctl only (--plugin, --sha256 "
+                     "missing)\n");
         say("FAIL E_SELFTEST_VALIDATOR engram-validate started without --plugin/--sha256");
         return 2;
     }
@@ -102,8 +113,8 @@ int main(int argc, char** argv) {
         o.seed = std::stoull(seed);
         o.random_cases = static_cast<unsigned>(std::stoul(cases));
         validation::run_deep_self_test(t, shown_as, o);
-        say("OK\t" + field(t.name) + "\t" + field(t.version) + "\t" + std::to_string(t.abi_major) + "\t" +
-            std::to_string(t.abi_minor) + "\t" + std::to_string(t.required_cpu_features));
+        say("OK\t" + field(t.name) + "\t" + field(t.version) + "\t" + std::to_string(t.abi_major) +
+            "\t" + std::to_string(t.abi_minor) + "\t" + std::to_string(t.required_cpu_features));
     } catch (const Error& e) {
         std::string msg = e.what();
         for (char& c : msg)

@@ -12,16 +12,16 @@
 namespace engram::metrics {
 
 class Counter {
-public:
+  public:
     void add(uint64_t n = 1) { v_.fetch_add(n, std::memory_order_relaxed); }
     uint64_t value() const { return v_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<uint64_t> v_{0};
 };
 
 class Gauge {
-public:
+  public:
     void set(int64_t v) { v_.store(v, std::memory_order_relaxed); }
     // Raises the gauge to v if v is larger (high-water marks).
     void raise_to(int64_t v) {
@@ -31,7 +31,7 @@ public:
     }
     int64_t value() const { return v_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<int64_t> v_{0};
 };
 
@@ -39,12 +39,12 @@ private:
 // calls on this host span that whole range (a single 768-d pair to a 100k
 // candidate scan).
 inline constexpr std::array<double, 19> kKernelBuckets = {
-    1e-7, 2.5e-7, 5e-7, 1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4,
-    2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 1e-1};
+    1e-7,   2.5e-7, 5e-7, 1e-6,   2.5e-6, 5e-6, 1e-5,   2.5e-5, 5e-5, 1e-4,
+    2.5e-4, 5e-4,   1e-3, 2.5e-3, 5e-3,   1e-2, 2.5e-2, 5e-2,   1e-1};
 // HTTP requests: 10 us to 10 s.
 inline constexpr std::array<double, 19> kHttpBuckets = {
-    1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2,
-    2.5e-2, 5e-2, 1e-1, 2.5e-1, 5e-1, 1.0, 2.5, 5.0, 10.0};
+    1e-5,   2.5e-5, 5e-5, 1e-4,   2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2,
+    2.5e-2, 5e-2,   1e-1, 2.5e-1, 5e-1,   1.0,  2.5,  5.0,    10.0};
 
 // The calling thread's shard, 0..n-1: threads take indices round-robin on
 // first use, so up to n threads never share a shard.
@@ -61,7 +61,7 @@ inline size_t thread_shard(size_t n) {
 // single shard on 2 threads); readers sum the shards.
 template <size_t Shards>
 class BasicHistogram {
-public:
+  public:
     static constexpr size_t kBuckets = 19;
     static constexpr size_t kShards = Shards;
     explicit BasicHistogram(const std::array<double, kBuckets>& bounds) : bounds_(bounds) {
@@ -95,7 +95,7 @@ public:
         return n;
     }
 
-private:
+  private:
     struct alignas(64) Shard {
         std::array<std::atomic<uint64_t>, kBuckets + 1> counts{};
         std::atomic<uint64_t> sum_ns{0};

@@ -78,7 +78,8 @@ void read_start_time(ProcessStats& s) {
     }
     const long hz = sysconf(_SC_CLK_TCK);
     if (btime == 0 || hz <= 0) return;
-    s.start_time_seconds = static_cast<double>(btime) + static_cast<double>(start_ticks) / static_cast<double>(hz);
+    s.start_time_seconds =
+        static_cast<double>(btime) + static_cast<double>(start_ticks) / static_cast<double>(hz);
 }
 
 }  // namespace

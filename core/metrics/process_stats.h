@@ -11,11 +11,12 @@
 namespace engram::metrics {
 
 struct ProcessStats {
-    int64_t resident_bytes = -1;   // /proc/self/statm resident x page size
-    int64_t virtual_bytes = -1;    // /proc/self/statm size x page size
-    int64_t open_fds = -1;         // entries of /proc/self/fd (not counting the one used to list it)
-    int64_t max_fds = -1;          // RLIMIT_NOFILE soft limit
-    double start_time_seconds = -1; // unix time the process started (/proc/self/stat + /proc/stat btime)
+    int64_t resident_bytes = -1;  // /proc/self/statm resident x page size
+    int64_t virtual_bytes = -1;   // /proc/self/statm size x page size
+    int64_t open_fds = -1;        // entries of /proc/self/fd (not counting the one used to list it)
+    int64_t max_fds = -1;         // RLIMIT_NOFILE soft limit
+    double start_time_seconds =
+        -1;  // unix time the process started (/proc/self/stat + /proc/stat btime)
 };
 
 ProcessStats read_process_stats();

@@ -14,7 +14,8 @@ namespace {
 // publish with a release store of the new size.
 template <class T, class Match, class Make>
 T& find_or_create(std::array<std::atomic<T*>, 256>& items, std::atomic<size_t>& size,
-                  std::vector<std::unique_ptr<T>>& owned, std::mutex& mutex, Match match, Make make) {
+                  std::vector<std::unique_ptr<T>>& owned, std::mutex& mutex, Match match,
+                  Make make) {
     size_t n = size.load(std::memory_order_acquire);
     for (size_t i = 0; i < n; ++i) {
         T* p = items[i].load(std::memory_order_acquire);
@@ -38,10 +39,14 @@ T& find_or_create(std::array<std::atomic<T*>, 256>& items, std::atomic<size_t>& 
 std::string escape_label(const std::string& v) {
     std::string out;
     for (char c : v) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
     return out;
 }
@@ -53,7 +58,8 @@ std::string fmt_double(double v) {
 }
 
 template <class H>  // any BasicHistogram
-void render_histogram(std::string& out, const std::string& name, const std::string& labels, const H& h) {
+void render_histogram(std::string& out, const std::string& name, const std::string& labels,
+                      const H& h) {
     uint64_t cumulative = 0;
     const std::string sep = labels.empty() ? "" : ",";
     for (size_t i = 0; i < H::kBuckets; ++i) {
@@ -85,7 +91,8 @@ void render_process_stats(std::string& out, const ProcessStats& p) {
     gauge("process_open_fds", "Number of open file descriptors.", p.open_fds);
     gauge("process_max_fds", "Maximum number of open file descriptors.", p.max_fds);
     if (p.start_time_seconds >= 0) {
-        header(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+        header(out, "process_start_time_seconds", "gauge",
+               "Start time of the process since unix epoch in seconds.");
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.2f", p.start_time_seconds);
         out += std::string("process_start_time_seconds ") + buf + "\n";
@@ -130,7 +137,8 @@ void Registry::render_rollouts(std::string& out) const {
     const auto per_kernel = [&](const char* name, const char* type, const char* help, auto value) {
         header(out, name, type, help);
         for (size_t k = 0; k < 3; ++k)
-            out += std::string(name) + "{kernel=\"" + kKernels[k] + "\"} " + value(rollout[k]) + "\n";
+            out +=
+                std::string(name) + "{kernel=\"" + kKernels[k] + "\"} " + value(rollout[k]) + "\n";
     };
     per_kernel("engram_shadow_comparisons_total", "counter",
                "Calls whose other backend also ran off the response path and was compared.",
@@ -141,20 +149,26 @@ void Registry::render_rollouts(std::string& out) const {
     per_kernel("engram_shadow_dropped_total", "counter",
                "Comparisons shed because the shadow pool was full.",
                [](const RolloutSeries& r) { return std::to_string(r.shadow_dropped.value()); });
-    per_kernel("engram_rollout_step_percent", "gauge", "Share of calls the rollout's candidate serves, percent.",
-               [](const RolloutSeries& r) { return std::to_string(static_cast<double>(r.step_bp.value()) / 100.0); });
-    header(out, "engram_rollout_phase", "gauge", "The rollout phase of each kernel (1 for the current phase).");
+    per_kernel("engram_rollout_step_percent", "gauge",
+               "Share of calls the rollout's candidate serves, percent.",
+               [](const RolloutSeries& r) {
+                   return std::to_string(static_cast<double>(r.step_bp.value()) / 100.0);
+               });
+    header(out, "engram_rollout_phase", "gauge",
+           "The rollout phase of each kernel (1 for the current phase).");
     for (size_t k = 0; k < 3; ++k)
         for (size_t p = 0; p < std::size(RolloutSeries::kPhases); ++p)
             out += std::string("engram_rollout_phase{kernel=\"") + kKernels[k] + "\",phase=\"" +
-                   RolloutSeries::kPhases[p] + "\"} " + (rollout[k].phase.value() == static_cast<int64_t>(p) ? "1" : "0") +
-                   "\n";
-    header(out, "engram_auto_rollbacks_total", "counter",
-           "Automatic rollbacks (failed canary or shadow analysis, watchdog after a swap) by reason.");
+                   RolloutSeries::kPhases[p] + "\"} " +
+                   (rollout[k].phase.value() == static_cast<int64_t>(p) ? "1" : "0") + "\n";
+    header(
+        out, "engram_auto_rollbacks_total", "counter",
+        "Automatic rollbacks (failed canary or shadow analysis, watchdog after a swap) by reason.");
     for (size_t k = 0; k < 3; ++k)
         for (size_t r = 0; r < std::size(RolloutSeries::kReasons); ++r)
-            out += std::string("engram_auto_rollbacks_total{kernel=\"") + kKernels[k] + "\",reason=\"" +
-                   RolloutSeries::kReasons[r] + "\"} " + std::to_string(rollout[k].auto_rollbacks[r].value()) + "\n";
+            out += std::string("engram_auto_rollbacks_total{kernel=\"") + kKernels[k] +
+                   "\",reason=\"" + RolloutSeries::kReasons[r] + "\"} " +
+                   std::to_string(rollout[k].auto_rollbacks[r].value()) + "\n";
 }
 
 std::string Registry::render() const {
@@ -164,9 +178,10 @@ std::string Registry::render() const {
     header(out, "engram_kernel_duration_seconds", "histogram", "Time spent in one kernel call.");
     for (size_t i = 0; i < nk; ++i) {
         const KernelSeries& s = *kernels_.items[i].load(std::memory_order_acquire);
-        render_histogram(out, "engram_kernel_duration_seconds",
-                         "kernel=\"" + escape_label(s.kernel) + "\",backend=\"" + escape_label(s.backend) + "\"",
-                         s.duration);
+        render_histogram(
+            out, "engram_kernel_duration_seconds",
+            "kernel=\"" + escape_label(s.kernel) + "\",backend=\"" + escape_label(s.backend) + "\"",
+            s.duration);
     }
     header(out, "engram_kernel_calls_total", "counter", "Kernel calls, successful or not.");
     for (size_t i = 0; i < nk; ++i) {
@@ -174,18 +189,21 @@ std::string Registry::render() const {
         out += "engram_kernel_calls_total{kernel=\"" + escape_label(s.kernel) + "\",backend=\"" +
                escape_label(s.backend) + "\"} " + std::to_string(s.calls()) + "\n";
     }
-    header(out, "engram_kernel_errors_total", "counter", "Kernel calls that returned an error status.");
+    header(out, "engram_kernel_errors_total", "counter",
+           "Kernel calls that returned an error status.");
     for (size_t i = 0; i < nk; ++i) {
         const KernelSeries& s = *kernels_.items[i].load(std::memory_order_acquire);
         out += "engram_kernel_errors_total{kernel=\"" + escape_label(s.kernel) + "\",backend=\"" +
                escape_label(s.backend) + "\"} " + std::to_string(s.errors.value()) + "\n";
     }
-    header(out, "engram_kernel_nonfinite_total", "counter",
-           "Kernel calls that returned ENGRAM_OK with a NaN or infinity in their output (refused).");
+    header(
+        out, "engram_kernel_nonfinite_total", "counter",
+        "Kernel calls that returned ENGRAM_OK with a NaN or infinity in their output (refused).");
     for (size_t i = 0; i < nk; ++i) {
         const KernelSeries& s = *kernels_.items[i].load(std::memory_order_acquire);
-        out += "engram_kernel_nonfinite_total{kernel=\"" + escape_label(s.kernel) + "\",backend=\"" +
-               escape_label(s.backend) + "\"} " + std::to_string(s.nonfinite.value()) + "\n";
+        out += "engram_kernel_nonfinite_total{kernel=\"" + escape_label(s.kernel) +
+               "\",backend=\"" + escape_label(s.backend) + "\"} " +
+               std::to_string(s.nonfinite.value()) + "\n";
     }
     header(out, "engram_arena_overflows_total", "counter",
            "Requests whose scratch needs exceeded the per-thread arena.");
@@ -195,22 +213,25 @@ std::string Registry::render() const {
     out += "engram_arena_high_water_bytes " + std::to_string(arena_high_water_bytes.value()) + "\n";
     header(out, "engram_arena_size_bytes", "gauge", "Configured per-thread arena size.");
     out += "engram_arena_size_bytes " + std::to_string(arena_size_bytes.value()) + "\n";
-    header(out, "engram_backend_info", "gauge", "The plugin serving each kernel (value is always 1).");
+    header(out, "engram_backend_info", "gauge",
+           "The plugin serving each kernel (value is always 1).");
     {
         std::lock_guard<std::mutex> lock(mutex_);
         for (const auto& b : backend_info_)
             out += "engram_backend_info{kernel=\"" + escape_label(b.kernel) + "\",backend=\"" +
-                   escape_label(b.backend) + "\",version=\"" + escape_label(b.version) + "\",sha256=\"" +
-                   escape_label(b.sha256) + "\"} 1\n";
+                   escape_label(b.backend) + "\",version=\"" + escape_label(b.version) +
+                   "\",sha256=\"" + escape_label(b.sha256) + "\"} 1\n";
     }
     header(out, "engram_config_generation", "gauge", "Generation of the kernel set now serving.");
     out += "engram_config_generation " + std::to_string(config_generation.value()) + "\n";
     header(out, "engram_reloads_total", "counter", "Reload attempts by result.");
     out += "engram_reloads_total{result=\"ok\"} " + std::to_string(reloads_ok.value()) + "\n";
-    out += "engram_reloads_total{result=\"failed\"} " + std::to_string(reloads_failed.value()) + "\n";
+    out +=
+        "engram_reloads_total{result=\"failed\"} " + std::to_string(reloads_failed.value()) + "\n";
     header(out, "engram_state_write_failures_total", "counter",
            "Failed writes of the last-good config copy (E_RELOAD_STATE_WRITE).");
-    out += "engram_state_write_failures_total " + std::to_string(state_write_failures.value()) + "\n";
+    out +=
+        "engram_state_write_failures_total " + std::to_string(state_write_failures.value()) + "\n";
     const size_t nh = http_.size.load(std::memory_order_acquire);
     header(out, "engram_http_requests_total", "counter", "HTTP requests by route and status code.");
     for (size_t i = 0; i < nh; ++i) {
@@ -219,11 +240,12 @@ std::string Registry::render() const {
                std::to_string(s.code) + "\"} " + std::to_string(s.requests.value()) + "\n";
     }
     const size_t nl = http_latency_.size.load(std::memory_order_acquire);
-    header(out, "engram_http_request_duration_seconds", "histogram", "HTTP request handling time by route.");
+    header(out, "engram_http_request_duration_seconds", "histogram",
+           "HTTP request handling time by route.");
     for (size_t i = 0; i < nl; ++i) {
         const HttpRouteLatency& s = *http_latency_.items[i].load(std::memory_order_acquire);
-        render_histogram(out, "engram_http_request_duration_seconds", "route=\"" + escape_label(s.route) + "\"",
-                         s.duration);
+        render_histogram(out, "engram_http_request_duration_seconds",
+                         "route=\"" + escape_label(s.route) + "\"", s.duration);
     }
     render_rollouts(out);
     render_process_stats(out, read_process_stats());

@@ -49,16 +49,17 @@ struct BackendInfo {
 
 // Shadow traffic, rollouts and automatic rollbacks of one kernel.
 struct RolloutSeries {
-    static constexpr const char* kPhases[] = {"none", "shadow", "canary", "promoted", "rolled_back", "aborted"};
+    static constexpr const char* kPhases[] = {"none",     "shadow",      "canary",
+                                              "promoted", "rolled_back", "aborted"};
     static constexpr const char* kReasons[] = {"errors", "nonfinite", "latency", "mismatch"};
     Counter shadow_comparisons, shadow_mismatches, shadow_dropped;
-    Gauge phase;          // index into kPhases
-    Gauge step_bp;        // share of calls the candidate serves, basis points
+    Gauge phase;                            // index into kPhases
+    Gauge step_bp;                          // share of calls the candidate serves, basis points
     std::array<Counter, 4> auto_rollbacks;  // by kReasons
 };
 
 class Registry {
-public:
+  public:
     static Registry& global();
 
     // Find-or-create; lock-free when the series exists (a scan of a small
@@ -82,7 +83,7 @@ public:
     // The whole registry in the Prometheus text exposition format 0.0.4.
     std::string render() const;
 
-private:
+  private:
     void render_rollouts(std::string& out) const;
     static constexpr size_t kMaxSeries = 256;
     template <class T>

@@ -86,7 +86,6 @@ std::vector<double> decay(const float* strength, const float* age_seconds, const
         const double s = stability ? double(stability[i]) : double(stability_scalar);
         const double v = double(strength[i]) * std::exp(-age / s);
         out[i] = std::isfinite(v) ? v : 0.0;  // contract: NaN/Inf never escape
-
     }
     return out;
 }

@@ -3,10 +3,10 @@
 // self-test and for every differential test. Never used to serve requests.
 #pragma once
 
+#include <engram/kernel_abi.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <engram/kernel_abi.h>
 
 namespace engram::oracle {
 

@@ -29,9 +29,9 @@ inline bool similarity_ok(double got, double want) {
     return std::isfinite(got) && std::fabs(got - want) <= kSimilarityAbs;
 }
 inline bool decay_ok(double got, double want, double strength) {
-    return std::isfinite(got) &&
-           std::fabs(got - want) <=
-               kDecayRel * std::fabs(want) + std::fabs(strength) * FLT_MIN + kFloatSubnormalUlp;
+    return std::isfinite(got) && std::fabs(got - want) <= kDecayRel * std::fabs(want) +
+                                                              std::fabs(strength) * FLT_MIN +
+                                                              kFloatSubnormalUlp;
 }
 inline bool spread_ok(double got, double want, double max_abs) {
     return std::isfinite(got) &&

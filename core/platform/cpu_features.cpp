@@ -1,7 +1,8 @@
 #include "platform/cpu_features.h"
 
-#include <cstdlib>
 #include <engram/kernel_abi.h>
+
+#include <cstdlib>
 
 #include "common/error.h"
 
@@ -32,7 +33,8 @@ constexpr FeatureName kFeatures[] = {
 // Group names accepted in ENGRAM_DISABLE_CPU_FEATURES, so an operator can say
 // "avx512" in an emergency without listing its four parts.
 constexpr FeatureName kAliases[] = {
-    {ENGRAM_CPU_AVX512F | ENGRAM_CPU_AVX512BW | ENGRAM_CPU_AVX512VL | ENGRAM_CPU_AVX512DQ, "avx512"},
+    {ENGRAM_CPU_AVX512F | ENGRAM_CPU_AVX512BW | ENGRAM_CPU_AVX512VL | ENGRAM_CPU_AVX512DQ,
+     "avx512"},
     {ENGRAM_CPU_NEON, "asimd"},
 };
 
@@ -120,10 +122,12 @@ uint64_t parse_cpu_feature_list(std::string_view list, std::string_view source_n
                 if (f.name == item) bit = f.bit;
             if (bit == 0) {
                 std::string known;
-                for (const auto& f : kFeatures) known += (known.empty() ? "" : ",") + std::string(f.name);
+                for (const auto& f : kFeatures)
+                    known += (known.empty() ? "" : ",") + std::string(f.name);
                 for (const auto& f : kAliases) known += "," + std::string(f.name);
-                throw Error(ErrorCode::EnvInvalid, std::string(source_name) + ": unknown CPU feature '" +
-                                                       std::string(item) + "' (known: " + known + ")");
+                throw Error(ErrorCode::EnvInvalid,
+                            std::string(source_name) + ": unknown CPU feature '" +
+                                std::string(item) + "' (known: " + known + ")");
             }
             mask |= bit;
         }

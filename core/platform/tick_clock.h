@@ -17,7 +17,7 @@
 namespace engram::tick_clock {
 
 struct Calibration {
-    bool tsc = false;            // false: ticks are steady_clock nanoseconds
+    bool tsc = false;  // false: ticks are steady_clock nanoseconds
     double ns_per_tick = 1.0;
 };
 
@@ -29,9 +29,9 @@ inline uint64_t now(const Calibration& c) {
     if (c.tsc) return __rdtsc();
 #endif
     (void)c;
-    return static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count());
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
 }
 
 inline uint64_t to_ns(const Calibration& c, uint64_t ticks) {

@@ -38,10 +38,14 @@ void numeric_address(const sockaddr_storage& a, std::string& ip, int& port) {
 
 const char* reason(int status) {
     switch (status) {
-        case 400: return "Bad Request";
-        case 413: return "Payload Too Large";
-        case 415: return "Unsupported Media Type";
-        default: return "Error";
+        case 400:
+            return "Bad Request";
+        case 413:
+            return "Payload Too Large";
+        case 415:
+            return "Unsupported Media Type";
+        default:
+            return "Error";
     }
 }
 
@@ -58,7 +62,8 @@ ssize_t RequestStream::read(char* ptr, size_t size) {
     size_t n = 0;
     while (n < size && pos_ < head_.size() + body_.size()) {
         const bool in_head = pos_ < head_.size();
-        const std::string_view part = in_head ? head_.substr(pos_) : body_.substr(pos_ - head_.size());
+        const std::string_view part =
+            in_head ? head_.substr(pos_) : body_.substr(pos_ - head_.size());
         const size_t k = std::min(size - n, part.size());
         std::memcpy(ptr + n, part.data(), k);
         n += k;
@@ -85,12 +90,12 @@ struct BufferedServer::Connection {
 // httplib's accept loop runs each accepted socket through this "queue":
 // process_and_close_socket() runs inline and only registers the socket.
 class BufferedServer::Queue final : public httplib::TaskQueue {
-public:
+  public:
     explicit Queue(BufferedServer& s) : s_(s) { s_.start_workers(); }
     void enqueue(std::function<void()> fn) override { fn(); }
     void shutdown() override { s_.drain(); }
 
-private:
+  private:
     BufferedServer& s_;
 };
 
@@ -112,7 +117,8 @@ size_t BufferedServer::open_connections() const {
 
 void BufferedServer::start_workers() {
     stopping_ = false;
-    for (unsigned i = 0; i < std::max(1u, limits_.workers); ++i) workers_.emplace_back([this] { worker_loop(); });
+    for (unsigned i = 0; i < std::max(1u, limits_.workers); ++i)
+        workers_.emplace_back([this] { worker_loop(); });
 }
 
 void BufferedServer::drain() {
@@ -166,10 +172,11 @@ void BufferedServer::worker_loop() {
         if (n <= 0 && stopping) break;
         for (int i = 0; i < n; ++i) handle(events[i].data.u64);
         const auto now = Clock::now();
-        const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+        const int64_t now_ns =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
         int64_t due = next_sweep_ns_.load();
-        if (now_ns >= due &&
-            next_sweep_ns_.compare_exchange_strong(due, now_ns + int64_t{kSweepIntervalMs} * 1000000))
+        if (now_ns >= due && next_sweep_ns_.compare_exchange_strong(
+                                 due, now_ns + int64_t{kSweepIntervalMs} * 1000000))
             sweep(now);
     }
 }
@@ -218,7 +225,9 @@ bool BufferedServer::send_all(Connection& c, const std::string& bytes) {
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())
+                    .count();
             if (left <= 0) return false;  // the client does not take its answer
             pollfd p{c.fd, POLLOUT, 0};
             ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
@@ -293,7 +302,8 @@ bool BufferedServer::serve_buffered(Connection& c) {
             const int status = c.framing.status();
             const std::string answer = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
                                        "\r\nContent-Type: application/json\r\nContent-Length: " +
-                                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+                                       std::to_string(body.size()) +
+                                       "\r\nConnection: close\r\n\r\n" + body;
             metrics::Registry::global().http(route_label(c.framing.path()), status).requests.add();
             if (!send_all(c, answer)) return false;
             // Lingering close: no more answers, the rest of the input is read

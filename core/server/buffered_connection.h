@@ -62,12 +62,13 @@ struct TransportLimits {
 // then the body, from memory (a read never waits). The answer httplib
 // writes collects in `out`.
 class RequestStream final : public httplib::Stream {
-public:
+  public:
     struct Peer {
         std::string remote_ip, local_ip;
         int remote_port = 0, local_port = 0;
     };
-    RequestStream(int sock, std::string_view head, std::string_view body, const Peer& peer, std::string& out)
+    RequestStream(int sock, std::string_view head, std::string_view body, const Peer& peer,
+                  std::string& out)
         : sock_(sock), head_(head), body_(body), peer_(peer), out_(out) {}
 
     bool is_readable() const override { return pos_ < head_.size() + body_.size(); }
@@ -87,7 +88,7 @@ public:
     }
     int socket() const override { return sock_; }
 
-private:
+  private:
     int sock_;
     std::string_view head_, body_;
     size_t pos_ = 0;
@@ -100,16 +101,16 @@ private:
 // process_and_close_socket, which only registers it); the workers start
 // when listening starts and are joined by the drain at stop().
 class BufferedServer final : public httplib::Server {
-public:
+  public:
     explicit BufferedServer(TransportLimits limits);
     ~BufferedServer() override;
 
     size_t open_connections() const;
 
-protected:
+  protected:
     bool process_and_close_socket(int sock) override;
 
-private:
+  private:
     struct Connection;
     class Queue;
     using Clock = std::chrono::steady_clock;

@@ -56,9 +56,9 @@ uint16_t HttpServer::start() {
         port = -1;
     }
     if (port < 0)
-        throw Error(ErrorCode::ServerListen,
-                    "cannot listen on " + a.host + ":" + std::to_string(a.port) +
-                        " (address in use, not local, or not permitted)");
+        throw Error(ErrorCode::ServerListen, "cannot listen on " + a.host + ":" +
+                                                 std::to_string(a.port) +
+                                                 " (address in use, not local, or not permitted)");
     thread_ = std::thread([this] { server_->listen_after_bind(); });
     // stop() is a no-op until the accept loop runs, so don't return before it does.
     while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

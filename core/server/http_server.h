@@ -31,15 +31,15 @@ struct ServerOptions {
     size_t max_body_bytes = size_t{8} << 20;
     // Deadlines on a client connection (server/buffered_connection.h). A
     // connection waiting for any of them holds no worker thread.
-    int keep_alive_seconds = 2;     // idle between requests
-    int header_timeout_ms = 5000;   // a request's first byte to the end of its head
-    int body_timeout_ms = 10000;    // end of the head to the end of the body
-    int write_timeout_ms = 5000;    // a client not taking its answer (holds a worker)
-    size_t max_connections = 256;   // more are closed as soon as accepted
+    int keep_alive_seconds = 2;    // idle between requests
+    int header_timeout_ms = 5000;  // a request's first byte to the end of its head
+    int body_timeout_ms = 10000;   // end of the head to the end of the body
+    int write_timeout_ms = 5000;   // a client not taking its answer (holds a worker)
+    size_t max_connections = 256;  // more are closed as soon as accepted
 };
 
 class HttpServer {
-public:
+  public:
     HttpServer(Host& host, Reloader& reloader, ServerOptions options);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
@@ -51,7 +51,7 @@ public:
     // Stop accepting, finish in-flight requests, join. Idempotent.
     void stop();
 
-private:
+  private:
     ServerOptions options_;
     std::atomic<bool> stopping_{false};
     RouteContext context_;

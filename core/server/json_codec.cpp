@@ -79,7 +79,8 @@ std::vector<uint32_t> id_list(const json& j, const char* key) {
         const std::string what = std::string(key) + "[" + std::to_string(i) + "]";
         // An id beyond 32 bits cannot name a memory: say so in the engine's words.
         if (a[i].is_number_integer() && !a[i].is_number_float()) {
-            if (a[i].is_number_unsigned() && a[i].get<uint64_t>() > std::numeric_limits<uint32_t>::max())
+            if (a[i].is_number_unsigned() &&
+                a[i].get<uint64_t>() > std::numeric_limits<uint32_t>::max())
                 bad_value("unknown memory id " + std::to_string(a[i].get<uint64_t>()));
         }
         ids.push_back(to_u32(a[i], what));
@@ -102,13 +103,15 @@ SimilarRequest parse_similar_json(const std::string& body) {
     SimilarRequest r;
     const json& v = array_of(j, "vector");
     r.vector.reserve(v.size());
-    for (size_t i = 0; i < v.size(); ++i) r.vector.push_back(to_float(v[i], "vector[" + std::to_string(i) + "]"));
+    for (size_t i = 0; i < v.size(); ++i)
+        r.vector.push_back(to_float(v[i], "vector[" + std::to_string(i) + "]"));
     if (j.contains("k")) r.k = to_u32(j["k"], "k");
     return r;
 }
 
 SpreadRequest parse_spread(const std::string& body) {
-    const json j = parse_object(body, {"seeds", "iterations", "decay", "threshold", "top"}, {"seeds"});
+    const json j =
+        parse_object(body, {"seeds", "iterations", "decay", "threshold", "top"}, {"seeds"});
     SpreadRequest r;
     r.seeds = id_list(j, "seeds");
     if (j.contains("iterations")) r.iterations = to_u32(j["iterations"], "iterations");
@@ -129,7 +132,8 @@ RetentionRequest parse_retention(const std::string& body) {
 std::string encode_answer(const KernelAnswer& a, const char* value_name) {
     json results = json::array();
     for (const Scored& s : a.items) results.push_back({{"id", s.id}, {value_name, s.value}});
-    const json j = {{"backend", a.backend}, {"generation", a.generation}, {"results", std::move(results)}};
+    const json j = {
+        {"backend", a.backend}, {"generation", a.generation}, {"results", std::move(results)}};
     return j.dump();
 }
 

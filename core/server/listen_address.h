@@ -14,6 +14,7 @@ struct ListenAddress {
 
 // nullopt (and *why) if malformed. allow_port_zero: "pick a free port", which
 // only the command line accepts (tests and ad-hoc runs).
-std::optional<ListenAddress> parse_listen(const std::string& text, bool allow_port_zero, std::string* why);
+std::optional<ListenAddress> parse_listen(const std::string& text, bool allow_port_zero,
+                                          std::string* why);
 
 }  // namespace engram::server

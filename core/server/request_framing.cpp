@@ -88,17 +88,20 @@ RequestFraming::State RequestFraming::advance(std::string_view in) {
         // RFC 9112 2.2: empty lines before the request line are ignored.
         while (skip_ + 1 < in.size() && in[skip_] == '\r' && in[skip_ + 1] == '\n') skip_ += 2;
         if (skip_ < in.size() && in[skip_] == '\n')
-            return reject(400, ErrorCode::HttpBadJson, "malformed HTTP request: a line ends without CR");
+            return reject(400, ErrorCode::HttpBadJson,
+                          "malformed HTTP request: a line ends without CR");
         const size_t from = std::max(scanned_, skip_);
         const size_t end = in.find("\r\n\r\n", from);
         // A head must end in CRLF CRLF; "\n\n" would otherwise wait for a timeout.
         const size_t bare = in.find("\n\n", from);
         if (bare != std::string_view::npos && (end == std::string_view::npos || bare < end))
-            return reject(400, ErrorCode::HttpBadJson, "malformed HTTP request: a line ends without CR");
+            return reject(400, ErrorCode::HttpBadJson,
+                          "malformed HTTP request: a line ends without CR");
         if (end == std::string_view::npos) {
             if (in.size() - skip_ > kMaxHeadBytes)
-                return reject(400, ErrorCode::HttpBadJson,
-                              "the request head exceeds " + std::to_string(kMaxHeadBytes) + " bytes");
+                return reject(
+                    400, ErrorCode::HttpBadJson,
+                    "the request head exceeds " + std::to_string(kMaxHeadBytes) + " bytes");
             scanned_ = in.size() >= 3 ? in.size() - 3 : 0;
             return state_;
         }
@@ -124,11 +127,13 @@ RequestFraming::State RequestFraming::parse_head(std::string_view head) {
         const size_t crlf = head.find("\r\n", at);
         const std::string_view line = head.substr(at, crlf - at);
         if (line.find_first_of("\r\n") != std::string_view::npos)
-            return reject(400, ErrorCode::HttpBadJson, "malformed HTTP request: a bare CR or LF in the head");
+            return reject(400, ErrorCode::HttpBadJson,
+                          "malformed HTTP request: a bare CR or LF in the head");
         lines.push_back(line);
         at = crlf + 2;
     }
-    if (lines.empty()) return reject(400, ErrorCode::HttpBadJson, "malformed HTTP request: no request line");
+    if (lines.empty())
+        return reject(400, ErrorCode::HttpBadJson, "malformed HTTP request: no request line");
 
     // Request line: METHOD SP TARGET SP VERSION. A malformed one is left to
     // httplib's parser (400); only the method and path are needed here.
@@ -149,13 +154,16 @@ RequestFraming::State RequestFraming::parse_head(std::string_view head) {
     for (size_t i = 1; i < lines.size(); ++i) {
         const std::string_view line = lines[i];
         if (line.front() == ' ' || line.front() == '\t')
-            return reject(400, ErrorCode::HttpBadJson, "malformed HTTP request: obsolete header line folding");
+            return reject(400, ErrorCode::HttpBadJson,
+                          "malformed HTTP request: obsolete header line folding");
         const size_t colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0)
-            return reject(400, ErrorCode::HttpBadJson, "malformed HTTP request: a header line without a name");
+            return reject(400, ErrorCode::HttpBadJson,
+                          "malformed HTTP request: a header line without a name");
         const std::string_view name = line.substr(0, colon);
         if (!std::all_of(name.begin(), name.end(), is_tchar))
-            return reject(400, ErrorCode::HttpBadJson, "malformed HTTP request: invalid header name");
+            return reject(400, ErrorCode::HttpBadJson,
+                          "malformed HTTP request: invalid header name");
         const std::string_view value = trim(line.substr(colon + 1));
         if (iequals(name, "Content-Length")) {
             has_length = true;
@@ -180,7 +188,8 @@ RequestFraming::State RequestFraming::parse_head(std::string_view head) {
         }
         if (iequals(name, "Content-Type")) {
             if (has_type && !iequals(content_type, value))
-                return reject(400, ErrorCode::HttpBadJson, "malformed HTTP request: conflicting Content-Type headers");
+                return reject(400, ErrorCode::HttpBadJson,
+                              "malformed HTTP request: conflicting Content-Type headers");
             has_type = true;
             content_type = value;
             continue;
@@ -191,7 +200,8 @@ RequestFraming::State RequestFraming::parse_head(std::string_view head) {
     if (has_length) {
         for (size_t k = 0; k < lengths.size(); ++k) {
             const std::string_view v = lengths[k];
-            if (v.size() > 19 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            if (v.size() > 19 ||
+                !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
                 return reject(400, ErrorCode::HttpBadJson,
                               "malformed Content-Length \"" + std::string(v.substr(0, 40)) + "\"");
             uint64_t n = 0;
@@ -233,7 +243,8 @@ RequestFraming::State RequestFraming::parse_head(std::string_view head) {
     // anything but JSON.
     if (is_json) kept.append("Content-Type: ").append(content_type).append("\r\n");
     head_ = std::move(kept);
-    if (!chunked_) head_.append("Content-Length: ").append(std::to_string(content_length_)).append("\r\n\r\n");
+    if (!chunked_)
+        head_.append("Content-Length: ").append(std::to_string(content_length_)).append("\r\n\r\n");
     return state_;
 }
 
@@ -252,12 +263,14 @@ RequestFraming::State RequestFraming::advance_chunked(std::string_view in) {
                 const size_t crlf = in.find("\r\n", pos_);
                 if (crlf == std::string_view::npos) {
                     if (in.size() - pos_ > 1024)
-                        return reject(400, ErrorCode::HttpBadJson, "malformed chunked body: chunk-size line too long");
+                        return reject(400, ErrorCode::HttpBadJson,
+                                      "malformed chunked body: chunk-size line too long");
                     return state_;
                 }
                 const std::string_view line = in.substr(pos_, crlf - pos_);
                 if (crlf - pos_ > 1024)
-                    return reject(400, ErrorCode::HttpBadJson, "malformed chunked body: chunk-size line too long");
+                    return reject(400, ErrorCode::HttpBadJson,
+                                  "malformed chunked body: chunk-size line too long");
                 size_t i = 0;
                 uint64_t size = 0;
                 while (i < line.size() && hex_value(line[i]) >= 0) {
@@ -269,7 +282,8 @@ RequestFraming::State RequestFraming::advance_chunked(std::string_view in) {
                 const std::string_view rest = trim(line.substr(i));
                 if (i == 0 || (!rest.empty() && rest.front() != ';') ||
                     line.find_first_of("\r\n") != std::string_view::npos)
-                    return reject(400, ErrorCode::HttpBadJson, "malformed chunked body: bad chunk size");
+                    return reject(400, ErrorCode::HttpBadJson,
+                                  "malformed chunked body: bad chunk size");
                 if (size > max_body_ - decoded_.size()) return too_large();
                 pos_ = crlf + 2;
                 if (size == 0) {
@@ -281,7 +295,8 @@ RequestFraming::State RequestFraming::advance_chunked(std::string_view in) {
                 break;
             }
             case Chunk::Data: {
-                const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk_left_, in.size() - pos_));
+                const size_t n =
+                    static_cast<size_t>(std::min<uint64_t>(chunk_left_, in.size() - pos_));
                 decoded_.append(in.substr(pos_, n));
                 pos_ += n;
                 chunk_left_ -= n;
@@ -291,10 +306,12 @@ RequestFraming::State RequestFraming::advance_chunked(std::string_view in) {
             }
             case Chunk::DataEnd:
                 if (in.substr(pos_, 2) != std::string_view("\r\n").substr(0, in.size() - pos_))
-                    return reject(400, ErrorCode::HttpBadJson, "malformed chunked body: chunk data not followed by CRLF");
+                    return reject(400, ErrorCode::HttpBadJson,
+                                  "malformed chunked body: chunk data not followed by CRLF");
                 if (in.size() - pos_ < 2) return state_;
                 if (in.substr(pos_, 2) != "\r\n")
-                    return reject(400, ErrorCode::HttpBadJson, "malformed chunked body: chunk data not followed by CRLF");
+                    return reject(400, ErrorCode::HttpBadJson,
+                                  "malformed chunked body: chunk data not followed by CRLF");
                 pos_ += 2;
                 chunk_ = Chunk::Size;
                 break;
@@ -303,16 +320,20 @@ RequestFraming::State RequestFraming::advance_chunked(std::string_view in) {
                 const size_t crlf = in.find("\r\n", pos_);
                 if (crlf == std::string_view::npos) {
                     if (trailer_bytes_ + (in.size() - pos_) > kMaxHeadBytes)
-                        return reject(400, ErrorCode::HttpBadJson, "malformed chunked body: trailer too long");
+                        return reject(400, ErrorCode::HttpBadJson,
+                                      "malformed chunked body: trailer too long");
                     return state_;
                 }
                 trailer_bytes_ += crlf + 2 - pos_;
                 if (trailer_bytes_ > kMaxHeadBytes)
-                    return reject(400, ErrorCode::HttpBadJson, "malformed chunked body: trailer too long");
+                    return reject(400, ErrorCode::HttpBadJson,
+                                  "malformed chunked body: trailer too long");
                 const bool last = crlf == pos_;
                 pos_ = crlf + 2;
                 if (!last) break;
-                head_.append("Content-Length: ").append(std::to_string(decoded_.size())).append("\r\n\r\n");
+                head_.append("Content-Length: ")
+                    .append(std::to_string(decoded_.size()))
+                    .append("\r\n\r\n");
                 body_view_ = decoded_;
                 consumed_ = pos_;
                 return state_ = State::Complete;

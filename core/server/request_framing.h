@@ -40,13 +40,14 @@ namespace engram::server {
 bool is_json_endpoint(std::string_view path);
 
 class RequestFraming {
-public:
-    static constexpr size_t kMaxHeadBytes = 64 * 1024;  // request line + headers (and chunked trailers)
+  public:
+    static constexpr size_t kMaxHeadBytes =
+        64 * 1024;  // request line + headers (and chunked trailers)
 
     enum class State {
-        NeedMore,   // feed more bytes
-        Complete,   // head() + body() is one request; consumed() bytes of input were used
-        Rejected,   // status()/code()/message() say why; the connection must be closed
+        NeedMore,  // feed more bytes
+        Complete,  // head() + body() is one request; consumed() bytes of input were used
+        Rejected,  // status()/code()/message() say why; the connection must be closed
     };
 
     explicit RequestFraming(size_t max_body) : max_body_(max_body) {}
@@ -70,7 +71,9 @@ public:
 
     // True once the head is in and the client asked for "100-continue" for
     // a body that has not fully arrived (and that the gate accepts).
-    bool wants_continue() const { return expect_continue_ && head_done_ && state_ != State::Complete; }
+    bool wants_continue() const {
+        return expect_continue_ && head_done_ && state_ != State::Complete;
+    }
     bool head_done() const { return head_done_; }
     // The request line's method and path (percent-decoded, no query): for
     // the metrics of answers the gate gives itself.
@@ -80,7 +83,7 @@ public:
     // Ready for the next request on the same connection.
     void reset();
 
-private:
+  private:
     State reject(int status, ErrorCode code, std::string message);
     State parse_head(std::string_view head);
     State advance_chunked(std::string_view input);
@@ -88,10 +91,10 @@ private:
     size_t max_body_;
     State state_ = State::NeedMore;
     // head
-    size_t skip_ = 0;         // leading CRLFs before the request line
-    size_t scanned_ = 0;      // where the search for CRLFCRLF resumes
+    size_t skip_ = 0;     // leading CRLFs before the request line
+    size_t scanned_ = 0;  // where the search for CRLFCRLF resumes
     bool head_done_ = false;
-    size_t head_len_ = 0;     // raw head bytes, skip_ and the blank line included
+    size_t head_len_ = 0;  // raw head bytes, skip_ and the blank line included
     std::string head_;
     std::string method_, path_;
     bool expect_continue_ = false;

@@ -17,24 +17,36 @@ namespace engram::server {
 
 int status_for(ErrorCode code) {
     switch (code) {
-        case ErrorCode::HttpBadJson: return 400;
-        case ErrorCode::BadRequest: return 422;
-        case ErrorCode::HttpForbidden: return 403;
-        case ErrorCode::HttpNotFound: return 404;
-        case ErrorCode::HttpMethod: return 405;
-        case ErrorCode::RolloutState: return 409;
-        case ErrorCode::HttpBodyTooLarge: return 413;
-        case ErrorCode::HttpMediaType: return 415;
-        case ErrorCode::ArenaOverflow: return 507;  // Insufficient Storage: this request only
+        case ErrorCode::HttpBadJson:
+            return 400;
+        case ErrorCode::BadRequest:
+            return 422;
+        case ErrorCode::HttpForbidden:
+            return 403;
+        case ErrorCode::HttpNotFound:
+            return 404;
+        case ErrorCode::HttpMethod:
+            return 405;
+        case ErrorCode::RolloutState:
+            return 409;
+        case ErrorCode::HttpBodyTooLarge:
+            return 413;
+        case ErrorCode::HttpMediaType:
+            return 415;
+        case ErrorCode::ArenaOverflow:
+            return 507;  // Insufficient Storage: this request only
         // Bad Gateway: engramd is fine, the backend it relayed the request
         // to (a plugin) gave an invalid answer, which was withheld. Not 500:
         // the fix is the plugin (roll back), not engramd, and proxies and
         // clients treat 502 as "the upstream misbehaved".
-        case ErrorCode::KernelNonFinite: return 502;
+        case ErrorCode::KernelNonFinite:
+            return 502;
         case ErrorCode::NoUsableBackend:
         case ErrorCode::HttpUnavailable:
-        case ErrorCode::ReloadStopping: return 503;
-        default: return 500;
+        case ErrorCode::ReloadStopping:
+            return 503;
+        default:
+            return 500;
     }
 }
 
@@ -74,13 +86,16 @@ httplib::Server::Handler guarded(F f) {
         } catch (const Error& e) {
             if (status_for(e.code()) >= 500)
                 log::write(log::Level::Error, "request failed",
-                           {{"path", req.path}, {"code", std::string(code_string(e.code()))}, {"error", e.what()}});
+                           {{"path", req.path},
+                            {"code", std::string(code_string(e.code()))},
+                            {"error", e.what()}});
             send_error(res, e.code(), e.what());
         } catch (const std::bad_alloc&) {
             log::write(log::Level::Error, "request failed: out of memory", {{"path", req.path}});
             send_error(res, ErrorCode::HttpInternal, "out of memory");
         } catch (const std::exception& e) {
-            log::write(log::Level::Error, "request failed", {{"path", req.path}, {"error", e.what()}});
+            log::write(log::Level::Error, "request failed",
+                       {{"path", req.path}, {"error", e.what()}});
             send_error(res, ErrorCode::HttpInternal, e.what());
         }
     };
@@ -92,7 +107,8 @@ void not_serving(httplib::Response& res, const RouteContext& ctx) {
 }
 
 void method_not_allowed(httplib::Server& svr, const char* path, const char* allowed) {
-    const httplib::Server::Handler h = [allowed](const httplib::Request& req, httplib::Response& res) {
+    const httplib::Server::Handler h = [allowed](const httplib::Request& req,
+                                                 httplib::Response& res) {
         res.set_header("Allow", allowed);
         send_error(res, ErrorCode::HttpMethod, req.method + " is not allowed here; use " + allowed);
     };
@@ -110,9 +126,10 @@ void method_not_allowed(httplib::Server& svr, const char* path, const char* allo
 }  // namespace
 
 std::string route_label(const std::string& path) {
-    static const char* const kRoutes[] = {"/health",      "/ready",       "/v1/backends",     "/v1/arena",
-                                          "/metrics",     "/v1/similar",  "/v1/spread",       "/v1/retention",
-                                          "/v1/rollouts", "/v1/admin/reload", "/v1/admin/rollout"};
+    static const char* const kRoutes[] = {"/health",          "/ready",           "/v1/backends",
+                                          "/v1/arena",        "/metrics",         "/v1/similar",
+                                          "/v1/spread",       "/v1/retention",    "/v1/rollouts",
+                                          "/v1/admin/reload", "/v1/admin/rollout"};
     for (const char* r : kRoutes)
         if (path == r) return r;
     return "other";
@@ -126,78 +143,97 @@ void install_routes(httplib::Server& svr, RouteContext& ctx) {
     RouteContext* c = &ctx;
 
     svr.Get("/health", guarded([c](const httplib::Request&, httplib::Response& res) {
-        const auto set = c->host.engine().snapshot();
-        if (!set || c->stopping.load()) return not_serving(res, *c);
-        send_json(res, 200, {{"status", "serving"}, {"generation", set->generation()}, {"kernels", serving_json(*set)}});
-    }));
+                const auto set = c->host.engine().snapshot();
+                if (!set || c->stopping.load()) return not_serving(res, *c);
+                send_json(res, 200,
+                          {{"status", "serving"},
+                           {"generation", set->generation()},
+                           {"kernels", serving_json(*set)}});
+            }));
     svr.Get("/ready", guarded([c](const httplib::Request&, httplib::Response& res) {
-        const auto set = c->host.engine().snapshot();
-        if (!set || c->stopping.load()) return not_serving(res, *c);
-        send_json(res, 200, {{"ready", true}, {"generation", set->generation()}});
-    }));
+                const auto set = c->host.engine().snapshot();
+                if (!set || c->stopping.load()) return not_serving(res, *c);
+                send_json(res, 200, {{"ready", true}, {"generation", set->generation()}});
+            }));
     svr.Get("/v1/backends", guarded([c](const httplib::Request&, httplib::Response& res) {
-        send_json(res, 200, backends_json(c->host.status()));
-    }));
+                send_json(res, 200, backends_json(c->host.status()));
+            }));
     svr.Get("/v1/arena", guarded([](const httplib::Request&, httplib::Response& res) {
-        send_json(res, 200, arena_json(arena_stats()));
-    }));
+                send_json(res, 200, arena_json(arena_stats()));
+            }));
     svr.Get("/metrics", guarded([](const httplib::Request&, httplib::Response& res) {
-        res.set_content(metrics::Registry::global().render(), "text/plain; version=0.0.4; charset=utf-8");
-    }));
+                res.set_content(metrics::Registry::global().render(),
+                                "text/plain; version=0.0.4; charset=utf-8");
+            }));
 
     svr.Post("/v1/similar", guarded([c](const httplib::Request& req, httplib::Response& res) {
-        const SimilarRequest r = parse_similar(req.body);
-        res.set_content(encode_answer(c->host.engine().find_similar(r.vector, r.k), "score"), kJson);
-    }));
+                 const SimilarRequest r = parse_similar(req.body);
+                 res.set_content(
+                     encode_answer(c->host.engine().find_similar(r.vector, r.k), "score"), kJson);
+             }));
     svr.Post("/v1/spread", guarded([c](const httplib::Request& req, httplib::Response& res) {
-        const SpreadRequest r = parse_spread(req.body);
-        res.set_content(encode_answer(c->host.engine().spread(r), "activation"), kJson);
-    }));
+                 const SpreadRequest r = parse_spread(req.body);
+                 res.set_content(encode_answer(c->host.engine().spread(r), "activation"), kJson);
+             }));
     svr.Post("/v1/retention", guarded([c](const httplib::Request& req, httplib::Response& res) {
-        const RetentionRequest r = parse_retention(req.body);
-        res.set_content(encode_answer(c->host.engine().retention(r.ids, r.now), "retention"), kJson);
-    }));
+                 const RetentionRequest r = parse_retention(req.body);
+                 res.set_content(
+                     encode_answer(c->host.engine().retention(r.ids, r.now), "retention"), kJson);
+             }));
 
-    svr.Post("/v1/admin/reload", guarded([c](const httplib::Request& req, httplib::Response& res) {
-        if (!is_loopback(req.remote_addr) && !c->host.config().server.allow_remote_admin) {
-            log::write(log::Level::Warn, "admin request refused", {{"peer", req.remote_addr}});
-            return send_error(res, ErrorCode::HttpForbidden,
-                              "admin endpoints accept loopback peers only ([server] allow_remote_admin = false)");
-        }
-        if (c->stopping.load()) return send_error(res, ErrorCode::ReloadStopping, "engramd is shutting down");
-        const ReloadResult r = c->reloader.wait(c->reloader.request());
-        json body = reload_json(r);
-        int status = 200;
-        if (!r.ok) {
-            const ErrorCode first = r.errors.empty() ? ErrorCode::HttpInternal : r.errors.front().code();
-            status = first == ErrorCode::ReloadStopping ? 503 : 422;
-            body["error"] = error_json(first, r.errors.empty() ? "reload failed" : r.errors.front().what())["error"];
-        }
-        send_json(res, status, body);
-    }));
+    svr.Post(
+        "/v1/admin/reload", guarded([c](const httplib::Request& req, httplib::Response& res) {
+            if (!is_loopback(req.remote_addr) && !c->host.config().server.allow_remote_admin) {
+                log::write(log::Level::Warn, "admin request refused", {{"peer", req.remote_addr}});
+                return send_error(res, ErrorCode::HttpForbidden,
+                                  "admin endpoints accept loopback peers only ([server] "
+                                  "allow_remote_admin = false)");
+            }
+            if (c->stopping.load())
+                return send_error(res, ErrorCode::ReloadStopping, "engramd is shutting down");
+            const ReloadResult r = c->reloader.wait(c->reloader.request());
+            json body = reload_json(r);
+            int status = 200;
+            if (!r.ok) {
+                const ErrorCode first =
+                    r.errors.empty() ? ErrorCode::HttpInternal : r.errors.front().code();
+                status = first == ErrorCode::ReloadStopping ? 503 : 422;
+                body["error"] = error_json(
+                    first, r.errors.empty() ? "reload failed" : r.errors.front().what())["error"];
+            }
+            send_json(res, status, body);
+        }));
 
     svr.Get("/v1/rollouts", guarded([c](const httplib::Request&, httplib::Response& res) {
-        send_json(res, 200, rollouts_json(c->host.status().rollouts, c->host.engine().mismatches()));
-    }));
+                send_json(res, 200,
+                          rollouts_json(c->host.status().rollouts, c->host.engine().mismatches()));
+            }));
     // POST /v1/admin/rollout?kernel=K&action=promote|abort
-    svr.Post("/v1/admin/rollout", guarded([c](const httplib::Request& req, httplib::Response& res) {
-        if (!is_loopback(req.remote_addr) && !c->host.config().server.allow_remote_admin) {
-            log::write(log::Level::Warn, "admin request refused", {{"peer", req.remote_addr}});
-            return send_error(res, ErrorCode::HttpForbidden,
-                              "admin endpoints accept loopback peers only ([server] allow_remote_admin = false)");
-        }
-        const std::string kernel = req.get_param_value("kernel"), action = req.get_param_value("action");
-        std::optional<Kernel> k;
-        for (Kernel each : kAllKernels)
-            if (kernel == kernel_name(each)) k = each;
-        if (!k) return send_error(res, ErrorCode::BadRequest, "kernel must be similarity, spreading or decay");
-        if (action != "promote" && action != "abort")
-            return send_error(res, ErrorCode::BadRequest, "action must be promote or abort");
-        std::string why;
-        const bool ok = action == "promote" ? c->host.promote_rollout(*k, &why) : c->host.abort_rollout(*k, &why);
-        if (!ok) return send_error(res, ErrorCode::RolloutState, why);
-        send_json(res, 200, rollouts_json(c->host.status().rollouts, c->host.engine().mismatches()));
-    }));
+    svr.Post(
+        "/v1/admin/rollout", guarded([c](const httplib::Request& req, httplib::Response& res) {
+            if (!is_loopback(req.remote_addr) && !c->host.config().server.allow_remote_admin) {
+                log::write(log::Level::Warn, "admin request refused", {{"peer", req.remote_addr}});
+                return send_error(res, ErrorCode::HttpForbidden,
+                                  "admin endpoints accept loopback peers only ([server] "
+                                  "allow_remote_admin = false)");
+            }
+            const std::string kernel = req.get_param_value("kernel"),
+                              action = req.get_param_value("action");
+            std::optional<Kernel> k;
+            for (Kernel each : kAllKernels)
+                if (kernel == kernel_name(each)) k = each;
+            if (!k)
+                return send_error(res, ErrorCode::BadRequest,
+                                  "kernel must be similarity, spreading or decay");
+            if (action != "promote" && action != "abort")
+                return send_error(res, ErrorCode::BadRequest, "action must be promote or abort");
+            std::string why;
+            const bool ok = action == "promote" ? c->host.promote_rollout(*k, &why)
+                                                : c->host.abort_rollout(*k, &why);
+            if (!ok) return send_error(res, ErrorCode::RolloutState, why);
+            send_json(res, 200,
+                      rollouts_json(c->host.status().rollouts, c->host.engine().mismatches()));
+        }));
 
     method_not_allowed(svr, "/v1/similar", "POST");
     method_not_allowed(svr, "/v1/spread", "POST");
@@ -223,7 +259,7 @@ void install_routes(httplib::Server& svr, RouteContext& ctx) {
     // request line) get the same JSON error shape as ours.
     const size_t max_body = ctx.max_body_bytes;
     const httplib::Server::HandlerWithResponse on_error = [max_body](const httplib::Request& req,
-                                                                      httplib::Response& res) {
+                                                                     httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         if (res.status == 404)
             send_error(res, ErrorCode::HttpNotFound, "no endpoint " + req.method + " " + req.path);
@@ -237,9 +273,10 @@ void install_routes(httplib::Server& svr, RouteContext& ctx) {
         return httplib::Server::HandlerResponse::Handled;
     };
     svr.set_error_handler(on_error);
-    svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        send_error(res, ErrorCode::HttpInternal, "unexpected exception");
-    });
+    svr.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+            send_error(res, ErrorCode::HttpInternal, "unexpected exception");
+        });
 }
 
 }  // namespace engram::server

@@ -1,10 +1,10 @@
 #include "server/similar_fast_parse.h"
 
+#include <simdjson.h>
+
 #include <cmath>
 #include <limits>
 #include <string_view>
-
-#include <simdjson.h>
 
 namespace engram::server {
 
@@ -54,9 +54,12 @@ bool parse_similar_fast(const std::string& body, SimilarRequest* out) {
     // past the end: the body's own spare capacity usually covers that (it
     // grew by doubling while httplib read it); if not, parse() copies.
     simdjson::dom::element doc;
-    const auto error = body.capacity() - body.size() >= simdjson::SIMDJSON_PADDING
-                           ? thread_parser().parse(simdjson::padded_string_view(body.data(), body.size(), body.capacity())).get(doc)
-                           : thread_parser().parse(body).get(doc);
+    const auto error =
+        body.capacity() - body.size() >= simdjson::SIMDJSON_PADDING
+            ? thread_parser()
+                  .parse(simdjson::padded_string_view(body.data(), body.size(), body.capacity()))
+                  .get(doc)
+            : thread_parser().parse(body).get(doc);
     if (error) return false;
     simdjson::dom::object object;
     if (doc.get_object().get(object)) return false;

@@ -17,8 +17,8 @@ std::string iso_time(double unix_seconds) {
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<int>((unix_seconds - std::floor(unix_seconds)) * 1000.0));
     return buf;
 }
@@ -55,7 +55,8 @@ json set_json(const KernelSet& set, bool serving) {
 json serving_json(const KernelSet& set) {
     json kernels = json::object();
     for (Kernel k : kAllKernels)
-        kernels[kernel_name(k)] = {{"backend", set.backend(k).name()}, {"version", set.backend(k).version()}};
+        kernels[kernel_name(k)] = {{"backend", set.backend(k).name()},
+                                   {"version", set.backend(k).version()}};
     return kernels;
 }
 
@@ -95,11 +96,16 @@ json rollout_status_json(const RolloutStatus& s) {
                               {"history", r.history}};
     json watches = json::object();
     for (const auto& w : s.watches)
-        watches[w.kernel] = {{"backend", w.backend},         {"previous", w.previous},
-                             {"until", iso_time(w.until_unix)}, {"calls", w.calls},
-                             {"errors", w.errors},           {"nonfinite", w.nonfinite},
-                             {"comparisons", w.comparisons}, {"mismatches", w.mismatches},
-                             {"p99_ms", w.p99_ms},           {"baseline_p99_ms", w.baseline_p99_ms}};
+        watches[w.kernel] = {{"backend", w.backend},
+                             {"previous", w.previous},
+                             {"until", iso_time(w.until_unix)},
+                             {"calls", w.calls},
+                             {"errors", w.errors},
+                             {"nonfinite", w.nonfinite},
+                             {"comparisons", w.comparisons},
+                             {"mismatches", w.mismatches},
+                             {"p99_ms", w.p99_ms},
+                             {"baseline_p99_ms", w.baseline_p99_ms}};
     json rollbacks = json::array();
     for (const auto& a : s.auto_rollbacks)
         rollbacks.push_back({{"at", iso_time(a.unix_time)},
@@ -109,7 +115,9 @@ json rollout_status_json(const RolloutStatus& s) {
                              {"detail", a.detail},
                              {"from", a.from},
                              {"to", a.to}});
-    return {{"rollouts", std::move(rollouts)}, {"watchdog", std::move(watches)}, {"auto_rollbacks", std::move(rollbacks)}};
+    return {{"rollouts", std::move(rollouts)},
+            {"watchdog", std::move(watches)},
+            {"auto_rollbacks", std::move(rollbacks)}};
 }
 
 json rollouts_json(const RolloutStatus& s, const std::vector<MismatchExample>& mismatches) {

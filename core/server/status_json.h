@@ -20,7 +20,8 @@ nlohmann::json reload_json(const ReloadResult& result);
 nlohmann::json arena_json(const ArenaStats& stats);
 // GET /v1/rollouts: the rollouts and watches of backends_json, with the last
 // mismatch examples of compared calls.
-nlohmann::json rollouts_json(const RolloutStatus& status, const std::vector<MismatchExample>& mismatches);
+nlohmann::json rollouts_json(const RolloutStatus& status,
+                             const std::vector<MismatchExample>& mismatches);
 nlohmann::json rollout_status_json(const RolloutStatus& status);
 
 }  // namespace engram::server

@@ -47,7 +47,6 @@ struct MemoryRow {
 };
 
 // Reads "id,strength,last_access,stability" (optional header line).
-std::vector<MemoryRow> read_memories_csv(const std::filesystem::path& file,
-                                         uint64_t n_memories);
+std::vector<MemoryRow> read_memories_csv(const std::filesystem::path& file, uint64_t n_memories);
 
 }  // namespace engram

@@ -16,18 +16,18 @@
 namespace engram {
 
 struct MemoryStore {
-    uint64_t n = 0;    // memories (ids are 0..n-1)
-    uint64_t dim = 0;  // embedding dimension
+    uint64_t n = 0;                // memories (ids are 0..n-1)
+    uint64_t dim = 0;              // embedding dimension
     StoreArray<float> embeddings;  // n * dim, row-major
     StoreArray<float> norms;       // n, |embedding_i|, computed in double
     // In-edge CSR: the in-edges of memory i are j in [offsets[i], offsets[i+1]),
     // each from sources[j] with weight weights[j].
-    StoreArray<uint32_t> offsets;  // n + 1
-    StoreArray<uint32_t> sources;  // edges
-    StoreArray<float> weights;     // edges
-    StoreArray<float> strength;     // n, > 0
-    StoreArray<double> last_access; // n, unix seconds
-    StoreArray<float> stability;    // n, seconds (e-folding time), > 0
+    StoreArray<uint32_t> offsets;    // n + 1
+    StoreArray<uint32_t> sources;    // edges
+    StoreArray<float> weights;       // edges
+    StoreArray<float> strength;      // n, > 0
+    StoreArray<double> last_access;  // n, unix seconds
+    StoreArray<float> stability;     // n, seconds (e-folding time), > 0
 };
 
 // Builds the store the config asks for, sealed (see seal_store). `now` is the

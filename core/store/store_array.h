@@ -57,7 +57,9 @@ struct PageAllocator {
         if (p == MAP_FAILED) throw std::bad_alloc();
         return static_cast<T*>(p);
     }
-    void deallocate(T* p, size_t n) noexcept { ::munmap(p, store_detail::mapped_bytes(n * sizeof(T))); }
+    void deallocate(T* p, size_t n) noexcept {
+        ::munmap(p, store_detail::mapped_bytes(n * sizeof(T)));
+    }
 
     template <class U>
     bool operator==(const PageAllocator<U>&) const noexcept {
@@ -75,7 +77,8 @@ void seal_array(const StoreArray<T>& v) {
     if (v.capacity() == 0) return;  // nothing mapped
     void* p = const_cast<T*>(v.data());
     if (::mprotect(p, store_detail::mapped_bytes(v.capacity() * sizeof(T)), PROT_READ) != 0)
-        throw std::system_error(errno, std::generic_category(), "mprotect(PROT_READ) of the memory store");
+        throw std::system_error(errno, std::generic_category(),
+                                "mprotect(PROT_READ) of the memory store");
 }
 
 }  // namespace engram

@@ -23,22 +23,24 @@ namespace {
 
 // Every length that ends on, just before or just after a vector width or an
 // unroll (4, 8, 16 floats; unrolls of 2-4 vectors) up to past 4096.
-constexpr uint64_t kEdgeLengths[] = {1,   2,   3,   4,   5,   7,    8,    9,    15,   16,   17,
-                                     31,  32,  33,  63,  64,  65,   127,  128,  129,  255,  256,
+constexpr uint64_t kEdgeLengths[] = {1,   2,   3,   4,   5,    7,    8,    9,    15,   16,  17,
+                                     31,  32,  33,  63,  64,   65,   127,  128,  129,  255, 256,
                                      257, 511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097};
-constexpr uint64_t kEdgeDims[] = {1,   2,   3,   4,   5,   7,   8,   9,    15,   16,   17,   31,
-                                  32,  33,  63,  64,  65,  127, 128, 129,  255,  256,  257,  383,
+constexpr uint64_t kEdgeDims[] = {1,   2,   3,   4,   5,   7,    8,    9,    15,   16,   17,  31,
+                                  32,  33,  63,  64,  65,  127,  128,  129,  255,  256,  257, 383,
                                   384, 385, 767, 768, 769, 1023, 1024, 1025, 1535, 1536, 1537};
 
 class Rand {
-public:
+  public:
     explicit Rand(uint64_t seed) : g_(seed) {}
     double unit() { return static_cast<double>(g_.next() >> 11) * 0x1.0p-53; }
     // 24 random bits are all a float holds: cheaper than going through double.
-    float uniform(float lo, float hi) { return lo + (hi - lo) * static_cast<float>(g_.next() >> 40) * 0x1p-24f; }
+    float uniform(float lo, float hi) {
+        return lo + (hi - lo) * static_cast<float>(g_.next() >> 40) * 0x1p-24f;
+    }
     uint64_t below(uint64_t n) { return n ? g_.next() % n : 0; }
 
-private:
+  private:
     Xoshiro256Core g_;
 };
 
@@ -47,10 +49,14 @@ struct Runner {
     const std::string& label;
     const DeepOptions& o;
 
-    BufferOptions buffers(uint64_t out_offset = 0) const { return {o.page_guard, o.page_guard ? 0 : out_offset}; }
+    BufferOptions buffers(uint64_t out_offset = 0) const {
+        return {o.page_guard, o.page_guard ? 0 : out_offset};
+    }
 
     void verdict(const Verdict& v) const {
-        if (v) throw Error(v->code, label + ": deep self-test failed (plugin '" + t.name + "'): " + v->what);
+        if (v)
+            throw Error(v->code,
+                        label + ": deep self-test failed (plugin '" + t.name + "'): " + v->what);
     }
 };
 
@@ -73,7 +79,8 @@ struct SimilarityData {
 
 enum class RowStyle { Uniform, Mixed };
 
-SimilarityData make_similarity(Rand& r, uint64_t n, uint64_t dim, RowStyle style, double scale = 1.0) {
+SimilarityData make_similarity(Rand& r, uint64_t n, uint64_t dim, RowStyle style,
+                               double scale = 1.0) {
     SimilarityData d;
     d.n = n;
     d.dim = dim;
@@ -86,12 +93,23 @@ SimilarityData make_similarity(Rand& r, uint64_t n, uint64_t dim, RowStyle style
         const uint64_t kind = style == RowStyle::Mixed ? i % 8 : 7;
         for (uint64_t k = 0; k < dim; ++k) {
             switch (kind) {
-                case 0: row[k] = 0.0f; break;                                           // norm 0 -> 0
-                case 1: row[k] = d.query[k]; break;                                     // parallel -> 1
-                case 2: row[k] = -2.0f * d.query[k]; break;                             // anti-parallel -> -1
-                case 3: row[k] = static_cast<float>(r.uniform(-1, 1) * 1e-18); break;  // tiny, normal
-                case 4: row[k] = static_cast<float>(r.uniform(-1, 1) * 0x1p40); break;  // very large norms
-                default: row[k] = static_cast<float>(r.uniform(-1, 1) * scale);
+                case 0:
+                    row[k] = 0.0f;
+                    break;  // norm 0 -> 0
+                case 1:
+                    row[k] = d.query[k];
+                    break;  // parallel -> 1
+                case 2:
+                    row[k] = -2.0f * d.query[k];
+                    break;  // anti-parallel -> -1
+                case 3:
+                    row[k] = static_cast<float>(r.uniform(-1, 1) * 1e-18);
+                    break;  // tiny, normal
+                case 4:
+                    row[k] = static_cast<float>(r.uniform(-1, 1) * 0x1p40);
+                    break;  // very large norms
+                default:
+                    row[k] = static_cast<float>(r.uniform(-1, 1) * scale);
             }
         }
         double cc = 0;
@@ -101,7 +119,8 @@ SimilarityData make_similarity(Rand& r, uint64_t n, uint64_t dim, RowStyle style
     return d;
 }
 
-void check_similarity(const Runner& run, const SimilarityData& d, bool with_norms, uint64_t offset) {
+void check_similarity(const Runner& run, const SimilarityData& d, bool with_norms,
+                      uint64_t offset) {
     const bool seal = run.o.page_guard;
     auto q = input(d.query, offset, seal), c = input(d.cand, (offset + 1) % 4, seal),
          nm = input(d.norms, offset, seal);
@@ -116,7 +135,8 @@ void similarity_plan(const Runner& run, Rand& r) {
         ++step;
     }
     for (uint64_t dim : kEdgeDims) {
-        check_similarity(run, make_similarity(r, 33, dim, RowStyle::Mixed), step % 2 == 0, step % 4);
+        check_similarity(run, make_similarity(r, 33, dim, RowStyle::Mixed), step % 2 == 0,
+                         step % 4);
         ++step;
     }
     check_similarity(run, make_similarity(r, 2048, 768, RowStyle::Mixed), true, 0);
@@ -126,12 +146,14 @@ void similarity_plan(const Runner& run, Rand& r) {
     // dim 0 is the one invalid shape the contract names.
     float one = 1.0f;
     const SimilarityCall zero_dim{&one, &one, nullptr, 1, 0};
-    run.verdict(validation::run(run.t, zero_dim, run.buffers(), nullptr, ENGRAM_E_INVALID_ARGUMENT));
+    run.verdict(
+        validation::run(run.t, zero_dim, run.buffers(), nullptr, ENGRAM_E_INVALID_ARGUMENT));
     for (unsigned i = 0; i < run.o.random_cases; ++i) {
         const uint64_t dim = 1 + r.below(1536);
         const uint64_t n = 1 + r.below(std::min<uint64_t>(3000, 120000 / dim));
-        check_similarity(run, make_similarity(r, n, dim, i % 2 ? RowStyle::Mixed : RowStyle::Uniform), i % 3 != 0,
-                         i % 4);
+        check_similarity(run,
+                         make_similarity(r, n, dim, i % 2 ? RowStyle::Mixed : RowStyle::Uniform),
+                         i % 3 != 0, i % 4);
     }
 }
 
@@ -152,13 +174,16 @@ Graph power_law_graph(Rand& r, uint64_t n, uint64_t hub_degree) {
     g.offsets.push_back(0);
     for (uint64_t i = 0; i < n; ++i) {
         uint64_t deg;
-        if (i == n / 2) deg = hub_degree;
-        else if (i % 11 == 3) deg = 0;  // empty row
-        else deg = static_cast<uint64_t>(std::pow(r.unit() + 1e-9, -1.2)) % 2000;
+        if (i == n / 2)
+            deg = hub_degree;
+        else if (i % 11 == 3)
+            deg = 0;  // empty row
+        else
+            deg = static_cast<uint64_t>(std::pow(r.unit() + 1e-9, -1.2)) % 2000;
         for (uint64_t e = 0; e < deg; ++e) {
             uint32_t src = static_cast<uint32_t>(r.below(n));
-            if (e == 0 && i % 7 == 0) src = static_cast<uint32_t>(i);          // self-loop
-            if (e == 1 && !g.sources.empty()) src = g.sources.back();          // duplicate edge
+            if (e == 0 && i % 7 == 0) src = static_cast<uint32_t>(i);  // self-loop
+            if (e == 1 && !g.sources.empty()) src = g.sources.back();  // duplicate edge
             g.sources.push_back(src);
             g.weights.push_back(r.uniform(0.05f, 1.0f));
         }
@@ -180,12 +205,13 @@ void check_spread(const Runner& run, const Graph& g, engram_spread_params p, uin
 void spreading_plan(const Runner& run, Rand& r) {
     const Graph big = power_law_graph(r, 5000, 3000);
     check_spread(run, big, {10, 0.5f, 0.0f}, 0);
-    check_spread(run, big, {10, 2.0f, 0.0f}, 1);   // normalises every iteration
-    check_spread(run, big, {4, 0.8f, 0.02f}, 2);   // with a threshold (skipped if too close)
-    check_spread(run, big, {0, 0.5f, 0.0f}, 3);    // 0 iterations: unchanged
+    check_spread(run, big, {10, 2.0f, 0.0f}, 1);  // normalises every iteration
+    check_spread(run, big, {4, 0.8f, 0.02f}, 2);  // with a threshold (skipped if too close)
+    check_spread(run, big, {0, 0.5f, 0.0f}, 3);   // 0 iterations: unchanged
     uint64_t step = 0;
     for (uint64_t n : kEdgeLengths) {
-        check_spread(run, power_law_graph(r, n, std::min<uint64_t>(n * 2, 300)), {3, 0.7f, 0.0f}, step++ % 4);
+        check_spread(run, power_law_graph(r, n, std::min<uint64_t>(n * 2, 300)), {3, 0.7f, 0.0f},
+                     step++ % 4);
     }
     // A source index past the end must be refused, not skipped.
     Graph bad = power_law_graph(r, 100, 50);
@@ -216,11 +242,13 @@ DecayData make_decay(Rand& r, uint64_t n) {
     return d;
 }
 
-void check_decay(const Runner& run, const DecayData& d, bool with_array, float scalar, uint64_t offset) {
+void check_decay(const Runner& run, const DecayData& d, bool with_array, float scalar,
+                 uint64_t offset) {
     const bool seal = run.o.page_guard;
     auto s = input(d.strength, offset, seal), a = input(d.age, (offset + 1) % 4, seal),
          st = input(d.stability, offset, seal);
-    const DecayCall call{s->data(), a->data(), with_array ? st->data() : nullptr, scalar, d.strength.size()};
+    const DecayCall call{s->data(), a->data(), with_array ? st->data() : nullptr, scalar,
+                         d.strength.size()};
     run.verdict(check(run.t, call, run.buffers(offset)));
 }
 
@@ -228,12 +256,13 @@ void decay_plan(const Runner& run, Rand& r) {
     uint64_t step = 0;
     for (uint64_t n : kEdgeLengths) {
         const DecayData d = make_decay(r, n);
-        check_decay(run, d, true, 0.0f, step % 4);        // what the host passes
+        check_decay(run, d, true, 0.0f, step % 4);       // what the host passes
         check_decay(run, d, false, 86400.0f, step % 4);  // scalar stability
         ++step;
     }
     for (unsigned i = 0; i < run.o.random_cases; ++i)
-        check_decay(run, make_decay(r, 1 + r.below(20000)), i % 2 == 0, i % 2 ? r.uniform(1.0f, 1e7f) : 0.0f, i % 4);
+        check_decay(run, make_decay(r, 1 + r.below(20000)), i % 2 == 0,
+                    i % 2 ? r.uniform(1.0f, 1e7f) : 0.0f, i % 4);
 }
 
 // --------------------------------------------------------- reentrancy, leaks
@@ -246,7 +275,8 @@ void same_bits(const Runner& run, const char* what, Call&& call) {
     run.verdict(call(&first));
     std::vector<float> again;
     run.verdict(call(&again));
-    if (std::memcmp(first.data(), again.data(), first.size() * sizeof(float)) != 0 || first.size() != again.size())
+    if (std::memcmp(first.data(), again.data(), first.size() * sizeof(float)) != 0 ||
+        first.size() != again.size())
         throw Error(ErrorCode::SelfTestNondeterministic,
                     run.label + ": deep self-test failed (plugin '" + run.t.name + "'): " + what +
                         " gave different bits when called twice on the same inputs");
@@ -254,15 +284,17 @@ void same_bits(const Runner& run, const char* what, Call&& call) {
     std::vector<std::vector<float>> outs(threads);
     std::vector<Verdict> verdicts(threads);
     std::vector<std::thread> pool;
-    for (unsigned i = 0; i < threads; ++i) pool.emplace_back([&, i] { verdicts[i] = call(&outs[i]); });
+    for (unsigned i = 0; i < threads; ++i)
+        pool.emplace_back([&, i] { verdicts[i] = call(&outs[i]); });
     for (auto& th : pool) th.join();
     for (unsigned i = 0; i < threads; ++i) {
         run.verdict(verdicts[i]);
         if (outs[i].size() != first.size() ||
             std::memcmp(outs[i].data(), first.data(), first.size() * sizeof(float)) != 0)
             throw Error(ErrorCode::SelfTestNondeterministic,
-                        run.label + ": deep self-test failed (plugin '" + run.t.name + "'): " + what + " on " +
-                            std::to_string(threads) + " threads at once gave different bits than alone");
+                        run.label + ": deep self-test failed (plugin '" + run.t.name +
+                            "'): " + what + " on " + std::to_string(threads) +
+                            " threads at once gave different bits than alone");
     }
 }
 
@@ -278,7 +310,8 @@ MemoryUse memory_in_use() {
         if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
         std::fclose(f);
     }
-    return {mi.uordblks + mi.hblkhd, static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE))};
+    return {mi.uordblks + mi.hblkhd,
+            static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE))};
 }
 
 void reentrancy_and_leaks(const Runner& run, Rand& r) {
@@ -287,11 +320,15 @@ void reentrancy_and_leaks(const Runner& run, Rand& r) {
     const DecayData dd = make_decay(r, 4097);
     const BufferOptions b = run.buffers();
     const SimilarityCall sc{sd.query.data(), sd.cand.data(), sd.norms.data(), sd.n, sd.dim};
-    const SpreadCall pc{g.offsets.data(), g.sources.data(), g.weights.data(), g.n, {10, 0.5f, 0.0f}, g.seeds.data()};
+    const SpreadCall pc{g.offsets.data(), g.sources.data(), g.weights.data(), g.n,
+                        {10, 0.5f, 0.0f}, g.seeds.data()};
     const DecayCall dc{dd.strength.data(), dd.age.data(), dd.stability.data(), 0.0f, 4097};
-    same_bits(run, "similarity(n=1024, dim=768)", [&](std::vector<float>* out) { return validation::run(run.t, sc, b, out); });
-    same_bits(run, "spread(n=5000, power-law)", [&](std::vector<float>* out) { return validation::run(run.t, pc, b, out); });
-    same_bits(run, "decay(n=4097)", [&](std::vector<float>* out) { return validation::run(run.t, dc, b, out); });
+    same_bits(run, "similarity(n=1024, dim=768)",
+              [&](std::vector<float>* out) { return validation::run(run.t, sc, b, out); });
+    same_bits(run, "spread(n=5000, power-law)",
+              [&](std::vector<float>* out) { return validation::run(run.t, pc, b, out); });
+    same_bits(run, "decay(n=4097)",
+              [&](std::vector<float>* out) { return validation::run(run.t, dc, b, out); });
     if (!run.o.leak_check) return;
 
     // 400 small calls: a kernel that keeps even 128 KiB per call grows the
@@ -307,17 +344,20 @@ void reentrancy_and_leaks(const Runner& run, Rand& r) {
     }
     const MemoryUse after = memory_in_use();
     const auto growth = [](uint64_t from, uint64_t to) { return to > from ? to - from : 0; };
-    const uint64_t grew = std::max(growth(before.heap, after.heap), growth(before.resident, after.resident));
+    const uint64_t grew =
+        std::max(growth(before.heap, after.heap), growth(before.resident, after.resident));
     if (grew > kLimit)
         throw Error(ErrorCode::SelfTestLeak,
-                    run.label + ": deep self-test failed (plugin '" + run.t.name + "'): 400 kernel calls grew memory by " +
-                        std::to_string(grew >> 20) + " MiB (limit " + std::to_string(kLimit >> 20) +
+                    run.label + ": deep self-test failed (plugin '" + run.t.name +
+                        "'): 400 kernel calls grew memory by " + std::to_string(grew >> 20) +
+                        " MiB (limit " + std::to_string(kLimit >> 20) +
                         " MiB): the kernel keeps memory between calls");
 }
 
 }  // namespace
 
-void run_deep_self_test(const engram_kernel_table& t, const std::string& label, const DeepOptions& o) {
+void run_deep_self_test(const engram_kernel_table& t, const std::string& label,
+                        const DeepOptions& o) {
     const Runner run{t, label, o};
     Rand r(o.seed);
     similarity_plan(run, r);

@@ -19,10 +19,10 @@
 // page_guard is on (only in the child: a fault there ends the process).
 #pragma once
 
+#include <engram/kernel_abi.h>
+
 #include <cstdint>
 #include <string>
-
-#include <engram/kernel_abi.h>
 
 namespace engram::validation {
 
@@ -36,6 +36,7 @@ struct DeepOptions {
 
 // Throws engram::Error with the first failure's code; the message names
 // `label` (the plugin file), the kernel, the shape and the element.
-void run_deep_self_test(const engram_kernel_table& t, const std::string& label, const DeepOptions& o);
+void run_deep_self_test(const engram_kernel_table& t, const std::string& label,
+                        const DeepOptions& o);
 
 }  // namespace engram::validation

@@ -37,11 +37,16 @@ void on_fault(int sig, siginfo_t* info, void*) {
     const int fd = g_result_fd.load();
     for (int i = 0; i < kSlots && fd >= 0; ++i) {
         const uintptr_t s = g_regions[i].start.load(std::memory_order_relaxed);
-        if (s == 0 || addr < s || addr >= g_regions[i].end.load(std::memory_order_relaxed)) continue;
+        if (s == 0 || addr < s || addr >= g_regions[i].end.load(std::memory_order_relaxed))
+            continue;
         if (g_regions[i].kind.load() == static_cast<int>(RegionKind::GuardPage)) {
-            put(fd, "FAIL E_SELFTEST_OUT_OF_BOUNDS the kernel touched the page right after its output or scratch buffer (");
+            put(fd,
+                "FAIL E_SELFTEST_OUT_OF_BOUNDS the kernel touched the page right after its output "
+                "or scratch buffer (");
         } else {
-            put(fd, "FAIL E_SELFTEST_CRASHED SIGSEGV: the kernel wrote into a read-only input buffer (");
+            put(fd,
+                "FAIL E_SELFTEST_CRASHED SIGSEGV: the kernel wrote into a read-only input buffer "
+                "(");
         }
         put(fd, g_call);
         put(fd, ")\n");
@@ -61,7 +66,7 @@ void install_fault_reporter(int result_fd) {
     ss.ss_sp = stack;
     ss.ss_size = sizeof stack;
     ::sigaltstack(&ss, nullptr);
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_sigaction = &on_fault;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);

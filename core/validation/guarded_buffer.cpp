@@ -32,8 +32,8 @@ GuardedBuffer::GuardedBuffer(uint64_t bytes, uint64_t offset, bool page_guard) :
     } else {
         map_bytes_ = round_up(kCanary + offset + bytes + kCanary, page);
     }
-    void* m = ::mmap(nullptr, map_bytes_ + guard_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+    void* m = ::mmap(nullptr, map_bytes_ + guard_bytes_, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) throw std::bad_alloc();
     base_ = static_cast<unsigned char*>(m);
     data_ = page_guard ? base_ + map_bytes_ - bytes : base_ + kCanary + offset;
@@ -65,7 +65,8 @@ bool GuardedBuffer::intact() const {
 
 void GuardedBuffer::seal() {
     ::mprotect(base_, map_bytes_, PROT_READ);
-    if (input_slot_ < 0) input_slot_ = register_region(base_, map_bytes_, RegionKind::ReadOnlyInput);
+    if (input_slot_ < 0)
+        input_slot_ = register_region(base_, map_bytes_, RegionKind::ReadOnlyInput);
 }
 
 }  // namespace engram::validation

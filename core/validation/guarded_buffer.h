@@ -17,7 +17,7 @@
 namespace engram::validation {
 
 class GuardedBuffer {
-public:
+  public:
     // `bytes` usable bytes. Without page_guard the region starts `offset`
     // bytes past a 64-byte boundary (misaligned on purpose when offset is
     // not a multiple of 64); with page_guard it ends on a page boundary, so
@@ -35,7 +35,7 @@ public:
     // Makes the whole mapping (canaries included) read-only.
     void seal();
 
-private:
+  private:
     unsigned char* base_ = nullptr;  // start of the mapping
     size_t map_bytes_ = 0;           // readable/writable part of the mapping
     size_t guard_bytes_ = 0;         // PROT_NONE tail (0 or one page)
@@ -50,11 +50,13 @@ private:
 // leaves an element unwritten is then caught by the comparison).
 template <class T>
 class Guarded {
-public:
+  public:
     Guarded(uint64_t n, uint64_t offset_elems, bool page_guard, const T* src = nullptr)
         : buf_(n * sizeof(T), offset_elems * sizeof(T), page_guard), n_(n) {
-        if (src && n) std::memcpy(buf_.data(), src, n * sizeof(T));
-        else if (n) std::memset(buf_.data(), 0x7F, n * sizeof(T));
+        if (src && n)
+            std::memcpy(buf_.data(), src, n * sizeof(T));
+        else if (n)
+            std::memset(buf_.data(), 0x7F, n * sizeof(T));
     }
     T* data() { return n_ ? static_cast<T*>(buf_.data()) : nullptr; }
     const T* data() const { return n_ ? static_cast<const T*>(buf_.data()) : nullptr; }
@@ -63,7 +65,7 @@ public:
     void seal() { buf_.seal(); }
     GuardedBuffer& raw() { return buf_; }
 
-private:
+  private:
     GuardedBuffer buf_;
     uint64_t n_;
 };

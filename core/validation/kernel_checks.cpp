@@ -28,7 +28,7 @@ Failure fail(ErrorCode code, const std::string& call, const std::string& what) {
 // Scratch exactly as the host hands it out: 64-byte aligned, `bytes` long,
 // followed by canaries (and a guard page when asked).
 class Scratch {
-public:
+  public:
     Scratch(uint64_t bytes, bool page_guard)
         : bytes_(bytes), rounded_((bytes + 63) / 64 * 64), buf_(rounded_, 0, page_guard) {
         auto* p = static_cast<unsigned char*>(buf_.data());
@@ -43,7 +43,7 @@ public:
         return buf_.intact();
     }
 
-private:
+  private:
     uint64_t bytes_, rounded_;
     GuardedBuffer buf_;
 };
@@ -51,21 +51,24 @@ private:
 // The shared body of every run(): scratch sizing, the guarded call, the
 // status and the guards.
 template <class Call>
-Verdict guarded_call(const engram_kernel_table& t, engram_kernel_id kernel, const engram_shape& shape,
-                     const std::string& what, const BufferOptions& o, Guarded<float>& out, engram_status expect,
-                     Call&& call) {
+Verdict guarded_call(const engram_kernel_table& t, engram_kernel_id kernel,
+                     const engram_shape& shape, const std::string& what, const BufferOptions& o,
+                     Guarded<float>& out, engram_status expect, Call&& call) {
     const uint64_t bytes = t.scratch_bytes(kernel, &shape);
     if (bytes > kMaxScratch)
-        return fail(ErrorCode::SelfTestStatus, what, "scratch_bytes asks for " + std::to_string(bytes) + " bytes");
+        return fail(ErrorCode::SelfTestStatus, what,
+                    "scratch_bytes asks for " + std::to_string(bytes) + " bytes");
     Scratch scratch(bytes, o.page_guard);
     set_current_call(what.c_str());
     const engram_status st = call(out.data(), scratch.data(), scratch.capacity());
     if (!out.intact() || !scratch.intact())
-        return fail(ErrorCode::SelfTestOutOfBounds, what,
-                    !out.intact() ? "wrote outside its output buffer" : "wrote outside its scratch buffer");
+        return fail(
+            ErrorCode::SelfTestOutOfBounds, what,
+            !out.intact() ? "wrote outside its output buffer" : "wrote outside its scratch buffer");
     if (st != expect)
-        return fail(ErrorCode::SelfTestStatus, what,
-                    "returned status " + std::to_string(st) + ", expected " + std::to_string(expect));
+        return fail(
+            ErrorCode::SelfTestStatus, what,
+            "returned status " + std::to_string(st) + ", expected " + std::to_string(expect));
     return std::nullopt;
 }
 
@@ -82,8 +85,8 @@ std::string describe(const SimilarityCall& c) {
 std::string describe(const SpreadCall& c) {
     const uint64_t edges = c.n ? c.offsets[c.n] : 0;
     return "spread(n=" + std::to_string(c.n) + ", edges=" + std::to_string(edges) +
-           ", iterations=" + std::to_string(c.params.iterations) + ", decay=" + num(c.params.decay) +
-           ", threshold=" + num(c.params.threshold) + ")";
+           ", iterations=" + std::to_string(c.params.iterations) +
+           ", decay=" + num(c.params.decay) + ", threshold=" + num(c.params.threshold) + ")";
 }
 std::string describe(const DecayCall& c) {
     return "decay(n=" + std::to_string(c.n) +
@@ -92,36 +95,38 @@ std::string describe(const DecayCall& c) {
            ")";
 }
 
-Verdict run(const engram_kernel_table& t, const SimilarityCall& c, const BufferOptions& o, std::vector<float>* out,
-            engram_status expect) {
+Verdict run(const engram_kernel_table& t, const SimilarityCall& c, const BufferOptions& o,
+            std::vector<float>* out, engram_status expect) {
     Guarded<float> scores(c.n, o.out_offset, o.page_guard);
-    auto v = guarded_call(t, ENGRAM_KERNEL_SIMILARITY, {c.n, c.dim, 0}, describe(c), o, scores, expect,
-                          [&](float* s, void* scratch, uint64_t cap) {
-                              return t.similarity(c.query, c.candidates, c.norms, c.n, c.dim, s, scratch, cap);
+    auto v = guarded_call(t, ENGRAM_KERNEL_SIMILARITY, {c.n, c.dim, 0}, describe(c), o, scores,
+                          expect, [&](float* s, void* scratch, uint64_t cap) {
+                              return t.similarity(c.query, c.candidates, c.norms, c.n, c.dim, s,
+                                                  scratch, cap);
                           });
     if (!v && expect == ENGRAM_OK) copy_out(scores, out);
     return v;
 }
 
-Verdict run(const engram_kernel_table& t, const SpreadCall& c, const BufferOptions& o, std::vector<float>* out,
-            engram_status expect) {
+Verdict run(const engram_kernel_table& t, const SpreadCall& c, const BufferOptions& o,
+            std::vector<float>* out, engram_status expect) {
     Guarded<float> act(c.n, o.out_offset, o.page_guard, c.initial);
     const uint64_t edges = c.n ? c.offsets[c.n] : 0;
     auto v = guarded_call(t, ENGRAM_KERNEL_SPREADING, {c.n, 0, edges}, describe(c), o, act, expect,
                           [&](float* a, void* scratch, uint64_t cap) {
-                              return t.spread(c.offsets, c.sources, c.weights, c.n, &c.params, a, scratch, cap);
+                              return t.spread(c.offsets, c.sources, c.weights, c.n, &c.params, a,
+                                              scratch, cap);
                           });
     if (!v && expect == ENGRAM_OK) copy_out(act, out);
     return v;
 }
 
-Verdict run(const engram_kernel_table& t, const DecayCall& c, const BufferOptions& o, std::vector<float>* out,
-            engram_status expect) {
+Verdict run(const engram_kernel_table& t, const DecayCall& c, const BufferOptions& o,
+            std::vector<float>* out, engram_status expect) {
     Guarded<float> res(c.n, o.out_offset, o.page_guard);
     auto v = guarded_call(t, ENGRAM_KERNEL_DECAY, {c.n, 0, 0}, describe(c), o, res, expect,
                           [&](float* r, void* scratch, uint64_t cap) {
-                              return t.decay(c.strength, c.age, c.stability, c.stability_scalar, c.n, r, scratch,
-                                             cap);
+                              return t.decay(c.strength, c.age, c.stability, c.stability_scalar,
+                                             c.n, r, scratch, cap);
                           });
     if (!v && expect == ENGRAM_OK) copy_out(res, out);
     return v;
@@ -137,20 +142,21 @@ Verdict compare(const std::string& what, const char* label, const std::vector<fl
     for (uint64_t i = 0; i < got.size(); ++i) {
         if (!std::isfinite(got[i]))
             return fail(ErrorCode::SelfTestNonFinite, what,
-                        std::string(label) + "[" + std::to_string(i) + "] = " + num(got[i]) + ", oracle " +
-                            num(want[i]));
+                        std::string(label) + "[" + std::to_string(i) + "] = " + num(got[i]) +
+                            ", oracle " + num(want[i]));
         if (!ok(i) && bad++ == 0) first = i;
     }
     if (bad == 0) return std::nullopt;
     return fail(ErrorCode::SelfTestNumerics, what,
-                std::to_string(bad) + " of " + std::to_string(got.size()) + " outside tolerance; first " +
-                    label + "[" + std::to_string(first) + "] = " + num(got[first]) + ", oracle " +
-                    num(want[first]));
+                std::to_string(bad) + " of " + std::to_string(got.size()) +
+                    " outside tolerance; first " + label + "[" + std::to_string(first) +
+                    "] = " + num(got[first]) + ", oracle " + num(want[first]));
 }
 
 }  // namespace
 
-Verdict compare_similarity(const SimilarityCall& c, const std::vector<float>& got, const std::vector<double>& want) {
+Verdict compare_similarity(const SimilarityCall& c, const std::vector<float>& got,
+                           const std::vector<double>& want) {
     return compare(describe(c), "score", got, want,
                    [&](uint64_t i) { return tolerance::similarity_ok(got[i], want[i]); });
 }
@@ -162,14 +168,17 @@ bool spread_comparable(const engram_spread_params& p, const oracle::SpreadResult
            (p.threshold <= 0.0f || want.threshold_margin >= tolerance::kSpreadMinThresholdMargin);
 }
 
-Verdict compare_spread(const SpreadCall& c, const std::vector<float>& got, const oracle::SpreadResult& want) {
+Verdict compare_spread(const SpreadCall& c, const std::vector<float>& got,
+                       const oracle::SpreadResult& want) {
     double max_abs = 0;
     for (double v : want.activation) max_abs = std::max(max_abs, std::fabs(v));
-    return compare(describe(c), "activation", got, want.activation,
-                   [&](uint64_t i) { return tolerance::spread_ok(got[i], want.activation[i], max_abs); });
+    return compare(describe(c), "activation", got, want.activation, [&](uint64_t i) {
+        return tolerance::spread_ok(got[i], want.activation[i], max_abs);
+    });
 }
 
-Verdict compare_decay(const DecayCall& c, const std::vector<float>& got, const std::vector<double>& want) {
+Verdict compare_decay(const DecayCall& c, const std::vector<float>& got,
+                      const std::vector<double>& want) {
     return compare(describe(c), "out", got, want,
                    [&](uint64_t i) { return tolerance::decay_ok(got[i], want[i], c.strength[i]); });
 }
@@ -191,7 +200,8 @@ Verdict check(const engram_kernel_table& t, const SpreadCall& c, const BufferOpt
 Verdict check(const engram_kernel_table& t, const DecayCall& c, const BufferOptions& o) {
     std::vector<float> got;
     if (auto v = run(t, c, o, &got)) return v;
-    return compare_decay(c, got, oracle::decay(c.strength, c.age, c.stability, c.stability_scalar, c.n));
+    return compare_decay(c, got,
+                         oracle::decay(c.strength, c.age, c.stability, c.stability_scalar, c.n));
 }
 
 }  // namespace engram::validation

@@ -13,12 +13,12 @@
 // went wrong (which kernel, which shape, which element).
 #pragma once
 
+#include <engram/kernel_abi.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <engram/kernel_abi.h>
 
 #include "common/error.h"
 #include "oracle/oracle.h"
@@ -32,8 +32,9 @@ struct Failure {
 using Verdict = std::optional<Failure>;
 
 struct BufferOptions {
-    bool page_guard = false;   // a PROT_NONE page right after each output and scratch buffer
-    uint64_t out_offset = 0;   // output starts this many elements past a 64-byte boundary (no page_guard)
+    bool page_guard = false;  // a PROT_NONE page right after each output and scratch buffer
+    uint64_t out_offset =
+        0;  // output starts this many elements past a 64-byte boundary (no page_guard)
 };
 
 // Inputs of one call, exactly as the host passes them.
@@ -78,8 +79,10 @@ Verdict compare_similarity(const SimilarityCall& c, const std::vector<float>& go
 // oracle::SpreadResult::threshold_margin) cannot demand agreement: callers
 // skip it with spread_comparable().
 bool spread_comparable(const engram_spread_params& p, const oracle::SpreadResult& want);
-Verdict compare_spread(const SpreadCall& c, const std::vector<float>& got, const oracle::SpreadResult& want);
-Verdict compare_decay(const DecayCall& c, const std::vector<float>& got, const std::vector<double>& want);
+Verdict compare_spread(const SpreadCall& c, const std::vector<float>& got,
+                       const oracle::SpreadResult& want);
+Verdict compare_decay(const DecayCall& c, const std::vector<float>& got,
+                      const std::vector<double>& want);
 
 // run + oracle + compare. A spreading case that is not comparable passes.
 Verdict check(const engram_kernel_table& t, const SimilarityCall& c, const BufferOptions& o = {});

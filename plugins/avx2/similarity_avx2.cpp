@@ -196,7 +196,8 @@ constexpr uint64_t kStreamPrefetchBytes = 6144;
 // address may lie past the last row). Always inlined: as an out-of-line call
 // per row the 768x100000 batch measured ~1.2x slower (25 vs 30 GB/s).
 template <bool kCC>
-[[gnu::always_inline]] inline void row_stream(const float* q, const float* c, uint64_t dim, __m256& qc, __m256& cc) {
+[[gnu::always_inline]] inline void row_stream(const float* q, const float* c, uint64_t dim,
+                                              __m256& qc, __m256& cc) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
     const uintptr_t pf = reinterpret_cast<uintptr_t>(c) + kStreamPrefetchBytes;
@@ -285,8 +286,8 @@ struct Isa {
     }
     static float sum_squares(const float* v, uint64_t dim) { return avx2::sum_squares(v, dim); }
     template <bool kCC>
-    static void block4(const float* q, double qn_d, float qn_f, const float* candidates, const float* norms,
-                       uint64_t i, uint64_t n, uint64_t dim, float* scores) {
+    static void block4(const float* q, double qn_d, float qn_f, const float* candidates,
+                       const float* norms, uint64_t i, uint64_t n, uint64_t dim, float* scores) {
         // n * dim floats exist in memory, so the product cannot overflow.
         const bool stream = n * dim >= kStreamBytes / sizeof(float);
         const float* c = candidates + i * dim;

@@ -73,8 +73,8 @@ void run(const float* strength, const float* age, const float* stability, float 
 
 struct Isa {
     template <bool kArray, bool kDivide>
-    static void run(const float* strength, const float* age, const float* stability, float scalar, uint64_t n,
-                    float* out) {
+    static void run(const float* strength, const float* age, const float* stability, float scalar,
+                    uint64_t n, float* out) {
         avx512::run<kArray, kDivide>(strength, age, stability, scalar, n, out);
     }
 };

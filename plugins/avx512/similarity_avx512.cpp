@@ -198,10 +198,11 @@ struct Isa {
     }
     static float sum_squares(const float* v, uint64_t dim) { return avx512::sum_squares(v, dim); }
     template <bool kCC>
-    static void block4(const float* q, double qn_d, float qn_f, const float* candidates, const float* norms,
-                       uint64_t i, uint64_t n, uint64_t dim, float* scores) {
+    static void block4(const float* q, double qn_d, float qn_f, const float* candidates,
+                       const float* norms, uint64_t i, uint64_t n, uint64_t dim, float* scores) {
         (void)n;
-        finish4(rows4<kCC>(q, candidates + i * dim, dim), q, qn_d, qn_f, candidates, norms, i, dim, scores);
+        finish4(rows4<kCC>(q, candidates + i * dim, dim), q, qn_d, qn_f, candidates, norms, i, dim,
+                scores);
     }
 };
 

@@ -11,7 +11,8 @@
 //       // Scores of rows [i, i+4): kCC when the row norms are not given.
 //       template <bool kCC>
 //       static void block4(const float* q, double qn_d, float qn_f, const float* candidates,
-//                          const float* norms, uint64_t i, uint64_t n, uint64_t dim, float* scores);
+//                          const float* norms, uint64_t i, uint64_t n, uint64_t dim, float*
+//                          scores);
 //   };
 //
 // Compiled into each backend's own shared object with that backend's flags
@@ -34,8 +35,8 @@ inline float finish1(float qc, float cn, float cc_or_one, float qn_f, const floa
                      const float* c, const float* norm, uint64_t dim) {
     const float den = qn_f * cn;
     const float sc = qc / den;
-    const bool ok = den >= kFastLo && den <= kFastHi && cc_or_one >= kFastLo && cc_or_one <= kFastHi &&
-                    std::fabs(sc) <= 2.0f;
+    const bool ok = den >= kFastLo && den <= kFastHi && cc_or_one >= kFastLo &&
+                    cc_or_one <= kFastHi && std::fabs(sc) <= 2.0f;
     if (!ok) return cosine_row_double(q, qn_d, c, norm, dim);
     return sc > 1.0f ? 1.0f : (sc < -1.0f ? -1.0f : sc);
 }
@@ -53,14 +54,17 @@ float single_pair(const float* q, const float* c, const float* norm, uint64_t di
         cn = std::sqrt(s.cc);
         cc_check = s.cc;
     }
-    if (!(s.qq >= kFastLo && s.qq <= kFastHi)) return cosine_row_double(q, norm_double(q, dim), c, norm, dim);
-    return finish1(s.qc, cn, cc_check, std::sqrt(s.qq), q, std::sqrt(static_cast<double>(s.qq)), c, norm, dim);
+    if (!(s.qq >= kFastLo && s.qq <= kFastHi))
+        return cosine_row_double(q, norm_double(q, dim), c, norm, dim);
+    return finish1(s.qc, cn, cc_check, std::sqrt(s.qq), q, std::sqrt(static_cast<double>(s.qq)), c,
+                   norm, dim);
 }
 
 // The ABI's similarity entry point, less the unused scratch arguments.
 template <class Isa>
-engram_status similarity_kernel(const float* query, const float* candidates, const float* candidate_norms,
-                                uint64_t n, uint64_t dim, float* scores) {
+engram_status similarity_kernel(const float* query, const float* candidates,
+                                const float* candidate_norms, uint64_t n, uint64_t dim,
+                                float* scores) {
     if (dim == 0) return ENGRAM_E_INVALID_ARGUMENT;
     if (n == 0) return ENGRAM_OK;
     if (!query || !candidates || !scores) return ENGRAM_E_INVALID_ARGUMENT;
@@ -88,11 +92,13 @@ engram_status similarity_kernel(const float* query, const float* candidates, con
     uint64_t i = 0;
     if (candidate_norms) {
         for (; i + 4 <= n; i += 4)
-            Isa::template block4<false>(query, qn_d, qn_f, candidates, candidate_norms, i, n, dim, scores);
+            Isa::template block4<false>(query, qn_d, qn_f, candidates, candidate_norms, i, n, dim,
+                                        scores);
         for (; i < n; ++i) {
             const float* c = candidates + i * dim;
             const auto s = Isa::template row1<false, false>(query, c, dim);
-            scores[i] = finish1(s.qc, candidate_norms[i], 1.0f, qn_f, query, qn_d, c, candidate_norms + i, dim);
+            scores[i] = finish1(s.qc, candidate_norms[i], 1.0f, qn_f, query, qn_d, c,
+                                candidate_norms + i, dim);
         }
     } else {
         for (; i + 4 <= n; i += 4)

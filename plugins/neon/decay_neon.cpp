@@ -74,8 +74,8 @@ void run(const float* strength, const float* age, const float* stability, float 
 
 struct Isa {
     template <bool kArray, bool kDivide>
-    static void run(const float* strength, const float* age, const float* stability, float scalar, uint64_t n,
-                    float* out) {
+    static void run(const float* strength, const float* age, const float* stability, float scalar,
+                    uint64_t n, float* out) {
         neon::run<kArray, kDivide>(strength, age, stability, scalar, n, out);
     }
 };

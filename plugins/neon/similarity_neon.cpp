@@ -129,15 +129,16 @@ struct Isa {
     }
     static float sum_squares(const float* v, uint64_t dim) { return neon::sum_squares(v, dim); }
     template <bool kCC>
-    static void block4(const float* q, double qn_d, float qn_f, const float* candidates, const float* norms,
-                       uint64_t i, uint64_t n, uint64_t dim, float* scores) {
+    static void block4(const float* q, double qn_d, float qn_f, const float* candidates,
+                       const float* norms, uint64_t i, uint64_t n, uint64_t dim, float* scores) {
         (void)n;
         const Sums4 s = rows4<kCC>(q, candidates + i * dim, dim);
         for (uint64_t l = 0; l < 4; ++l) {
             const uint64_t r = i + l;
             const float* c = candidates + r * dim;
-            scores[r] = kCC ? finish1(s.qc[l], std::sqrt(s.cc[l]), s.cc[l], qn_f, q, qn_d, c, nullptr, dim)
-                            : finish1(s.qc[l], norms[r], 1.0f, qn_f, q, qn_d, c, norms + r, dim);
+            scores[r] =
+                kCC ? finish1(s.qc[l], std::sqrt(s.cc[l]), s.cc[l], qn_f, q, qn_d, c, nullptr, dim)
+                    : finish1(s.qc[l], norms[r], 1.0f, qn_f, q, qn_d, c, norms + r, dim);
         }
     }
 };

@@ -17,7 +17,7 @@
 namespace engram::testing {
 
 class Child {
-public:
+  public:
     Child(const std::vector<std::string>& argv, const std::filesystem::path& out_dir,
           const std::vector<std::string>& env = {})
         : out_(out_dir / "stdout.txt"), err_(out_dir / "stderr.txt") {
@@ -68,7 +68,7 @@ public:
         return false;
     }
 
-private:
+  private:
     static std::string slurp(const std::filesystem::path& p) {
         std::ifstream in(p);
         std::stringstream ss;

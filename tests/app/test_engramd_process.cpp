@@ -45,8 +45,9 @@ TEST_CASE("engramd --check-config accepts a good file and the shipped config par
 
 TEST_CASE("engramd --check-config lists every error and exits non-zero") {
     Dir d;
-    const auto cfg = d.write("bad.toml", "[plugins]\nreference = \"" + kReference +
-                                             "\"\n[backends]\nsimilarty = \"auto\"\n[store]\ndim = -1\n");
+    const auto cfg =
+        d.write("bad.toml", "[plugins]\nreference = \"" + kReference +
+                                "\"\n[backends]\nsimilarty = \"auto\"\n[store]\ndim = -1\n");
     Child c({kEngramd, "--check-config", cfg.string()}, d.path);
     CHECK(c.wait() == 1);
     CHECK_THAT(c.err(), Catch::Contains("E_CONFIG_UNKNOWN_KEY") && Catch::Contains("bad.toml:4:1"));
@@ -65,18 +66,22 @@ TEST_CASE("engramd --check-config refuses a broken plugin with its code") {
 TEST_CASE("engramd: an unknown ENGRAM_DISABLE_CPU_FEATURES name is an error") {
     Dir d;
     const auto cfg = d.write("good.toml", small_config());
-    Child c({kEngramd, "--check-config", cfg.string()}, d.path, {"ENGRAM_DISABLE_CPU_FEATURES=avx3"});
+    Child c({kEngramd, "--check-config", cfg.string()}, d.path,
+            {"ENGRAM_DISABLE_CPU_FEATURES=avx3"});
     CHECK(c.wait() == 1);
     CHECK_THAT(c.err(), Catch::Contains("E_ENV_INVALID") && Catch::Contains("avx3"));
 }
 
-TEST_CASE("engramd serves, reloads on SIGHUP, keeps the old set on a bad edit, exits 0 on SIGTERM") {
+TEST_CASE(
+    "engramd serves, reloads on SIGHUP, keeps the old set on a bad edit, exits 0 on SIGTERM") {
     Dir d;
     const auto cfg = d.write("engram.toml", small_config());
     // Ready = the port file (written atomically once listening), not a log
     // line; an ephemeral port, so no other engramd on the machine collides.
     const fs::path port_file = d.path / "engramd.port";
-    Child c({kEngramd, "--config", cfg.string(), "--listen", "127.0.0.1:0", "--port-file", port_file.string()}, d.path);
+    Child c({kEngramd, "--config", cfg.string(), "--listen", "127.0.0.1:0", "--port-file",
+             port_file.string()},
+            d.path);
     const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     int port = 0;
     while (port <= 0 && std::chrono::steady_clock::now() < end) {

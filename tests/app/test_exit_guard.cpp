@@ -3,7 +3,6 @@
 // stderr; engramd's own exits keep their status. Run through
 // exit_guard_fixture, which links the same library engramd does.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <string>
 

@@ -181,7 +181,8 @@ bool retention_request(uint64_t n) {
         return true;
     } catch (const Error& e) {
         CHECK(e.code() == ErrorCode::ArenaOverflow);
-        CHECK_THAT(e.what(), Catch::Contains("needs at least " + std::to_string(retention_need(n)) + " bytes"));
+        CHECK_THAT(e.what(), Catch::Contains("needs at least " + std::to_string(retention_need(n)) +
+                                             " bytes"));
         return false;
     }
 }
@@ -221,7 +222,9 @@ TEST_CASE("high water counts a refused request's whole need, under every policy"
     }).join();
 }
 
-TEST_CASE("the documented sizing rule holds: twice the high water, rounded up to a MiB, serves the request") {
+TEST_CASE(
+    "the documented sizing rule holds: twice the high water, rounded up to a MiB, serves the "
+    "request") {
     // docs/operations/performance_kernels.md, "Arena sizing": size the arena
     // at 2 x high_water_bytes, rounded up to a MiB — read under the default
     // policy (error), where the sizing request itself was refused.

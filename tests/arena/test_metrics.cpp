@@ -12,10 +12,10 @@ using namespace engram::metrics;
 
 TEST_CASE("histogram buckets are cumulative in the exposition, with sum and count") {
     Histogram h(kKernelBuckets);
-    h.observe_ns(50);          // < 100 ns
-    h.observe_ns(100);         // == 100 ns: le="1e-07" is inclusive
-    h.observe_ns(3'000);       // 3 us
-    h.observe_ns(500'000'000); // 0.5 s: +Inf
+    h.observe_ns(50);           // < 100 ns
+    h.observe_ns(100);          // == 100 ns: le="1e-07" is inclusive
+    h.observe_ns(3'000);        // 3 us
+    h.observe_ns(500'000'000);  // 0.5 s: +Inf
     CHECK(h.bucket(0) == 2);
     CHECK(h.bucket(Histogram::kBuckets) == 1);
     CHECK(h.sum_ns() == 500'003'150);
@@ -23,7 +23,8 @@ TEST_CASE("histogram buckets are cumulative in the exposition, with sum and coun
 
 TEST_CASE("the sharded kernel histogram sums its shards, with more threads than shards") {
     ShardedHistogram h(kKernelBuckets);
-    const int threads = static_cast<int>(ShardedHistogram::kShards) + 4;  // some threads share a shard
+    const int threads =
+        static_cast<int>(ShardedHistogram::kShards) + 4;  // some threads share a shard
     std::vector<std::thread> ts;
     for (int t = 0; t < threads; ++t)
         ts.emplace_back([&] {
@@ -44,15 +45,18 @@ TEST_CASE("kernel series are found again without duplicates, from many threads")
     std::vector<std::thread> ts;
     for (int t = 0; t < 4; ++t)
         ts.emplace_back([&] {
-            for (int i = 0; i < 1000; ++i) r.kernel("similarity", "metrics_test").duration.observe_ns(1000);
+            for (int i = 0; i < 1000; ++i)
+                r.kernel("similarity", "metrics_test").duration.observe_ns(1000);
         });
     for (auto& t : ts) t.join();
     auto& s = r.kernel("similarity", "metrics_test");
     CHECK(&s == &r.kernel("similarity", "metrics_test"));
     CHECK(s.calls() == 4000);
     const std::string text = r.render();
-    CHECK_THAT(text, Catch::Contains(
-                         "engram_kernel_calls_total{kernel=\"similarity\",backend=\"metrics_test\"} 4000"));
+    CHECK_THAT(
+        text,
+        Catch::Contains(
+            "engram_kernel_calls_total{kernel=\"similarity\",backend=\"metrics_test\"} 4000"));
     CHECK_THAT(text, Catch::Contains("engram_kernel_duration_seconds_bucket{kernel=\"similarity\","
                                      "backend=\"metrics_test\",le=\"+Inf\"} 4000"));
 }
@@ -70,7 +74,8 @@ TEST_CASE("the exposition passes promtool check metrics") {
     }
     const std::string file = "/tmp/engram-metrics-" + std::to_string(::getpid()) + ".txt";
     std::ofstream(file) << text;
-    const int rc = std::system(("promtool check metrics < " + file + " > " + file + ".out 2>&1").c_str());
+    const int rc =
+        std::system(("promtool check metrics < " + file + " > " + file + ".out 2>&1").c_str());
     std::ifstream in(file + ".out");
     std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     INFO(out);

@@ -1,11 +1,10 @@
 // The process-collector series in /metrics (core/metrics/process_stats.h):
 // plausible values that move when the process' resources do.
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
 #include <string>
@@ -54,8 +53,8 @@ TEST_CASE("process stats: open fds count one more while a file is open") {
 
 TEST_CASE("process stats are in the exposition under the standard names") {
     const std::string text = engram::metrics::Registry::global().render();
-    for (const char* name : {"process_resident_memory_bytes", "process_virtual_memory_bytes", "process_open_fds",
-                             "process_max_fds", "process_start_time_seconds"}) {
+    for (const char* name : {"process_resident_memory_bytes", "process_virtual_memory_bytes",
+                             "process_open_fds", "process_max_fds", "process_start_time_seconds"}) {
         INFO(name);
         CHECK_THAT(text, Catch::Contains(std::string("# TYPE ") + name + " gauge\n"));
         CHECK_THAT(text, Catch::Contains(std::string("\n") + name + " "));

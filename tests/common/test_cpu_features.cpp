@@ -1,6 +1,7 @@
+#include <engram/kernel_abi.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
-#include <engram/kernel_abi.h>
 
 #include "common/error.h"
 #include "platform/cpu_features.h"
@@ -22,7 +23,8 @@ TEST_CASE("an unknown feature name is an error, not ignored") {
         FAIL("no error");
     } catch (const Error& e) {
         CHECK(e.code() == ErrorCode::EnvInvalid);
-        CHECK_THAT(e.what(), Catch::Contains("avx3") && Catch::Contains("ENGRAM_DISABLE_CPU_FEATURES"));
+        CHECK_THAT(e.what(),
+                   Catch::Contains("avx3") && Catch::Contains("ENGRAM_DISABLE_CPU_FEATURES"));
     }
 }
 

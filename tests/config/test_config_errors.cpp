@@ -66,9 +66,10 @@ TEST_CASE("wrong types are E_CONFIG_TYPE at the value", "[config][errors]") {
               "t.toml:4:12: [store] memories: expected an integer, got float");
     check_one(kPlugins + "[store]\navg_in_degree = \"8\"\n", ErrorCode::ConfigType,
               "t.toml:4:17: [store] avg_in_degree: expected a number, got string");
-    check_one("[plugins]\nref = 5\n", ErrorCode::ConfigType,
-              "t.toml:2:7: [plugins] ref: expected a string (the plugin's path) or a table { path = "
-              "... }, got integer");
+    check_one(
+        "[plugins]\nref = 5\n", ErrorCode::ConfigType,
+        "t.toml:2:7: [plugins] ref: expected a string (the plugin's path) or a table { path = "
+        "... }, got integer");
     check_one("server = 5\n" + kPlugins, ErrorCode::ConfigType,
               "t.toml:1:10: [server]: expected a table, got integer");
     check_one("[[plugins]]\nref = \"r.so\"\n", ErrorCode::ConfigType,
@@ -167,10 +168,11 @@ TEST_CASE("plugin names, paths and backend references", "[config][errors]") {
 
 TEST_CASE("a backend naming a plugin whose entry is broken is not reported twice",
           "[config][errors]") {
-    check_one("[plugins]\nref = 5\n[backends]\nsimilarity = \"ref\"\npriority = [\"ref\"]\n",
-              ErrorCode::ConfigType,
-              "t.toml:2:7: [plugins] ref: expected a string (the plugin's path) or a table { path = "
-              "... }, got integer");
+    check_one(
+        "[plugins]\nref = 5\n[backends]\nsimilarity = \"ref\"\npriority = [\"ref\"]\n",
+        ErrorCode::ConfigType,
+        "t.toml:2:7: [plugins] ref: expected a string (the plugin's path) or a table { path = "
+        "... }, got integer");
 }
 
 TEST_CASE("missing required parts are E_CONFIG_MISSING", "[config][errors]") {
@@ -328,13 +330,15 @@ TEST_CASE("plugin entries in table form: every key checked", "[config][errors][p
               "t.toml:2:8: [plugins.ref] path: expected a string, got integer");
     check_one("[plugins.ref]\nsha256 = \"" + digest + "\"\n", ErrorCode::ConfigMissing,
               "t.toml:1:1: [plugins.ref] path: required (the plugin's file)");
-    check_one("[plugins]\nref = [\"r.so\"]\n", ErrorCode::ConfigType,
-              "t.toml:2:7: [plugins] ref: expected a string (the plugin's path) or a table { path = "
-              "... }, got array");
+    check_one(
+        "[plugins]\nref = [\"r.so\"]\n", ErrorCode::ConfigType,
+        "t.toml:2:7: [plugins] ref: expected a string (the plugin's path) or a table { path = "
+        "... }, got array");
     // Every problem of one entry is reported, and a broken entry is still a
     // [plugins] key for [backends].
-    const auto list = errors("[plugins]\nref = { path = 5, sha256 = \"x\", strict_permissions = 1 }\n"
-                             "[backends]\nsimilarity = \"ref\"\n");
+    const auto list = errors(
+        "[plugins]\nref = { path = 5, sha256 = \"x\", strict_permissions = 1 }\n"
+        "[backends]\nsimilarity = \"ref\"\n");
     REQUIRE(list.size() == 3);
     CHECK(list[0].code() == ErrorCode::ConfigType);
     CHECK(list[1].code() == ErrorCode::ConfigValue);
@@ -349,9 +353,9 @@ TEST_CASE("plugin names are at most 64 characters, never truncated", "[config][e
     check_one("[plugins]\n" + long_name + " = { path = \"r.so\" }\n", ErrorCode::ConfigValue,
               "t.toml:2:1: [plugins] \"" + long_name +
                   "\": invalid plugin name: 65 characters, at most 64 are allowed");
-    check_one("[plugins]\n" + long_name + "X = \"r.so\"\n", ErrorCode::ConfigValue,
-              "t.toml:2:1: [plugins] \"" + long_name +
-                  "X\": invalid plugin name (use [a-z0-9_]{1,64})");
+    check_one(
+        "[plugins]\n" + long_name + "X = \"r.so\"\n", ErrorCode::ConfigValue,
+        "t.toml:2:1: [plugins] \"" + long_name + "X\": invalid plugin name (use [a-z0-9_]{1,64})");
     check_one(kPlugins + "[backends]\npriority = [\"" + long_name + "\"]\n", ErrorCode::ConfigValue,
               "t.toml:4:13: [backends] priority[0]: \"" + long_name +
                   "\" is not a valid plugin name ([a-z0-9_]{1,64})");

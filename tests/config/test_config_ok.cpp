@@ -223,9 +223,13 @@ TEST_CASE("plugin entries in table form: path, pinned sha256, strict_permissions
     const Config cfg = parse(
         "[plugins]\n"
         "reference = \"r.so\"\n"
-        "pinned = { path = \"../lib/p.so\", sha256 = \"" + upper + "\" }\n"
+        "pinned = { path = \"../lib/p.so\", sha256 = \"" +
+        upper +
+        "\" }\n"
         "lax = { path = \"/opt/l.so\", strict_permissions = false }\n"
-        "both = { path = \"b.so\", sha256 = \"" + lower + "\", strict_permissions = true }\n"
+        "both = { path = \"b.so\", sha256 = \"" +
+        lower +
+        "\", strict_permissions = true }\n"
         "[plugins.sub]\n"
         "path = \"s.so\"\n"
         "strict_permissions = false\n"
@@ -256,8 +260,8 @@ TEST_CASE("plugin entries in table form: path, pinned sha256, strict_permissions
 
 TEST_CASE("plugin names of exactly 64 characters are accepted", "[config]") {
     const std::string name(64, 'z');
-    const Config cfg = parse("[plugins]\n" + name + " = \"z.so\"\n[backends]\npriority = [\"" +
-                             name + "\"]\n");
+    const Config cfg =
+        parse("[plugins]\n" + name + " = \"z.so\"\n[backends]\npriority = [\"" + name + "\"]\n");
     CHECK(cfg.plugins.at(name) == "/srv/engram/etc/z.so");
     CHECK(cfg.backends.priority == std::vector<std::string>{name});
 }

@@ -25,12 +25,13 @@ std::string replace_once(const std::string& text, const std::string& from, const
     return text.substr(0, at) + to + text.substr(at + from.size());
 }
 
-const std::string kStore = "\n# a small store\n[store]\nmemories = 2000\ndim = 64\navg_in_degree = 4\nseed = 11\n"
-                           "\n[server]\nthreads = 2   # enough\n";
+const std::string kStore =
+    "\n# a small store\n[store]\nmemories = 2000\ndim = 64\navg_in_degree = 4\nseed = 11\n"
+    "\n[server]\nthreads = 2   # enough\n";
 
 std::string plugins_table() {
-    return "# plugins, two of them\n[plugins]\nreference = \"" + plugin("reference") + "\"\nzoo_good = \"" +
-           zoo("good") + "\"  # calls itself zoo_good\n";
+    return "# plugins, two of them\n[plugins]\nreference = \"" + plugin("reference") +
+           "\"\nzoo_good = \"" + zoo("good") + "\"  # calls itself zoo_good\n";
 }
 
 std::string serving(const Daemon& d, const std::string& kernel) {
@@ -61,25 +62,31 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("use: keys present; the file engramd reports is edited in place, reference serves", "[use]") {
-    const std::string text = plugins_table() +
-                             "\n# Which plugin serves each kernel.\n[backends]\nsimilarity = \"zoo_good\"  # pinned\n"
-                             "spreading = \"zoo_good\"\n\ndecay = \"zoo_good\"\npriority = [\"reference\"]\n" + kStore;
+TEST_CASE("use: keys present; the file engramd reports is edited in place, reference serves",
+          "[use]") {
+    const std::string text =
+        plugins_table() +
+        "\n# Which plugin serves each kernel.\n[backends]\nsimilarity = \"zoo_good\"  # pinned\n"
+        "spreading = \"zoo_good\"\n\ndecay = \"zoo_good\"\npriority = [\"reference\"]\n" +
+        kStore;
     Fixture f(text);
     REQUIRE(serving(*f.d, "similarity") == "zoo_good");
     // no --config: engramd's own (absolute) config path from GET /v1/backends
     const auto r = f.ctl({"use", "reference"});
     INFO(r.out << r.err);
     REQUIRE(r.code == 0);
-    std::string expected = replace_once(text, "similarity = \"zoo_good\"", "similarity = \"reference\"");
+    std::string expected =
+        replace_once(text, "similarity = \"zoo_good\"", "similarity = \"reference\"");
     expected = replace_once(expected, "spreading = \"zoo_good\"", "spreading = \"reference\"");
     expected = replace_once(expected, "decay = \"zoo_good\"", "decay = \"reference\"");
     CHECK(slurp(f.cfg) == expected);
     CHECK(f.mode() == 0640);
-    for (const char* k : {"similarity", "spreading", "decay"}) CHECK(serving(*f.d, k) == "reference");
+    for (const char* k : {"similarity", "spreading", "decay"})
+        CHECK(serving(*f.d, k) == "reference");
     CHECK_THAT(r.out, Catch::Contains("similarity \"zoo_good\" -> \"reference\" (line 8)"));
     CHECK_THAT(r.out, Catch::Contains("reload ok: generation 2"));
-    CHECK_THAT(r.out, Catch::Contains("serving now (generation 2): similarity reference, spreading reference, decay reference"));
+    CHECK_THAT(r.out, Catch::Contains("serving now (generation 2): similarity reference, spreading "
+                                      "reference, decay reference"));
     // no temp file left beside it
     for (const auto& e : fs::directory_iterator(f.dir.path))
         CHECK(e.path().filename().string().find(".engramctl-") == std::string::npos);
@@ -97,44 +104,56 @@ TEST_CASE("use: keys present; the file engramd reports is edited in place, refer
 }
 
 TEST_CASE("use --kernel: indented keys, only the chosen one changes", "[use]") {
-    const std::string text = plugins_table() +
-                             "\n  [backends]\n    similarity = \"zoo_good\"\n\tspreading = \"zoo_good\"   # tab\n"
-                             "    decay = 'zoo_good'\n    priority = [\n      \"reference\",\n    ]\n" + kStore;
+    const std::string text =
+        plugins_table() +
+        "\n  [backends]\n    similarity = \"zoo_good\"\n\tspreading = \"zoo_good\"   # tab\n"
+        "    decay = 'zoo_good'\n    priority = [\n      \"reference\",\n    ]\n" +
+        kStore;
     Fixture f(text);
     const auto r = f.ctl({"use", "reference", "--kernel", "spreading", "--config", f.cfg.string()});
     INFO(r.out << r.err);
     REQUIRE(r.code == 0);
-    CHECK(slurp(f.cfg) == replace_once(text, "spreading = \"zoo_good\"", "spreading = \"reference\""));
+    CHECK(slurp(f.cfg) ==
+          replace_once(text, "spreading = \"zoo_good\"", "spreading = \"reference\""));
     CHECK(serving(*f.d, "spreading") == "reference");
     CHECK(serving(*f.d, "similarity") == "zoo_good");
     CHECK(serving(*f.d, "decay") == "zoo_good");
-    CHECK_THAT(r.out, Catch::Contains("serving now (generation 2): similarity zoo_good, spreading reference, decay zoo_good"));
+    CHECK_THAT(r.out, Catch::Contains("serving now (generation 2): similarity zoo_good, spreading "
+                                      "reference, decay zoo_good"));
 
     // a comma list and a repeat
-    const auto r2 = f.ctl({"use", "reference", "--kernel", "decay,similarity", "--kernel", "decay"});
+    const auto r2 =
+        f.ctl({"use", "reference", "--kernel", "decay,similarity", "--kernel", "decay"});
     INFO(r2.out << r2.err);
     REQUIRE(r2.code == 0);
-    std::string expected = replace_once(text, "spreading = \"zoo_good\"", "spreading = \"reference\"");
+    std::string expected =
+        replace_once(text, "spreading = \"zoo_good\"", "spreading = \"reference\"");
     expected = replace_once(expected, "similarity = \"zoo_good\"", "similarity = \"reference\"");
     expected = replace_once(expected, "decay = 'zoo_good'", "decay = \"reference\"");
     CHECK(slurp(f.cfg) == expected);
-    for (const char* k : {"similarity", "spreading", "decay"}) CHECK(serving(*f.d, k) == "reference");
+    for (const char* k : {"similarity", "spreading", "decay"})
+        CHECK(serving(*f.d, k) == "reference");
 }
 
 TEST_CASE("use: absent keys are added after the last key line of [backends]", "[use]") {
     // "auto" by default: priority picks zoo_good
-    const std::string head = plugins_table() + "\n[backends]\n  priority = [\"zoo_good\", \"reference\"]  # order\n";
+    const std::string head =
+        plugins_table() + "\n[backends]\n  priority = [\"zoo_good\", \"reference\"]  # order\n";
     const std::string text = head + "\n# comment before the store\n" + kStore;
     Fixture f(text);
     REQUIRE(serving(*f.d, "decay") == "zoo_good");
     const auto r = f.ctl({"use", "reference"});
     INFO(r.out << r.err);
     REQUIRE(r.code == 0);
-    CHECK(slurp(f.cfg) == head +
-                              "  similarity = \"reference\"\n  spreading = \"reference\"\n  decay = \"reference\"\n"
-                              "\n# comment before the store\n" + kStore);
-    for (const char* k : {"similarity", "spreading", "decay"}) CHECK(serving(*f.d, k) == "reference");
-    CHECK_THAT(r.out, Catch::Contains("decay      (not set: \"auto\") -> \"reference\" (added, line 10)"));
+    CHECK(slurp(f.cfg) ==
+          head +
+              "  similarity = \"reference\"\n  spreading = \"reference\"\n  decay = \"reference\"\n"
+              "\n# comment before the store\n" +
+              kStore);
+    for (const char* k : {"similarity", "spreading", "decay"})
+        CHECK(serving(*f.d, k) == "reference");
+    CHECK_THAT(r.out,
+               Catch::Contains("decay      (not set: \"auto\") -> \"reference\" (added, line 10)"));
 }
 
 TEST_CASE("use: no [backends] table, one is appended", "[use]") {
@@ -145,26 +164,33 @@ TEST_CASE("use: no [backends] table, one is appended", "[use]") {
     const auto r = f.ctl({"use", "zoo_good"});
     INFO(r.out << r.err);
     REQUIRE(r.code == 0);
-    CHECK(slurp(f.cfg) == text + "\n[backends]\nsimilarity = \"zoo_good\"\nspreading = \"zoo_good\"\ndecay = \"zoo_good\"\n");
-    for (const char* k : {"similarity", "spreading", "decay"}) CHECK(serving(*f.d, k) == "zoo_good");
+    CHECK(slurp(f.cfg) == text +
+                              "\n[backends]\nsimilarity = \"zoo_good\"\nspreading = "
+                              "\"zoo_good\"\ndecay = \"zoo_good\"\n");
+    for (const char* k : {"similarity", "spreading", "decay"})
+        CHECK(serving(*f.d, k) == "zoo_good");
 }
 
 TEST_CASE("use: an inline backends table is edited inside its braces", "[use]") {
-    const std::string text = "backends = { similarity = \"reference\", priority = [\"reference\"] }  # inline\n\n" +
-                             plugins_table() + kStore;
+    const std::string text =
+        "backends = { similarity = \"reference\", priority = [\"reference\"] }  # inline\n\n" +
+        plugins_table() + kStore;
     Fixture f(text);
     const auto r = f.ctl({"use", "zoo_good", "--kernel", "similarity,decay"});
     INFO(r.out << r.err);
     REQUIRE(r.code == 0);
-    CHECK(slurp(f.cfg) == replace_once(text, "{ similarity = \"reference\", priority = [\"reference\"] }",
-                                       "{ similarity = \"zoo_good\", priority = [\"reference\"], decay = \"zoo_good\" }"));
+    CHECK(slurp(f.cfg) ==
+          replace_once(
+              text, "{ similarity = \"reference\", priority = [\"reference\"] }",
+              "{ similarity = \"zoo_good\", priority = [\"reference\"], decay = \"zoo_good\" }"));
     CHECK(serving(*f.d, "similarity") == "zoo_good");
     CHECK(serving(*f.d, "decay") == "zoo_good");
     CHECK(serving(*f.d, "spreading") == "reference");
 }
 
 TEST_CASE("use: an unknown backend is refused, the file untouched, nothing reloaded", "[use]") {
-    const std::string text = config_text({{"reference", plugin("reference")}, {"zoo_good", zoo("good")}}, "zoo_good");
+    const std::string text =
+        config_text({{"reference", plugin("reference")}, {"zoo_good", zoo("good")}}, "zoo_good");
     Fixture f(text);
     const auto mtime_before = fs::last_write_time(f.cfg);
     const auto r = f.ctl({"use", "avx512"});
@@ -183,7 +209,8 @@ TEST_CASE("use: an unknown backend is refused, the file untouched, nothing reloa
 }
 
 TEST_CASE("use --dry-run prints the diff, writes and reloads nothing", "[use]") {
-    const std::string text = config_text({{"reference", plugin("reference")}, {"zoo_good", zoo("good")}}, "zoo_good");
+    const std::string text =
+        config_text({{"reference", plugin("reference")}, {"zoo_good", zoo("good")}}, "zoo_good");
     Fixture f(text);
     const auto r = f.ctl({"use", "reference", "--dry-run", "--kernel", "decay"});
     INFO(r.out << r.err);
@@ -196,33 +223,45 @@ TEST_CASE("use --dry-run prints the diff, writes and reloads nothing", "[use]") 
 
 TEST_CASE("use auto: whatever serves is accepted and reported", "[use]") {
     // priority = ["reference"] (config_text): auto serves reference
-    const std::string text = config_text({{"reference", plugin("reference")}, {"zoo_good", zoo("good")}}, "zoo_good");
+    const std::string text =
+        config_text({{"reference", plugin("reference")}, {"zoo_good", zoo("good")}}, "zoo_good");
     Fixture f(text);
     const auto r = f.ctl({"use", "auto"});
     INFO(r.out << r.err);
     REQUIRE(r.code == 0);
-    CHECK(slurp(f.cfg) == config_text({{"reference", plugin("reference")}, {"zoo_good", zoo("good")}}, "auto"));
-    CHECK_THAT(r.out, Catch::Contains("similarity reference (auto), spreading reference (auto), decay reference (auto)"));
+    CHECK(slurp(f.cfg) ==
+          config_text({{"reference", plugin("reference")}, {"zoo_good", zoo("good")}}, "auto"));
+    CHECK_THAT(
+        r.out,
+        Catch::Contains(
+            "similarity reference (auto), spreading reference (auto), decay reference (auto)"));
 }
 
-TEST_CASE("use: a failed reload is reported non-zero; the file changed, the old set serves", "[use]") {
-    const std::string text = config_text({{"reference", plugin("reference")}, {"zoo_good", zoo("good")}}, "zoo_good");
+TEST_CASE("use: a failed reload is reported non-zero; the file changed, the old set serves",
+          "[use]") {
+    const std::string text =
+        config_text({{"reference", plugin("reference")}, {"zoo_good", zoo("good")}}, "zoo_good");
     Fixture f(text);
     // an operator adds a plugin whose file is not there, then switches to it
     const std::string broken =
-        replace_once(text, "[plugins]\n", "[plugins]\nmissing = \"" + (f.dir.path / "nowhere.so").string() + "\"\n");
+        replace_once(text, "[plugins]\n",
+                     "[plugins]\nmissing = \"" + (f.dir.path / "nowhere.so").string() + "\"\n");
     f.dir.write("engram.toml", broken);
     const auto r = f.ctl({"use", "missing", "--kernel", "similarity"});
     CHECK(r.code == 1);
     CHECK_THAT(r.err, Catch::Contains("reload FAILED") && Catch::Contains("E_PLUGIN_NOT_FOUND"));
-    CHECK_THAT(r.err, Catch::Contains("WAS changed, but the reload failed: engramd keeps serving its previous set"));
-    CHECK(slurp(f.cfg) == replace_once(broken, "similarity = \"zoo_good\"", "similarity = \"missing\""));
+    CHECK_THAT(r.err,
+               Catch::Contains(
+                   "WAS changed, but the reload failed: engramd keeps serving its previous set"));
+    CHECK(slurp(f.cfg) ==
+          replace_once(broken, "similarity = \"zoo_good\"", "similarity = \"missing\""));
     CHECK(generation(*f.d) == 1);
     CHECK(serving(*f.d, "similarity") == "zoo_good");
 }
 
 TEST_CASE("use: editing a file engramd does not read fails the serving check", "[use]") {
-    const std::string text = config_text({{"reference", plugin("reference")}, {"zoo_good", zoo("good")}}, "zoo_good");
+    const std::string text =
+        config_text({{"reference", plugin("reference")}, {"zoo_good", zoo("good")}}, "zoo_good");
     Fixture f(text);
     const fs::path other = f.dir.write("other.toml", text);
     const auto r = f.ctl({"use", "reference", "--config", other.string()});

@@ -4,9 +4,8 @@
 // never make a differential run pass by testing less.
 #pragma once
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <vector>
 
@@ -18,9 +17,11 @@ inline std::vector<const Backend*> backends_under_test() {
     std::vector<const Backend*> out;
     const auto& all = discover_backends();
     for (const auto& name : expected_backends()) {
-        const bool found = std::any_of(all.begin(), all.end(), [&](const Backend& b) { return b.name == name; });
-        if (!found) FAIL_CHECK("backend '" << name << "' was built but libengram_" << name
-                                           << ".so is missing from " << ENGRAM_TEST_PLUGIN_DIR);
+        const bool found =
+            std::any_of(all.begin(), all.end(), [&](const Backend& b) { return b.name == name; });
+        if (!found)
+            FAIL_CHECK("backend '" << name << "' was built but libengram_" << name
+                                   << ".so is missing from " << ENGRAM_TEST_PLUGIN_DIR);
     }
     for (const auto& b : all) {
         switch (b.state) {

@@ -34,7 +34,8 @@ std::vector<Backend> load_all() {
         }
         out.push_back(std::move(b));
     }
-    std::sort(out.begin(), out.end(), [](const Backend& a, const Backend& b) { return a.name < b.name; });
+    std::sort(out.begin(), out.end(),
+              [](const Backend& a, const Backend& b) { return a.name < b.name; });
     return out;
 }
 

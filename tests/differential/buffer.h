@@ -13,7 +13,7 @@ namespace engram::difftest {
 
 template <class T>
 class OffsetBuffer {
-public:
+  public:
     static constexpr uint64_t kGuard = 16;
 
     OffsetBuffer() : OffsetBuffer(0, 0) {}
@@ -41,12 +41,13 @@ public:
         return true;
     }
 
-private:
+  private:
     struct Free {
         void operator()(T* p) const { ::operator delete[](p, std::align_val_t{64}); }
     };
     static void sentinel(uint64_t i, unsigned char* out) {
-        for (size_t b = 0; b < sizeof(T); ++b) out[b] = static_cast<unsigned char>(0xA5 ^ (i * 7 + b));
+        for (size_t b = 0; b < sizeof(T); ++b)
+            out[b] = static_cast<unsigned char>(0xA5 ^ (i * 7 + b));
     }
     void guard_bytes(uint64_t i) {
         unsigned char s[sizeof(T)];

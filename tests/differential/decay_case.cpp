@@ -39,10 +39,14 @@ float draw_age(Rng& rng, bool specials, float stability) {
 // age/stability ratios.
 float draw_strength(Rng& rng, int style) {
     switch (style) {
-        case 0: return static_cast<float>(std::max(rng.unit(), 0x1.0p-20));
-        case 1: return 1.0f;
-        case 2: return static_cast<float>(rng.pow2_uniform(-20, 99));  // 1e-6 .. ~1e30
-        default: return rng.chance(0.1) ? 0.0f : static_cast<float>(rng.pow2_uniform(-20, 0));
+        case 0:
+            return static_cast<float>(std::max(rng.unit(), 0x1.0p-20));
+        case 1:
+            return 1.0f;
+        case 2:
+            return static_cast<float>(rng.pow2_uniform(-20, 99));  // 1e-6 .. ~1e30
+        default:
+            return rng.chance(0.1) ? 0.0f : static_cast<float>(rng.pow2_uniform(-20, 0));
     }
 }
 
@@ -73,8 +77,9 @@ DecayCase make_decay_case(Rng& rng) {
 std::string DecayCase::describe() const {
     return "n=" + std::to_string(n) + " stability=" +
            (per_memory ? std::string("per-memory") : "scalar " + g(stability_scalar)) +
-           " offsets(s,a,st,out)=" + std::to_string(strength.offset()) + "," + std::to_string(age.offset()) +
-           "," + std::to_string(stability.offset()) + "," + std::to_string(out_offset) + " " + style;
+           " offsets(s,a,st,out)=" + std::to_string(strength.offset()) + "," +
+           std::to_string(age.offset()) + "," + std::to_string(stability.offset()) + "," +
+           std::to_string(out_offset) + " " + style;
 }
 
 }  // namespace engram::difftest

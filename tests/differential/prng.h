@@ -14,7 +14,7 @@ namespace engram::difftest {
 
 // xoshiro256** 1.0 (Blackman & Vigna).
 class Rng : public Xoshiro256Core {
-public:
+  public:
     using Xoshiro256Core::Xoshiro256Core;
 
     // Uniform in [lo, hi], both inclusive; rejection keeps it unbiased.
@@ -41,7 +41,8 @@ public:
     // large ones, which keeps most cases cheap and still reaches hi.
     uint64_t log_uniform(uint64_t lo, uint64_t hi) {
         const int blo = bit_length(lo), bhi = bit_length(hi);
-        const int b = static_cast<int>(range(static_cast<uint64_t>(blo), static_cast<uint64_t>(bhi)));
+        const int b =
+            static_cast<int>(range(static_cast<uint64_t>(blo), static_cast<uint64_t>(bhi)));
         const uint64_t from = b == 1 ? 1 : uint64_t{1} << (b - 1);
         const uint64_t to = b == 64 ? UINT64_MAX : (uint64_t{1} << b) - 1;
         return range(from < lo ? lo : from, to > hi ? hi : to);
@@ -61,7 +62,7 @@ public:
         return s * 1.7320508075688772;  // sqrt(12 / 4)
     }
 
-private:
+  private:
     static int bit_length(uint64_t x) {
         int b = 0;
         while (x) {

@@ -25,7 +25,8 @@ PropertyRun::PropertyRun(std::string_view kernel)
       cases_(env_u64("ENGRAM_PROPERTY_CASES").value_or(kDefaultCases)),
       only_(env_u64("ENGRAM_TEST_CASE")),
       salt_(0xcbf29ce484222325ull) {
-    for (char c : kernel) salt_ = (salt_ ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;  // FNV-1a
+    for (char c : kernel)
+        salt_ = (salt_ ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;  // FNV-1a
     if (only_ && *only_ >= cases_) cases_ = *only_ + 1;
 }
 
@@ -38,7 +39,8 @@ uint64_t PropertyRun::case_seed(uint64_t index) const {
 std::string PropertyRun::replay(uint64_t index) const {
     char buf[96];
     std::snprintf(buf, sizeof buf, "ENGRAM_TEST_SEED=0x%llx ENGRAM_TEST_CASE=%llu",
-                  static_cast<unsigned long long>(base_seed_), static_cast<unsigned long long>(index));
+                  static_cast<unsigned long long>(base_seed_),
+                  static_cast<unsigned long long>(index));
     return buf;
 }
 

@@ -17,7 +17,7 @@ inline constexpr uint64_t kDefaultSeed = 0x5EED0E1A2024ull;
 inline constexpr uint64_t kDefaultCases = 300;
 
 class PropertyRun {
-public:
+  public:
     // kernel: "similarity", "spreading", ...; it salts the case seeds so each
     // kernel draws its own stream from the same base seed.
     explicit PropertyRun(std::string_view kernel);
@@ -33,7 +33,7 @@ public:
     // "ENGRAM_TEST_SEED=0x... ENGRAM_TEST_CASE=17": what to set to replay it.
     std::string replay(uint64_t index) const;
 
-private:
+  private:
     uint64_t base_seed_;
     uint64_t cases_;
     std::optional<uint64_t> only_;

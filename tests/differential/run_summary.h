@@ -4,7 +4,6 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -16,7 +15,7 @@
 namespace engram::difftest {
 
 class RunSummary {
-public:
+  public:
     static constexpr int kReportedPerBackend = 5;
 
     explicit RunSummary(std::string kernel) : kernel_(std::move(kernel)) {}
@@ -39,15 +38,17 @@ public:
     }
     // One line per backend on stdout (ctest -V, or the log on failure).
     void print(uint64_t base_seed, const std::string& extra = "") const {
-        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
         for (const auto& [name, s] : stats_)
-            std::printf("%s backend=%s cases=%llu failed=%llu seed=0x%llx%s\n", kernel_.c_str(), name.c_str(),
-                        static_cast<unsigned long long>(s.cases), static_cast<unsigned long long>(s.failures),
+            std::printf("%s backend=%s cases=%llu failed=%llu seed=0x%llx%s\n", kernel_.c_str(),
+                        name.c_str(), static_cast<unsigned long long>(s.cases),
+                        static_cast<unsigned long long>(s.failures),
                         static_cast<unsigned long long>(base_seed), extra.c_str());
         std::printf("%s: %.1f s\n", kernel_.c_str(), secs);
     }
 
-private:
+  private:
     struct Stats {
         unsigned long long cases = 0, failures = 0;
     };

@@ -11,8 +11,8 @@ namespace engram::difftest {
 namespace {
 
 // Dimensions that end exactly on, just before and just after SIMD widths.
-constexpr uint64_t kEdgeDims[] = {1,   2,   3,   4,   5,   7,   8,   9,    15,   16,   17,  31,
-                                  32,  33,  47,  48,  63,  64,  65,  127,  128,  129,  255, 256,
+constexpr uint64_t kEdgeDims[] = {1,   2,   3,   4,   5,   7,   8,    9,    15,   16,   17,   31,
+                                  32,  33,  47,  48,  63,  64,  65,   127,  128,  129,  255,  256,
                                   257, 383, 384, 767, 768, 769, 1023, 1024, 1025, 1536, 4095, 4096};
 
 // Most cases stay small so 10,000 of them are affordable; 1 in 100 may be
@@ -21,21 +21,28 @@ constexpr uint64_t kSmallWork = uint64_t{1} << 16;
 constexpr uint64_t kLargeWork = uint64_t{1} << 22;
 
 struct ValueStyle {
-    int scale_exp = 0;      // values are ~2^scale_exp
-    int base = 0;           // 0 gauss, 1 uniform [-1, 1], 2 uniform [0, 1]
-    double p_special = 0;   // chance an element is special
-    bool nonfinite = false; // specials include NaN and +-Inf
+    int scale_exp = 0;       // values are ~2^scale_exp
+    int base = 0;            // 0 gauss, 1 uniform [-1, 1], 2 uniform [0, 1]
+    double p_special = 0;    // chance an element is special
+    bool nonfinite = false;  // specials include NaN and +-Inf
 };
 
 float special_value(Rng& rng, bool nonfinite) {
     switch (rng.range(0, nonfinite ? 6 : 3)) {
-        case 0: return 0.0f;
-        case 1: return -0.0f;
-        case 2: return static_cast<float>((rng.chance(0.5) ? 1 : -1) * rng.pow2_uniform(-149, -127));
-        case 3: return rng.chance(0.5) ? 1e15f : -1e15f;
-        case 4: return std::numeric_limits<float>::quiet_NaN();
-        case 5: return std::numeric_limits<float>::infinity();
-        default: return -std::numeric_limits<float>::infinity();
+        case 0:
+            return 0.0f;
+        case 1:
+            return -0.0f;
+        case 2:
+            return static_cast<float>((rng.chance(0.5) ? 1 : -1) * rng.pow2_uniform(-149, -127));
+        case 3:
+            return rng.chance(0.5) ? 1e15f : -1e15f;
+        case 4:
+            return std::numeric_limits<float>::quiet_NaN();
+        case 5:
+            return std::numeric_limits<float>::infinity();
+        default:
+            return -std::numeric_limits<float>::infinity();
     }
 }
 
@@ -77,7 +84,8 @@ double row_norm(const float* row, uint64_t dim) {
 
 SimilarityCase make_similarity_case(Rng& rng) {
     SimilarityCase c;
-    c.dim = rng.chance(0.25) ? kEdgeDims[rng.range(0, std::size(kEdgeDims) - 1)] : rng.log_uniform(1, 4096);
+    c.dim = rng.chance(0.25) ? kEdgeDims[rng.range(0, std::size(kEdgeDims) - 1)]
+                             : rng.log_uniform(1, 4096);
     const bool large = rng.chance(0.01);
     const uint64_t budget = large ? kLargeWork : kSmallWork;
     if (rng.chance(0.03)) {
@@ -93,7 +101,9 @@ SimilarityCase make_similarity_case(Rng& rng) {
     if (rng.chance(0.4)) s.p_special = std::ldexp(1.0, static_cast<int>(rng.irange(-14, -2)));
     s.nonfinite = rng.chance(0.3);
     c.style = "scale=2^" + std::to_string(s.scale_exp) + " base=" +
-              (s.base == 0 ? "gauss" : s.base == 1 ? "uniform" : "positive") +
+              (s.base == 0   ? "gauss"
+               : s.base == 1 ? "uniform"
+                             : "positive") +
               " p_special=" + g(s.p_special) + (s.nonfinite ? " nonfinite" : "");
 
     c.with_norms = rng.chance(0.5);

@@ -24,11 +24,16 @@ uint64_t skewed_node(Rng& rng, uint64_t n, int k) {
 
 float draw_threshold(Rng& rng) {
     switch (rng.range(0, 5)) {
-        case 0: return -1.0f;                                          // everything fires
-        case 1: return 0.0f;                                           // zero sources sit on it
-        case 2: return static_cast<float>(rng.pow2_uniform(-30, -8));  // tiny
-        case 3: return static_cast<float>(rng.pow2_uniform(2, 4));     // above every seed: nothing fires
-        default: return static_cast<float>(rng.pow2_uniform(-8, 0));   // among the activations
+        case 0:
+            return -1.0f;  // everything fires
+        case 1:
+            return 0.0f;  // zero sources sit on it
+        case 2:
+            return static_cast<float>(rng.pow2_uniform(-30, -8));  // tiny
+        case 3:
+            return static_cast<float>(rng.pow2_uniform(2, 4));  // above every seed: nothing fires
+        default:
+            return static_cast<float>(rng.pow2_uniform(-8, 0));  // among the activations
     }
 }
 
@@ -38,7 +43,10 @@ SpreadingCase make_spreading_graph(Rng& rng) {
     SpreadingCase c;
     c.params.iterations = static_cast<uint32_t>(rng.range(0, 10));
     const uint64_t r = rng.range(0, 99);
-    c.params.decay = r < 10 ? 0.0f : r < 20 ? 1.0f : r < 25 ? 2.0f : static_cast<float>(2.0 * rng.unit());
+    c.params.decay = r < 10   ? 0.0f
+                     : r < 20 ? 1.0f
+                     : r < 25 ? 2.0f
+                              : static_cast<float>(2.0 * rng.unit());
     c.params.threshold = draw_threshold(rng);
 
     c.n = rng.chance(0.03) ? 0 : rng.log_uniform(1, 100000);
@@ -78,9 +86,12 @@ SpreadingCase make_spreading_graph(Rng& rng) {
                                      : static_cast<uint32_t>(skewed_node(rng, c.n, source_skew));
             c.sources[j] = src;
             float w;
-            if (weight_style == 0) w = static_cast<float>(rng.unit());
-            else if (weight_style == 1) w = static_cast<float>(rng.pow2_uniform(-12, 1));
-            else w = 1.0f;
+            if (weight_style == 0)
+                w = static_cast<float>(rng.unit());
+            else if (weight_style == 1)
+                w = static_cast<float>(rng.pow2_uniform(-12, 1));
+            else
+                w = 1.0f;
             if (rng.chance(0.02)) w = 0.0f;
             c.weights[j] = w;
         }
@@ -91,19 +102,28 @@ SpreadingCase make_spreading_graph(Rng& rng) {
     const uint64_t n_sparse = c.n ? rng.log_uniform(1, std::min<uint64_t>(c.n, 64)) : 0;
     for (uint64_t i = 0; i < c.n; ++i) {
         switch (seed_style) {
-            case 0: c.seeds[i] = 0.0f; break;                                   // sparse, set below
-            case 1: c.seeds[i] = static_cast<float>(rng.unit()); break;         // dense in [0, 1)
-            case 2: c.seeds[i] = static_cast<float>(4.0 * rng.unit()); break;   // above 1: normalised
-            default: c.seeds[i] = static_cast<float>(rng.pow2_uniform(-30, 0)); // all positive, many decades
+            case 0:
+                c.seeds[i] = 0.0f;
+                break;  // sparse, set below
+            case 1:
+                c.seeds[i] = static_cast<float>(rng.unit());
+                break;  // dense in [0, 1)
+            case 2:
+                c.seeds[i] = static_cast<float>(4.0 * rng.unit());
+                break;  // above 1: normalised
+            default:
+                c.seeds[i] =
+                    static_cast<float>(rng.pow2_uniform(-30, 0));  // all positive, many decades
         }
     }
     if (seed_style == 0)
         for (uint64_t k = 0; k < n_sparse; ++k)
             c.seeds[rng.range(0, c.n - 1)] = static_cast<float>(rng.chance(0.5) ? 1.0 : rng.unit());
     c.activation_offset = rng.range(0, 3);
-    c.style = "target_skew=" + std::to_string(target_skew) + " source_skew=" + std::to_string(source_skew) +
-              " p_self=" + g(p_self) + " p_dup=" + g(p_dup) +
-              " weights=" + std::to_string(weight_style) + " seeds=" + std::to_string(seed_style);
+    c.style = "target_skew=" + std::to_string(target_skew) +
+              " source_skew=" + std::to_string(source_skew) + " p_self=" + g(p_self) +
+              " p_dup=" + g(p_dup) + " weights=" + std::to_string(weight_style) +
+              " seeds=" + std::to_string(seed_style);
     return c;
 }
 
@@ -113,7 +133,8 @@ VettedSpreading make_spreading_case(Rng& rng) {
     for (;;) {
         v.want = oracle::spread(c.offsets.data(), c.sources.data(), c.weights.data(), c.n, c.params,
                                 c.seeds.data());
-        if (v.want.status != ENGRAM_OK || v.want.threshold_margin >= tolerance::kSpreadMinThresholdMargin)
+        if (v.want.status != ENGRAM_OK ||
+            v.want.threshold_margin >= tolerance::kSpreadMinThresholdMargin)
             return v;
         ++v.regenerated;
         c.params.threshold = v.regenerated < kMaxThresholdRedraws ? draw_threshold(rng) : -1.0f;
@@ -123,9 +144,10 @@ VettedSpreading make_spreading_case(Rng& rng) {
 std::string SpreadingCase::describe() const {
     return "n=" + std::to_string(n) + " edges=" + std::to_string(edges()) +
            " iterations=" + std::to_string(params.iterations) + " decay=" + g(params.decay) +
-           " threshold=" + g(params.threshold) + " offsets(o,s,w,act)=" +
-           std::to_string(offsets.offset()) + "," + std::to_string(sources.offset()) + "," +
-           std::to_string(weights.offset()) + "," + std::to_string(activation_offset) + " " + style;
+           " threshold=" + g(params.threshold) +
+           " offsets(o,s,w,act)=" + std::to_string(offsets.offset()) + "," +
+           std::to_string(sources.offset()) + "," + std::to_string(weights.offset()) + "," +
+           std::to_string(activation_offset) + " " + style;
 }
 
 }  // namespace engram::difftest

@@ -7,10 +7,10 @@
 // never silently passed.
 #pragma once
 
+#include <engram/kernel_abi.h>
+
 #include <cstdint>
 #include <string>
-
-#include <engram/kernel_abi.h>
 
 #include "buffer.h"
 #include "oracle/oracle.h"

@@ -20,18 +20,21 @@ namespace {
 
 // "" when the backend's output agrees with the oracle, else the stable code
 // and what went wrong (the memory, got and want).
-std::string check(const engram_kernel_table& t, const DecayCase& c, const std::vector<double>& want) {
-    const validation::DecayCall call{c.strength.data(), c.age.data(), c.stability_or_null(), c.stability_scalar,
-                                     c.n};
+std::string check(const engram_kernel_table& t, const DecayCase& c,
+                  const std::vector<double>& want) {
+    const validation::DecayCall call{c.strength.data(), c.age.data(), c.stability_or_null(),
+                                     c.stability_scalar, c.n};
     std::vector<float> got;
-    validation::Verdict v = validation::run(t, call, validation::BufferOptions{false, c.out_offset}, &got);
+    validation::Verdict v =
+        validation::run(t, call, validation::BufferOptions{false, c.out_offset}, &got);
     if (!v) v = validation::compare_decay(call, got, want);
     return v ? std::string(code_string(v->code)) + ": " + v->what : "";
 }
 
 }  // namespace
 
-TEST_CASE("decay: every backend agrees with the oracle on generated cases", "[differential][decay]") {
+TEST_CASE("decay: every backend agrees with the oracle on generated cases",
+          "[differential][decay]") {
     const auto backends = backends_under_test();
     const PropertyRun run("decay");
     RunSummary summary("decay");
@@ -45,10 +48,11 @@ TEST_CASE("decay: every backend agrees with the oracle on generated cases", "[di
                                         c.stability_scalar, c.n);
         for (const Backend* b : backends) {
             const std::string problem = check(b->plugin->table(), c, want);
-            if (problem.empty()) summary.passed(b->name);
+            if (problem.empty())
+                summary.passed(b->name);
             else
-                summary.failed(b->name, "backend=" + b->name + " kernel=decay " + run.replay(i) + ": " +
-                                            problem + "\n  case: " + c.describe());
+                summary.failed(b->name, "backend=" + b->name + " kernel=decay " + run.replay(i) +
+                                            ": " + problem + "\n  case: " + c.describe());
         }
     }
     summary.check_ran(backends, ran);

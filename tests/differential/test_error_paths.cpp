@@ -7,7 +7,6 @@
 // (validation::run + compare_*) can fail: zoo plugins with wrong numbers and
 // with a write past the end are caught in-process.
 #include <catch2/catch.hpp>
-
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -48,7 +47,8 @@ uint64_t error_cases(const PropertyRun& run) { return std::max<uint64_t>(50, run
 
 }  // namespace
 
-TEST_CASE("spreading: a corrupt graph is ENGRAM_E_OUT_OF_RANGE on every backend", "[differential][errors]") {
+TEST_CASE("spreading: a corrupt graph is ENGRAM_E_OUT_OF_RANGE on every backend",
+          "[differential][errors]") {
     const auto backends = backends_under_test();
     const PropertyRun run("spreading-errors");
     for (uint64_t i = 0; i < error_cases(run); ++i) {
@@ -57,13 +57,14 @@ TEST_CASE("spreading: a corrupt graph is ENGRAM_E_OUT_OF_RANGE on every backend"
         SpreadingCase c = make_spreading_graph(rng);
         if (c.n == 0) continue;
         std::string what;
-        const uint64_t kind = c.edges() ? rng.range(0, 2) : 1;  // kind 2 needs edges to stay in bounds
-        if (kind == 0) {  // one source index >= n_nodes
+        const uint64_t kind =
+            c.edges() ? rng.range(0, 2) : 1;  // kind 2 needs edges to stay in bounds
+        if (kind == 0) {                      // one source index >= n_nodes
             const uint64_t j = rng.range(0, c.edges() - 1);
             const uint64_t r = rng.range(0, 3);
-            c.sources[j] = r == 0 ? static_cast<uint32_t>(c.n)
-                         : r == 1 ? UINT32_MAX
-                                  : static_cast<uint32_t>(rng.range(c.n, UINT32_MAX));
+            c.sources[j] = r == 0   ? static_cast<uint32_t>(c.n)
+                           : r == 1 ? UINT32_MAX
+                                    : static_cast<uint32_t>(rng.range(c.n, UINT32_MAX));
             what = "source[" + std::to_string(j) + "]=" + std::to_string(c.sources[j]);
         } else if (kind == 1) {  // offsets[0] != 0
             c.offsets[0] = static_cast<uint32_t>(rng.range(1, 1000));
@@ -75,14 +76,17 @@ TEST_CASE("spreading: a corrupt graph is ENGRAM_E_OUT_OF_RANGE on every backend"
             what = "offsets[" + std::to_string(k) + "] < offsets[" + std::to_string(k - 1) + "]";
         }
         for (const Backend* b : backends) {
-            INFO("backend=" << b->name << " " << run.replay(i) << " " << what << " case: " << c.describe());
+            INFO("backend=" << b->name << " " << run.replay(i) << " " << what
+                            << " case: " << c.describe());
             // Scratch is generous: the graph check must come first and win.
-            CHECK(spread(b->plugin->table(), c, (c.n + 64) * sizeof(float), &c.params) == ENGRAM_E_OUT_OF_RANGE);
+            CHECK(spread(b->plugin->table(), c, (c.n + 64) * sizeof(float), &c.params) ==
+                  ENGRAM_E_OUT_OF_RANGE);
         }
     }
 }
 
-TEST_CASE("spreading: scratch below scratch_bytes() is ENGRAM_E_SCRATCH_TOO_SMALL", "[differential][errors]") {
+TEST_CASE("spreading: scratch below scratch_bytes() is ENGRAM_E_SCRATCH_TOO_SMALL",
+          "[differential][errors]") {
     const auto backends = backends_under_test();
     const PropertyRun run("spreading-scratch");
     for (uint64_t i = 0; i < error_cases(run); ++i) {
@@ -93,8 +97,8 @@ TEST_CASE("spreading: scratch below scratch_bytes() is ENGRAM_E_SCRATCH_TOO_SMAL
         for (const Backend* b : backends) {
             const auto& t = b->plugin->table();
             const uint64_t need = spread_scratch(t, c);
-            INFO("backend=" << b->name << " " << run.replay(i) << " scratch_bytes=" << need << " case: "
-                            << c.describe());
+            INFO("backend=" << b->name << " " << run.replay(i) << " scratch_bytes=" << need
+                            << " case: " << c.describe());
             REQUIRE(need > 0);  // spreading is synchronous: it always needs a second vector
             CHECK(spread(t, c, need - 1, &c.params) == ENGRAM_E_SCRATCH_TOO_SMALL);
             CHECK(spread(t, c, 0, &c.params) == ENGRAM_E_SCRATCH_TOO_SMALL);
@@ -103,14 +107,17 @@ TEST_CASE("spreading: scratch below scratch_bytes() is ENGRAM_E_SCRATCH_TOO_SMAL
     }
 }
 
-TEST_CASE("invalid arguments are ENGRAM_E_INVALID_ARGUMENT on every backend", "[differential][errors]") {
+TEST_CASE("invalid arguments are ENGRAM_E_INVALID_ARGUMENT on every backend",
+          "[differential][errors]") {
     for (const Backend* b : backends_under_test()) {
         INFO("backend=" << b->name);
         const auto& t = b->plugin->table();
         float q[4] = {1, 2, 3, 4}, c[8] = {1, 0, 0, 0, 0, 1, 0, 0}, scores[2] = {};
         CHECK(t.similarity(q, c, nullptr, 2, 0, scores, nullptr, 0) == ENGRAM_E_INVALID_ARGUMENT);
-        CHECK(t.similarity(nullptr, c, nullptr, 2, 4, scores, nullptr, 0) == ENGRAM_E_INVALID_ARGUMENT);
-        CHECK(t.similarity(q, nullptr, nullptr, 2, 4, scores, nullptr, 0) == ENGRAM_E_INVALID_ARGUMENT);
+        CHECK(t.similarity(nullptr, c, nullptr, 2, 4, scores, nullptr, 0) ==
+              ENGRAM_E_INVALID_ARGUMENT);
+        CHECK(t.similarity(q, nullptr, nullptr, 2, 4, scores, nullptr, 0) ==
+              ENGRAM_E_INVALID_ARGUMENT);
         CHECK(t.similarity(q, c, nullptr, 2, 4, nullptr, nullptr, 0) == ENGRAM_E_INVALID_ARGUMENT);
 
         const uint32_t offsets[] = {0, 1, 1};
@@ -145,23 +152,27 @@ TEST_CASE("n == 0 is ENGRAM_OK and touches nothing on every backend", "[differen
     }
 }
 
-TEST_CASE("scratch_bytes() of similarity and decay is honoured when non-zero", "[differential][errors]") {
+TEST_CASE("scratch_bytes() of similarity and decay is honoured when non-zero",
+          "[differential][errors]") {
     for (const Backend* b : backends_under_test()) {
         INFO("backend=" << b->name);
         const auto& t = b->plugin->table();
         const engram_shape sim{5, 33, 0}, dec{37, 0, 0};
         const uint64_t sim_need = t.scratch_bytes(ENGRAM_KERNEL_SIMILARITY, &sim);
         const uint64_t dec_need = t.scratch_bytes(ENGRAM_KERNEL_DECAY, &dec);
-        std::vector<float> q(33, 1.0f), c(5 * 33, 1.0f), scores(5), s(37, 1.0f), a(37, 1.0f), out(37);
+        std::vector<float> q(33, 1.0f), c(5 * 33, 1.0f), scores(5), s(37, 1.0f), a(37, 1.0f),
+            out(37);
         OffsetBuffer<unsigned char> scratch(std::max(sim_need, dec_need), 0);
         if (sim_need > 0)
-            CHECK(t.similarity(q.data(), c.data(), nullptr, 5, 33, scores.data(), scratch.data(), sim_need - 1) ==
-                  ENGRAM_E_SCRATCH_TOO_SMALL);
+            CHECK(t.similarity(q.data(), c.data(), nullptr, 5, 33, scores.data(), scratch.data(),
+                               sim_need - 1) == ENGRAM_E_SCRATCH_TOO_SMALL);
         if (dec_need > 0)
-            CHECK(t.decay(s.data(), a.data(), nullptr, 10.0f, 37, out.data(), scratch.data(), dec_need - 1) ==
-                  ENGRAM_E_SCRATCH_TOO_SMALL);
-        CHECK(t.similarity(q.data(), c.data(), nullptr, 5, 33, scores.data(), scratch.data(), sim_need) == ENGRAM_OK);
-        CHECK(t.decay(s.data(), a.data(), nullptr, 10.0f, 37, out.data(), scratch.data(), dec_need) == ENGRAM_OK);
+            CHECK(t.decay(s.data(), a.data(), nullptr, 10.0f, 37, out.data(), scratch.data(),
+                          dec_need - 1) == ENGRAM_E_SCRATCH_TOO_SMALL);
+        CHECK(t.similarity(q.data(), c.data(), nullptr, 5, 33, scores.data(), scratch.data(),
+                           sim_need) == ENGRAM_OK);
+        CHECK(t.decay(s.data(), a.data(), nullptr, 10.0f, 37, out.data(), scratch.data(),
+                      dec_need) == ENGRAM_OK);
     }
 }
 
@@ -190,10 +201,13 @@ struct SimilarityInputs {
     }
 };
 
-std::string code_of(const validation::Verdict& v) { return v ? std::string(code_string(v->code)) : "passed"; }
+std::string code_of(const validation::Verdict& v) {
+    return v ? std::string(code_string(v->code)) : "passed";
+}
 
 // The verdict's code is `want`, with the verdict's text in the report.
-void expect_verdict(const validation::Verdict& v, std::string_view want, const std::string& what_part) {
+void expect_verdict(const validation::Verdict& v, std::string_view want,
+                    const std::string& what_part) {
     INFO((v ? v->what : std::string("no verdict: the check passed")));
     CHECK(code_of(v) == want);
     if (v) CHECK_THAT(v->what, Catch::Contains(what_part));
@@ -201,7 +215,8 @@ void expect_verdict(const validation::Verdict& v, std::string_view want, const s
 
 }  // namespace
 
-TEST_CASE("the oracle check fails a plugin whose numbers are wrong", "[differential][errors][zoo]") {
+TEST_CASE("the oracle check fails a plugin whose numbers are wrong",
+          "[differential][errors][zoo]") {
     const auto p = map_zoo("wrong_numerics");
     const auto& t = p->table();
     const SimilarityInputs in(8, 16);
@@ -212,30 +227,36 @@ TEST_CASE("the oracle check fails a plugin whose numbers are wrong", "[different
     // The same path as test_similarity.cpp: run, then compare.
     const auto call = in.call(8, 16);
     std::vector<float> got;
-    REQUIRE(code_of(validation::run(t, call, validation::BufferOptions{false, 1}, &got)) == "passed");
+    REQUIRE(code_of(validation::run(t, call, validation::BufferOptions{false, 1}, &got)) ==
+            "passed");
     REQUIRE(got.size() == 8);
-    expect_verdict(validation::compare_similarity(
-                       call, got, oracle::similarity(call.query, call.candidates, call.n, call.dim)),
-                   code_string(ErrorCode::SelfTestNumerics), "outside tolerance");
+    expect_verdict(
+        validation::compare_similarity(
+            call, got, oracle::similarity(call.query, call.candidates, call.n, call.dim)),
+        code_string(ErrorCode::SelfTestNumerics), "outside tolerance");
 
     // Its decay is the reference's: the same check passes it.
     const std::vector<float> strength(5, 1.0f), age{0.0f, 1.0f, 10.0f, 100.0f, 1000.0f};
-    expect_verdict(validation::check(t, validation::DecayCall{strength.data(), age.data(), nullptr, 50.0f, 5},
-                                     validation::BufferOptions{false, 1}),
-                   "passed", "");
+    expect_verdict(
+        validation::check(t, validation::DecayCall{strength.data(), age.data(), nullptr, 50.0f, 5},
+                          validation::BufferOptions{false, 1}),
+        "passed", "");
 }
 
-TEST_CASE("the oracle check's canaries catch a write past the output", "[differential][errors][zoo]") {
+TEST_CASE("the oracle check's canaries catch a write past the output",
+          "[differential][errors][zoo]") {
     const auto p = map_zoo("out_of_bounds");
     const auto& t = p->table();
     const SimilarityInputs in(100, 9);
     // Right up to n = 64 ...
-    expect_verdict(validation::check(t, in.call(64, 9), validation::BufferOptions{false, 1}), "passed", "");
+    expect_verdict(validation::check(t, in.call(64, 9), validation::BufferOptions{false, 1}),
+                   "passed", "");
     // ... above it one element past the end: canaries only, no guard page,
     // so this process survives and the verdict says what happened.
     for (const uint64_t offset : {0u, 1u, 3u}) {
         INFO("out_offset=" << offset);
-        expect_verdict(validation::check(t, in.call(100, 9), validation::BufferOptions{false, offset}),
-                       code_string(ErrorCode::SelfTestOutOfBounds), "outside its output buffer");
+        expect_verdict(
+            validation::check(t, in.call(100, 9), validation::BufferOptions{false, offset}),
+            code_string(ErrorCode::SelfTestOutOfBounds), "outside its output buffer");
     }
 }

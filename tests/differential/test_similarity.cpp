@@ -20,10 +20,13 @@ namespace {
 
 // "" when the backend's output agrees with the oracle, else the stable code
 // and what went wrong (the element, got and want).
-std::string check(const engram_kernel_table& t, const SimilarityCase& c, const std::vector<double>& want) {
-    const validation::SimilarityCall call{c.query.data(), c.candidates.data(), c.norms_or_null(), c.n, c.dim};
+std::string check(const engram_kernel_table& t, const SimilarityCase& c,
+                  const std::vector<double>& want) {
+    const validation::SimilarityCall call{c.query.data(), c.candidates.data(), c.norms_or_null(),
+                                          c.n, c.dim};
     std::vector<float> got;
-    validation::Verdict v = validation::run(t, call, validation::BufferOptions{false, c.scores_offset}, &got);
+    validation::Verdict v =
+        validation::run(t, call, validation::BufferOptions{false, c.scores_offset}, &got);
     if (!v) v = validation::compare_similarity(call, got, want);
     return v ? std::string(code_string(v->code)) + ": " + v->what : "";
 }
@@ -44,10 +47,12 @@ TEST_CASE("similarity: every backend agrees with the oracle on generated cases",
         const auto want = oracle::similarity(c.query.data(), c.candidates.data(), c.n, c.dim);
         for (const Backend* b : backends) {
             const std::string problem = check(b->plugin->table(), c, want);
-            if (problem.empty()) summary.passed(b->name);
+            if (problem.empty())
+                summary.passed(b->name);
             else
-                summary.failed(b->name, "backend=" + b->name + " kernel=similarity " + run.replay(i) +
-                                            ": " + problem + "\n  case: " + c.describe());
+                summary.failed(b->name, "backend=" + b->name + " kernel=similarity " +
+                                            run.replay(i) + ": " + problem +
+                                            "\n  case: " + c.describe());
         }
     }
     summary.check_ran(backends, ran);

@@ -5,9 +5,8 @@
 // either fails), then compare_spread applies tolerance::spread_ok node by
 // node. Cases too close to the threshold discontinuity are regenerated
 // (spreading_case.h) and counted.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "backend_report.h"
 #include "common/error.h"
@@ -25,17 +24,18 @@ namespace {
 
 // "" when the backend's output agrees with the oracle, else the stable code
 // and what went wrong (the node, got and want).
-std::string check(const engram_kernel_table& t, const SpreadingCase& c, const oracle::SpreadResult& want) {
-    const validation::SpreadCall call{c.offsets.data(), c.sources.data(), c.weights.data(),
-                                      c.n,              c.params,         c.seeds.data()};
+std::string check(const engram_kernel_table& t, const SpreadingCase& c,
+                  const oracle::SpreadResult& want) {
+    const validation::SpreadCall call{c.offsets.data(), c.sources.data(), c.weights.data(), c.n,
+                                      c.params,         c.seeds.data()};
     // The generator vetted the threshold (make_spreading_case): a case the
     // library would not compare is a generator bug, not a pass.
     if (!validation::spread_comparable(c.params, want))
         return "case not comparable (threshold within " + g(tolerance::kSpreadMinThresholdMargin) +
                " of an activation) after vetting";
     std::vector<float> got;
-    validation::Verdict v =
-        validation::run(t, call, validation::BufferOptions{false, c.activation_offset}, &got, want.status);
+    validation::Verdict v = validation::run(
+        t, call, validation::BufferOptions{false, c.activation_offset}, &got, want.status);
     if (!v) v = validation::compare_spread(call, got, want);
     return v ? std::string(code_string(v->code)) + ": " + v->what : "";
 }
@@ -56,7 +56,7 @@ TEST_CASE("spreading: every backend agrees with the oracle on generated graphs",
         const SpreadingCase& c = v.c;
         if (v.want.status != ENGRAM_OK) {
             FAIL_CHECK("generator made an invalid graph (oracle status " << v.want.status << "), "
-                                                                       << run.replay(i));
+                                                                         << run.replay(i));
             continue;
         }
         if (v.regenerated) {
@@ -66,10 +66,12 @@ TEST_CASE("spreading: every backend agrees with the oracle on generated graphs",
         }
         for (const Backend* b : backends) {
             const std::string problem = check(b->plugin->table(), c, v.want);
-            if (problem.empty()) summary.passed(b->name);
+            if (problem.empty())
+                summary.passed(b->name);
             else
-                summary.failed(b->name, "backend=" + b->name + " kernel=spreading " + run.replay(i) + ": " +
-                                            problem + "\n  case: " + c.describe() +
+                summary.failed(b->name, "backend=" + b->name + " kernel=spreading " +
+                                            run.replay(i) + ": " + problem +
+                                            "\n  case: " + c.describe() +
                                             " threshold_margin=" + g(v.want.threshold_margin));
         }
     }
@@ -80,5 +82,6 @@ TEST_CASE("spreading: every backend agrees with the oracle on generated graphs",
                               " fell_back_to_negative_threshold=" + std::to_string(fallbacks);
     summary.check_ran(backends, ran);
     summary.print(run.base_seed(), extra);
-    CHECK(regenerated_cases * 4 <= std::max<uint64_t>(ran, 4));  // a generator drifting into the discontinuity is a bug
+    CHECK(regenerated_cases * 4 <=
+          std::max<uint64_t>(ran, 4));  // a generator drifting into the discontinuity is a bug
 }

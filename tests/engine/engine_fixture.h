@@ -11,7 +11,9 @@
 
 namespace engram::testing {
 
-inline std::string reference_path() { return std::string(ENGRAM_TEST_PLUGIN_DIR) + "/libengram_reference.so"; }
+inline std::string reference_path() {
+    return std::string(ENGRAM_TEST_PLUGIN_DIR) + "/libengram_reference.so";
+}
 inline std::string zoo_path(const std::string& n) {
     return std::string(ENGRAM_TEST_ZOO_DIR) + "/libengram_zoo_" + n + ".so";
 }

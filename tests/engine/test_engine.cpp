@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <vector>
 
 #include "common/error.h"
@@ -39,7 +38,8 @@ TEST_CASE("find_similar's top k is a full sort of the kernel's scores, best firs
     // top (the query is row 1) and some wherever row 1 lands.
     MemoryStore store = make_synthetic_store(3000, 8, 1.0, 7, 86400.0, 0.0);
     for (uint64_t i = 0; i < store.n; i += 5) {
-        std::copy_n(store.embeddings.begin() + 8, 8, store.embeddings.begin() + static_cast<long>(i * 8));
+        std::copy_n(store.embeddings.begin() + 8, 8,
+                    store.embeddings.begin() + static_cast<long>(i * 8));
         store.norms[i] = store.norms[1];
     }
     const std::vector<float> query(store.embeddings.begin() + 8, store.embeddings.begin() + 16);
@@ -48,11 +48,12 @@ TEST_CASE("find_similar's top k is a full sort of the kernel's scores, best firs
 
     std::vector<float> scores(store.n);
     const auto& t = e.snapshot()->table(Kernel::Similarity);
-    REQUIRE(t.similarity(query.data(), store.embeddings.data(), store.norms.data(), store.n, store.dim,
-                         scores.data(), nullptr, 0) == ENGRAM_OK);
+    REQUIRE(t.similarity(query.data(), store.embeddings.data(), store.norms.data(), store.n,
+                         store.dim, scores.data(), nullptr, 0) == ENGRAM_OK);
     std::vector<uint32_t> order(store.n);
     for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return scores[a] > scores[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return scores[a] > scores[b]; });
 
     for (uint32_t k : {1u, 2u, 10u, 599u, 600u, 601u, 1000u}) {
         INFO("k = " << k);
@@ -127,9 +128,9 @@ TEST_CASE("retention is strength x exp(-age/stability) at the given time") {
     const uint32_t ids[] = {0, 1, 2, 3};
     const auto a = e.retention(ids, now);
     REQUIRE(a.items.size() == 4);
-    CHECK(a.items[0].value == Approx(std::exp(-1.0)));     // one e-folding time
-    CHECK(a.items[1].value == Approx(0.5));                // age 0
-    CHECK(a.items[2].value == Approx(1.0));                // accessed "in the future": age 0
+    CHECK(a.items[0].value == Approx(std::exp(-1.0)));  // one e-folding time
+    CHECK(a.items[1].value == Approx(0.5));             // age 0
+    CHECK(a.items[2].value == Approx(1.0));             // accessed "in the future": age 0
     CHECK(a.items[3].value == Approx(2.0 * std::exp(-0.5)));
     const uint32_t bad[] = {4};
     CHECK_THROWS_AS(e.retention(bad, now), Error);

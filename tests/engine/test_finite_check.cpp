@@ -1,7 +1,6 @@
 // first_nonfinite (core/engine/finite_check.h): the engine's check that a
 // kernel's output holds no NaN or infinity, at every index and every tail.
 #include <catch2/catch.hpp>
-
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -85,7 +84,8 @@ TEST_CASE("first_nonfinite: the first of several is reported; first, middle and 
     std::vector<float> v(10000, 0.25f);
     CHECK(first_nonfinite(v.data(), v.size()) == v.size());
     v[9999] = nan;
-    CHECK(first_nonfinite(v.data(), v.size()) == 9999);  // last (in the tail after the last full block)
+    CHECK(first_nonfinite(v.data(), v.size()) ==
+          9999);  // last (in the tail after the last full block)
     v[5000] = -inf;
     CHECK(first_nonfinite(v.data(), v.size()) == 5000);  // middle
     v[1024] = inf;

@@ -28,13 +28,15 @@ struct ConfigFile {
 
 std::string config_text(const std::string& plugins, const std::string& backends) {
     return "[plugins]\n" + plugins + "\n[backends]\n" + backends +
-           "\n[store]\nkind = \"synthetic\"\nmemories = 200\ndim = 16\navg_in_degree = 4\nseed = 1\n";
+           "\n[store]\nkind = \"synthetic\"\nmemories = 200\ndim = 16\navg_in_degree = 4\nseed = "
+           "1\n";
 }
 }  // namespace
 
 TEST_CASE("reload: good edit swaps, bad edits keep the old set serving") {
     ConfigFile cf;
-    const std::string plugins = "reference = \"" + reference_path() + "\"\nzoo_good = \"" + zoo_path("good") + "\"";
+    const std::string plugins =
+        "reference = \"" + reference_path() + "\"\nzoo_good = \"" + zoo_path("good") + "\"";
     cf.write(config_text(plugins, "similarity = \"reference\"\npriority = [\"reference\"]"));
     Host host(cf.file);
     std::vector<float> q(16, 0.5f);
@@ -74,7 +76,8 @@ TEST_CASE("reload: good edit swaps, bad edits keep the old set serving") {
 
 TEST_CASE("a bad config at startup is an error listing every problem") {
     ConfigFile cf;
-    cf.write("[plugins]\nreference = \"" + reference_path() + "\"\n[backends]\nsimilarty = \"auto\"\ndecay = 3\n");
+    cf.write("[plugins]\nreference = \"" + reference_path() +
+             "\"\n[backends]\nsimilarty = \"auto\"\ndecay = 3\n");
     try {
         Host host(cf.file);
         FAIL("accepted a bad config");
@@ -89,14 +92,15 @@ namespace {
 const std::string kStoreWarningTail = "the store is built once, at start-up; restart to apply";
 
 std::string synthetic_store(const std::string& extra_or_override) {
-    return "[plugins]\nreference = \"" + reference_path() + "\"\n[backends]\npriority = [\"reference\"]\n" +
-           "[store]\nkind = \"synthetic\"\n" + extra_or_override;
+    return "[plugins]\nreference = \"" + reference_path() +
+           "\"\n[backends]\npriority = [\"reference\"]\n" + "[store]\nkind = \"synthetic\"\n" +
+           extra_or_override;
 }
 
 // Starts a Host on `before`, reloads `after`: the reload succeeds, keeps
 // serving, and warns exactly once, naming `key` with both values.
-void check_store_key_warns(const std::string& before, const std::string& after, const std::string& key,
-                           const std::string& from, const std::string& to) {
+void check_store_key_warns(const std::string& before, const std::string& after,
+                           const std::string& key, const std::string& from, const std::string& to) {
     ConfigFile cf;
     cf.write(before);
     Host host(cf.file);
@@ -104,7 +108,8 @@ void check_store_key_warns(const std::string& before, const std::string& after, 
     const auto r = host.reload();
     REQUIRE(r.ok);
     REQUIRE(r.warnings.size() == 1);
-    CHECK(r.warnings[0] == "[store] " + key + " changed from \"" + from + "\" to \"" + to + "\": " + kStoreWarningTail);
+    CHECK(r.warnings[0] == "[store] " + key + " changed from \"" + from + "\" to \"" + to +
+                               "\": " + kStoreWarningTail);
     // A reload of the same text again: nothing changed, no warning.
     const auto again = host.reload();
     REQUIRE(again.ok);
@@ -112,7 +117,8 @@ void check_store_key_warns(const std::string& before, const std::string& after, 
 }
 
 std::string base_synthetic(const std::string& key, const std::string& value) {
-    std::string t = "memories = 50\ndim = 8\navg_in_degree = 2\nseed = 1\ndefault_stability_seconds = 100\n";
+    std::string t =
+        "memories = 50\ndim = 8\navg_in_degree = 2\nseed = 1\ndefault_stability_seconds = 100\n";
     const auto at = t.find(key + " = ");
     REQUIRE(at != std::string::npos);
     t.replace(at, t.find('\n', at) - at, key + " = " + value);
@@ -141,7 +147,8 @@ struct FilesStore {
         std::ofstream(files.dir / "m1.csv") << "id,strength,last_access,stability\n0,1,0,100\n";
         std::ofstream(files.dir / "m2.csv") << "id,strength,last_access,stability\n1,1,0,100\n";
     }
-    std::string config(const std::string& emb, const std::string& edges, const std::string& mem) const {
+    std::string config(const std::string& emb, const std::string& edges,
+                       const std::string& mem) const {
         std::string t = "[plugins]\nreference = \"" + reference_path() +
                         "\"\n[backends]\npriority = [\"reference\"]\n[store]\nkind = \"files\"\n";
         t += "embeddings = \"" + (files.dir / emb).string() + "\"\n";
@@ -154,22 +161,25 @@ struct FilesStore {
 }  // namespace
 
 TEST_CASE("reload warns when [store] memories changes") {
-    check_store_key_warns(base_synthetic("memories", "50"), base_synthetic("memories", "60"), "memories", "50", "60");
+    check_store_key_warns(base_synthetic("memories", "50"), base_synthetic("memories", "60"),
+                          "memories", "50", "60");
 }
 TEST_CASE("reload warns when [store] dim changes") {
-    check_store_key_warns(base_synthetic("dim", "8"), base_synthetic("dim", "16"), "dim", "8", "16");
+    check_store_key_warns(base_synthetic("dim", "8"), base_synthetic("dim", "16"), "dim", "8",
+                          "16");
 }
 TEST_CASE("reload warns when [store] avg_in_degree changes") {
-    check_store_key_warns(base_synthetic("avg_in_degree", "2"), base_synthetic("avg_in_degree", "3.5"),
-                          "avg_in_degree", "2", "3.5");
+    check_store_key_warns(base_synthetic("avg_in_degree", "2"),
+                          base_synthetic("avg_in_degree", "3.5"), "avg_in_degree", "2", "3.5");
 }
 TEST_CASE("reload warns when [store] seed changes") {
-    check_store_key_warns(base_synthetic("seed", "1"), base_synthetic("seed", "2"), "seed", "1", "2");
+    check_store_key_warns(base_synthetic("seed", "1"), base_synthetic("seed", "2"), "seed", "1",
+                          "2");
 }
 TEST_CASE("reload warns when [store] default_stability_seconds changes") {
     check_store_key_warns(base_synthetic("default_stability_seconds", "100"),
-                          base_synthetic("default_stability_seconds", "200"), "default_stability_seconds", "100",
-                          "200");
+                          base_synthetic("default_stability_seconds", "200"),
+                          "default_stability_seconds", "100", "200");
 }
 TEST_CASE("reload warns when [store] kind changes") {
     FilesStore fs_;
@@ -182,24 +192,26 @@ TEST_CASE("reload warns when [store] kind changes") {
     // kind, and the keys that came with it (memories and dim go back to
     // their defaults, the two paths appear).
     REQUIRE(r.warnings.size() == 5);
-    CHECK(r.warnings[0] == "[store] kind changed from \"synthetic\" to \"files\": " + kStoreWarningTail);
+    CHECK(r.warnings[0] ==
+          "[store] kind changed from \"synthetic\" to \"files\": " + kStoreWarningTail);
     CHECK_THAT(r.warnings[3], Catch::StartsWith("[store] embeddings changed from \"\" to"));
     CHECK_THAT(r.warnings[4], Catch::StartsWith("[store] edges changed from \"\" to"));
 }
 TEST_CASE("reload warns when [store] embeddings changes") {
     FilesStore f;
-    check_store_key_warns(f.config("a.npy", "a.csv", ""), f.config("b.npy", "a.csv", ""), "embeddings",
-                          f.path("a.npy"), f.path("b.npy"));
+    check_store_key_warns(f.config("a.npy", "a.csv", ""), f.config("b.npy", "a.csv", ""),
+                          "embeddings", f.path("a.npy"), f.path("b.npy"));
 }
 TEST_CASE("reload warns when [store] edges changes") {
     FilesStore f;
-    check_store_key_warns(f.config("a.npy", "a.csv", ""), f.config("a.npy", "b.csv", ""), "edges", f.path("a.csv"),
-                          f.path("b.csv"));
+    check_store_key_warns(f.config("a.npy", "a.csv", ""), f.config("a.npy", "b.csv", ""), "edges",
+                          f.path("a.csv"), f.path("b.csv"));
 }
 TEST_CASE("reload warns when [store] memories_csv changes") {
     FilesStore f;
-    check_store_key_warns(f.config("a.npy", "a.csv", "m1.csv"), f.config("a.npy", "a.csv", "m2.csv"), "memories_csv",
-                          f.path("m1.csv"), f.path("m2.csv"));
+    check_store_key_warns(f.config("a.npy", "a.csv", "m1.csv"),
+                          f.config("a.npy", "a.csv", "m2.csv"), "memories_csv", f.path("m1.csv"),
+                          f.path("m2.csv"));
 }
 
 TEST_CASE("a config path that is a directory is E_CONFIG_READ, at start-up and on reload") {
@@ -258,13 +270,15 @@ TEST_CASE("a last-good copy that cannot be written: the reload stands, the failu
     Host host(HostOptions{cf.file, lg, false});
     auto s = host.status();
     REQUIRE(s.state_write_error);
-    CHECK_THAT(*s.state_write_error, Catch::Contains("last-good.toml") && Catch::Contains("No such file"));
+    CHECK_THAT(*s.state_write_error,
+               Catch::Contains("last-good.toml") && Catch::Contains("No such file"));
     REQUIRE(s.state_write_error_unix);
     cf.write(synthetic_store("memories = 10\ndim = 4\nseed = 3\n"));
     const auto r = host.reload();
     CHECK(r.ok);
     REQUIRE(r.warnings.size() == 2);  // seed, and the copy
-    CHECK_THAT(r.warnings[1], Catch::StartsWith("E_RELOAD_STATE_WRITE: cannot write the last-good config copy"));
+    CHECK_THAT(r.warnings[1],
+               Catch::StartsWith("E_RELOAD_STATE_WRITE: cannot write the last-good config copy"));
     // Once the directory exists, the next write succeeds and clears it.
     fs::create_directories(lg.parent_path());
     cf.write(synthetic_store("memories = 10\ndim = 4\nseed = 4\n"));

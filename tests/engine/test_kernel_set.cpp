@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -86,7 +86,8 @@ TEST_CASE("reuse follows the file's bytes: in-place rewrite reloads, a touch alo
 
     auto g1 = build_kernel_set(c, detect_cpu_features(), 1, nullptr);
     auto g2 = build_kernel_set(c, detect_cpu_features(), 2, g1.get());
-    CHECK(&g2->backend(Kernel::Similarity) == &g1->backend(Kernel::Similarity));  // untouched: reused
+    CHECK(&g2->backend(Kernel::Similarity) ==
+          &g1->backend(Kernel::Similarity));  // untouched: reused
 
     {  // Same path, same inode, new bytes: the stamp changes, the hash decides.
         std::ifstream in(zoo_path("good_v2"), std::ios::binary);

@@ -3,9 +3,8 @@
 // it in engram_kernel_nonfinite_total. The plugin is a fake Plugin around a
 // table in this file, bound into a KernelSet directly: the loader's
 // self-tests would refuse such a plugin before it ever served.
-#include <catch2/catch.hpp>
-
 #include <array>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -37,24 +36,25 @@ struct Poison {
 Poison g_poison;
 
 void poison(float* out, uint64_t n) {
-    if (g_poison.index >= 0 && static_cast<uint64_t>(g_poison.index) < n) out[g_poison.index] = g_poison.value;
+    if (g_poison.index >= 0 && static_cast<uint64_t>(g_poison.index) < n)
+        out[g_poison.index] = g_poison.value;
 }
 
-engram_status fake_similarity(const float*, const float*, const float*, uint64_t n, uint64_t, float* scores, void*,
-                              uint64_t) {
+engram_status fake_similarity(const float*, const float*, const float*, uint64_t n, uint64_t,
+                              float* scores, void*, uint64_t) {
     for (uint64_t i = 0; i < n; ++i) scores[i] = 0.5f / static_cast<float>(i + 1);
     poison(scores, n);
     return ENGRAM_OK;
 }
 
-engram_status fake_spread(const uint32_t*, const uint32_t*, const float*, uint64_t n, const engram_spread_params*,
-                          float* activation, void*, uint64_t) {
+engram_status fake_spread(const uint32_t*, const uint32_t*, const float*, uint64_t n,
+                          const engram_spread_params*, float* activation, void*, uint64_t) {
     poison(activation, n);  // the seeds stay as they are otherwise
     return ENGRAM_OK;
 }
 
-engram_status fake_decay(const float* strength, const float*, const float*, float, uint64_t n, float* out, void*,
-                         uint64_t) {
+engram_status fake_decay(const float* strength, const float*, const float*, float, uint64_t n,
+                         float* out, void*, uint64_t) {
     for (uint64_t i = 0; i < n; ++i) out[i] = strength[i];
     poison(out, n);
     return ENGRAM_OK;
@@ -63,7 +63,7 @@ engram_status fake_decay(const float* strength, const float*, const float*, floa
 uint64_t no_scratch(engram_kernel_id, const engram_shape*) { return 0; }
 
 class FakePlugin final : public Plugin {
-public:
+  public:
     FakePlugin() {
         table_.struct_size = sizeof(engram_kernel_table);
         table_.abi_major = ENGRAM_ABI_MAJOR;
@@ -82,7 +82,7 @@ public:
     const std::string& sha256() const override { return sha_; }
     const std::optional<FileStamp>& file_stamp() const override { return stamp_; }
 
-private:
+  private:
     engram_kernel_table table_{};
     std::filesystem::path path_ = "/nonexistent/libengram_nonfinite_fake.so";
     std::string sha_ = std::string(64, '0');
@@ -99,8 +99,12 @@ std::unique_ptr<Engine> fake_engine() {
     return e;
 }
 
-uint64_t nonfinite_count(const char* kernel) { return metrics::Registry::global().kernel(kernel, kName).nonfinite.value(); }
-uint64_t error_count(const char* kernel) { return metrics::Registry::global().kernel(kernel, kName).errors.value(); }
+uint64_t nonfinite_count(const char* kernel) {
+    return metrics::Registry::global().kernel(kernel, kName).nonfinite.value();
+}
+uint64_t error_count(const char* kernel) {
+    return metrics::Registry::global().kernel(kernel, kName).errors.value();
+}
 
 // Runs f, which must throw engram::Error; returns it.
 template <class F>
@@ -151,9 +155,11 @@ TEST_CASE("similarity returning NaN is E_KERNEL_NONFINITE, counted, and HTTP 502
     CHECK(error_count("similarity") == errors_before);  // the status was OK: not a kernel error
     CHECK(metrics::Registry::global().kernel("similarity", kName).calls() == calls_before + 1);
     CHECK(server::status_for(err.code()) == 502);
-    CHECK_THAT(metrics::Registry::global().render(),
-               Catch::Contains("engram_kernel_nonfinite_total{kernel=\"similarity\",backend=\"nonfinite_fake\"} " +
-                               std::to_string(before + 1)));
+    CHECK_THAT(
+        metrics::Registry::global().render(),
+        Catch::Contains(
+            "engram_kernel_nonfinite_total{kernel=\"similarity\",backend=\"nonfinite_fake\"} " +
+            std::to_string(before + 1)));
 }
 
 TEST_CASE("spreading and decay: +Inf at the first and -Inf at the last index are refused too") {
@@ -172,7 +178,8 @@ TEST_CASE("spreading and decay: +Inf at the first and -Inf at the last index are
     err = error_of([&] { e->retention(ids, 1.7e9); });
     g_poison = {};
     CHECK(err.code() == ErrorCode::KernelNonFinite);
-    CHECK(std::string(err.what()) == "decay kernel of plugin 'nonfinite_fake' returned a non-finite value at index 2");
+    CHECK(std::string(err.what()) ==
+          "decay kernel of plugin 'nonfinite_fake' returned a non-finite value at index 2");
 
     CHECK(nonfinite_count("spreading") == spread_before + 1);
     CHECK(nonfinite_count("decay") == decay_before + 1);

@@ -60,7 +60,8 @@ static void note(const char* call, const char* path) {
     if (fd < 0) return;
     char line[4200];
     const int n = snprintf(line, sizeof line, "%s %s\n", call, path);
-    if (n > 0 && real_write) real_write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    if (n > 0 && real_write)
+        real_write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     close(fd);
 }
 

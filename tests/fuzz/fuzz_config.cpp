@@ -10,7 +10,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
     try {
-        const engram::Config cfg = engram::parse_config(text, "fuzz.toml", "/nonexistent-fuzz-base");
+        const engram::Config cfg =
+            engram::parse_config(text, "fuzz.toml", "/nonexistent-fuzz-base");
         (void)cfg.policy_for("reference");
     } catch (const engram::ErrorList&) {
     } catch (const engram::Error&) {

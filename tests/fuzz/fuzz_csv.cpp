@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         engram::StoreArray<uint32_t> offsets, sources;
         engram::StoreArray<float> weights;
         engram::build_in_edge_csr(edges, n, offsets, sources, weights);
-        if (offsets.size() != n + 1 || sources.size() != edges.size() || weights.size() != edges.size())
+        if (offsets.size() != n + 1 || sources.size() != edges.size() ||
+            weights.size() != edges.size())
             std::abort();
     } catch (const engram::Error&) {
     }

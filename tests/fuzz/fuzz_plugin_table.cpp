@@ -39,22 +39,24 @@ struct Reader {
     }
 };
 
-engram_status dummy_similarity(const float*, const float*, const float*, uint64_t, uint64_t, float*, void*,
-                               uint64_t) {
+engram_status dummy_similarity(const float*, const float*, const float*, uint64_t, uint64_t, float*,
+                               void*, uint64_t) {
     return ENGRAM_OK;
 }
-engram_status dummy_spread(const uint32_t*, const uint32_t*, const float*, uint64_t, const engram_spread_params*,
-                           float*, void*, uint64_t) {
+engram_status dummy_spread(const uint32_t*, const uint32_t*, const float*, uint64_t,
+                           const engram_spread_params*, float*, void*, uint64_t) {
     return ENGRAM_OK;
 }
-engram_status dummy_decay(const float*, const float*, const float*, float, uint64_t, float*, void*, uint64_t) {
+engram_status dummy_decay(const float*, const float*, const float*, float, uint64_t, float*, void*,
+                          uint64_t) {
     return ENGRAM_OK;
 }
 uint64_t dummy_scratch(engram_kernel_id, const engram_shape*) { return 0; }
 
 bool allowed(ErrorCode c) {
-    return c == ErrorCode::PluginNullTable || c == ErrorCode::AbiStructSize || c == ErrorCode::AbiMajorMismatch ||
-           c == ErrorCode::AbiNullPointer || c == ErrorCode::AbiBadName;
+    return c == ErrorCode::PluginNullTable || c == ErrorCode::AbiStructSize ||
+           c == ErrorCode::AbiMajorMismatch || c == ErrorCode::AbiNullPointer ||
+           c == ErrorCode::AbiBadName;
 }
 }  // namespace
 
@@ -81,11 +83,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     t.decay = (flags & 0x20) ? nullptr : dummy_decay;
     t.scratch_bytes = ((flags & 0x3F) == 0x3F) ? nullptr : dummy_scratch;
     std::memcpy(storage, &t, sizeof t);
-    const auto* raw = (r.n > 0 && r.p[0] == 0xFF) ? nullptr : reinterpret_cast<const engram_kernel_table*>(storage);
+    const auto* raw = (r.n > 0 && r.p[0] == 0xFF)
+                          ? nullptr
+                          : reinterpret_cast<const engram_kernel_table*>(storage);
     try {
         const engram_kernel_table out = negotiate_table(raw, "fuzz.so");
-        if (!out.name || !out.version || !out.build_id || !out.similarity || !out.spread || !out.decay ||
-            !out.scratch_bytes)
+        if (!out.name || !out.version || !out.build_id || !out.similarity || !out.spread ||
+            !out.decay || !out.scratch_bytes)
             std::abort();
         const size_t len = std::strlen(out.name);
         if (len < 1 || len > 64) std::abort();

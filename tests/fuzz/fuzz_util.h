@@ -27,7 +27,8 @@ inline const std::filesystem::path& scratch_file(const char* name) {
     return path;
 }
 
-inline const std::filesystem::path& write_input(const char* name, const uint8_t* data, size_t size) {
+inline const std::filesystem::path& write_input(const char* name, const uint8_t* data,
+                                                size_t size) {
     const auto& path = scratch_file(name);
     std::FILE* f = std::fopen(path.c_str(), "wb");
     if (!f) std::abort();

@@ -64,13 +64,14 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 // "ED25519", or "EC" with a curve name.
 inline PkeyPtr generate_key(const char* type = "ED25519") {
     EVP_PKEY* key = std::string(type) == "EC" ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
-                                               : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
+                                              : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
     REQUIRE(key != nullptr);
     return PkeyPtr(key, &EVP_PKEY_free);
 }
 
 // The private key as PEM; with a passphrase, encrypted (AES-256-CBC).
-inline void write_private_pem(const EVP_PKEY* key, const fs::path& p, const std::string& pass = "") {
+inline void write_private_pem(const EVP_PKEY* key, const fs::path& p,
+                              const std::string& pass = "") {
     FILE* f = std::fopen(p.c_str(), "w");
     REQUIRE(f != nullptr);
     int ok = 0;

@@ -2,19 +2,17 @@
 // how its verdicts are read, and what happens when the validator is missing.
 // The validator here is a shell script standing in for engram-validate
 // (ENGRAM_VALIDATOR points at it), so the test sees exactly what a child gets.
-#include <catch2/catch.hpp>
-
+#include <engram/kernel_abi.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 
 #include "common/error.h"
-#include <engram/kernel_abi.h>
-
 #include "common/sha256.h"
 #include "loader/child_validation.h"
 #include "zoo_paths.h"
@@ -26,7 +24,8 @@ namespace {
 struct Script {
     std::filesystem::path path;
     explicit Script(const std::string& body) {
-        path = std::filesystem::temp_directory_path() / ("engram-fake-validator-" + std::to_string(getpid()));
+        path = std::filesystem::temp_directory_path() /
+               ("engram-fake-validator-" + std::to_string(getpid()));
         std::ofstream(path) << "#!/bin/sh\n" << body;
         std::filesystem::permissions(path, std::filesystem::perms::owner_all);
     }
@@ -103,7 +102,8 @@ TEST_CASE("the child's verdicts: signal, exit without a verdict, timeout, missin
 
 TEST_CASE("the real validator passes a good plugin and reports what it saw") {
     const auto file = zoo("good");
-    const ChildReport r = validate_in_child(file, sha256_file_hex(file), 0, file, ChildValidation{});
+    const ChildReport r =
+        validate_in_child(file, sha256_file_hex(file), 0, file, ChildValidation{});
     CHECK(r.name == "zoo_good");
     CHECK(r.version == "1.0.0");
     CHECK(r.abi_major == ENGRAM_ABI_MAJOR);

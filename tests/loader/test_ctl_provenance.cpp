@@ -25,7 +25,8 @@ std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 // engramctl with `args` (already quoted); stdout and stderr apart.
 Run engramctl(const TempDir& t, const std::string& args) {
     const fs::path err = t / "stderr.txt";
-    const std::string cmd = std::string(ENGRAM_TEST_BIN_DIR) + "/engramctl " + args + " 2>" + q(err);
+    const std::string cmd =
+        std::string(ENGRAM_TEST_BIN_DIR) + "/engramctl " + args + " 2>" + q(err);
     Run r;
     FILE* p = ::popen(cmd.c_str(), "r");
     REQUIRE(p != nullptr);
@@ -74,14 +75,16 @@ TEST_CASE("engramctl sign writes FILE.sig that the host verifies", "[ctl][proven
 
     const Run r = engramctl(t, "sign --key " + q(t / "signer.pem") + " " + q(so));
     CHECK(r.status == 0);
-    CHECK(r.out == "wrote " + sig.string() + " (Ed25519 signature of " + so.string() + ", 64 bytes)\n");
+    CHECK(r.out ==
+          "wrote " + sig.string() + " (Ed25519 signature of " + so.string() + ", 64 bytes)\n");
     REQUIRE(fs::exists(sig));
     CHECK(fs::file_size(sig) == 64);
     CHECK_NOTHROW(engram::check_plugin_signature(so, so, keys));
 
     // --out, and flags after the file.
     const auto out = t / "elsewhere.sig";
-    const Run r2 = engramctl(t, "sign " + q(so) + " --key " + q(t / "signer.pem") + " --out " + q(out));
+    const Run r2 =
+        engramctl(t, "sign " + q(so) + " --key " + q(t / "signer.pem") + " --out " + q(out));
     CHECK(r2.status == 0);
     CHECK(read_file(out) == read_file(sig));
 

@@ -1,14 +1,13 @@
 // Plugin provenance (core/loader/provenance.h): permissions of the file and
 // the directories above it, the pinned SHA-256, and detached Ed25519
 // signatures, including ones made by the openssl CLI (engram_sign_plugin).
-#include "loader/provenance.h"
-
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
 #include "common/sha256.h"
+#include "loader/provenance.h"
 #include "provenance_test_util.h"
 
 using namespace provtest;
@@ -54,22 +53,26 @@ TEST_CASE("permissions: writable file or directory is refused, naming it",
     write_file(so, "elf", 0666);
     auto e = thrown([&] { engram::check_plugin_permissions(so); });
     CHECK(e.code() == ErrorCode::PluginPermissions);
-    CHECK(std::string(e.what()) == so.string() + ": " + canon(so) + " is world-writable (mode 0666)");
+    CHECK(std::string(e.what()) ==
+          so.string() + ": " + canon(so) + " is world-writable (mode 0666)");
 
     write_file(so, "elf", 0664);
     e = thrown([&] { engram::check_plugin_permissions(so); });
     CHECK(e.code() == ErrorCode::PluginPermissions);
-    CHECK(std::string(e.what()) == so.string() + ": " + canon(so) + " is group-writable (mode 0664)");
+    CHECK(std::string(e.what()) ==
+          so.string() + ": " + canon(so) + " is group-writable (mode 0664)");
 
     write_file(so, "elf", 0644);
     make_dir(dir, 0777);
     e = thrown([&] { engram::check_plugin_permissions(so); });
     CHECK(e.code() == ErrorCode::PluginPermissions);
-    CHECK(std::string(e.what()) == so.string() + ": " + canon(dir) + " is world-writable (mode 0777)");
+    CHECK(std::string(e.what()) ==
+          so.string() + ": " + canon(dir) + " is world-writable (mode 0777)");
 
     make_dir(dir, 0775);
     e = thrown([&] { engram::check_plugin_permissions(so); });
-    CHECK(std::string(e.what()) == so.string() + ": " + canon(dir) + " is group-writable (mode 0775)");
+    CHECK(std::string(e.what()) ==
+          so.string() + ": " + canon(dir) + " is group-writable (mode 0775)");
 
     // Any directory up to /, not only the nearest one.
     make_dir(dir, 0755);
@@ -93,8 +96,8 @@ TEST_CASE("permissions: a root-owned sticky directory like /tmp is accepted",
         REQUIRE(::chown(sticky.c_str(), kStranger, 0) == 0);
         auto e = thrown([&] { engram::check_plugin_permissions(so); });
         CHECK(e.code() == ErrorCode::PluginPermissions);
-        CHECK(std::string(e.what()) == so.string() + ": " + canon(sticky) + " is owned by uid 12345 " +
-                                           "(only root may own it)");
+        CHECK(std::string(e.what()) == so.string() + ": " + canon(sticky) +
+                                           " is owned by uid 12345 " + "(only root may own it)");
         REQUIRE(::chown(sticky.c_str(), 0, 0) == 0);
     } else {
         // Owned by us, not root: the deviation does not apply.
@@ -105,12 +108,14 @@ TEST_CASE("permissions: a root-owned sticky directory like /tmp is accepted",
     // The sticky bit does not excuse the file itself.
     write_file(so, "elf", 0666);
     auto e = thrown([&] { engram::check_plugin_permissions(so); });
-    CHECK(std::string(e.what()) == so.string() + ": " + canon(so) + " is world-writable (mode 0666)");
+    CHECK(std::string(e.what()) ==
+          so.string() + ": " + canon(so) + " is world-writable (mode 0666)");
     // Nor a world-writable directory without it.
     write_file(so, "elf", 0644);
     make_dir(sticky, 0777);
     e = thrown([&] { engram::check_plugin_permissions(so); });
-    CHECK(std::string(e.what()) == so.string() + ": " + canon(sticky) + " is world-writable (mode 0777)");
+    CHECK(std::string(e.what()) ==
+          so.string() + ": " + canon(sticky) + " is world-writable (mode 0777)");
 }
 
 TEST_CASE("permissions: a file or directory owned by another uid is refused",
@@ -162,8 +167,8 @@ TEST_CASE("permissions: symlinks are resolved, and the link's directory counts t
     // A link in a world-writable directory to a safe file: anyone may re-point it.
     fs::create_symlink(so, open_dir / "link.so");
     e = thrown([&] { engram::check_plugin_permissions(open_dir / "link.so"); });
-    CHECK(std::string(e.what()) ==
-          (open_dir / "link.so").string() + ": " + canon(open_dir) + " is world-writable (mode 0777)");
+    CHECK(std::string(e.what()) == (open_dir / "link.so").string() + ": " + canon(open_dir) +
+                                       " is world-writable (mode 0777)");
 
     // Through a symlinked directory that sits in a world-writable one.
     fs::create_directory_symlink(safe, open_dir / "dirlink");
@@ -211,7 +216,9 @@ TEST_CASE("signatures: good, tampered, wrong key, missing, base64, malformed",
 
     const auto so = t / "libx.so";
     const auto sig_path = fs::path(so.string() + ".sig");
-    write_file(so, std::string("\x7f" "ELF plugin bytes\0\1\2", 20));
+    write_file(so, std::string("\x7f"
+                               "ELF plugin bytes\0\1\2",
+                               20));
     const std::string sig = engram::sign_plugin_file(so, priv);
     REQUIRE(sig.size() == 64);
 
@@ -231,13 +238,16 @@ TEST_CASE("signatures: good, tampered, wrong key, missing, base64, malformed",
     }
     SECTION("a tampered file (or copy) does not verify") {
         write_file(sig_path, sig);
-        write_file(so, std::string("\x7f" "ELF plugin bytes\0\1\3", 20));
+        write_file(so, std::string("\x7f"
+                                   "ELF plugin bytes\0\1\3",
+                                   20));
         auto e = thrown([&] { engram::check_plugin_signature(so, so, keys); });
         CHECK(e.code() == ErrorCode::PluginSignature);
-        CHECK_THAT(std::string(e.what()),
-                   Catch::StartsWith(so.string() + ": the signature " + sig_path.string() +
-                                     " is not from a trusted key: none of the 1 Ed25519 key(s) in " +
-                                     keys.string()));
+        CHECK_THAT(
+            std::string(e.what()),
+            Catch::StartsWith(so.string() + ": the signature " + sig_path.string() +
+                              " is not from a trusted key: none of the 1 Ed25519 key(s) in " +
+                              keys.string()));
     }
     SECTION("a signature by a key that is not in the directory does not verify") {
         const auto other = generate_key();
@@ -259,7 +269,7 @@ TEST_CASE("signatures: good, tampered, wrong key, missing, base64, malformed",
     }
     SECTION("a malformed .sig") {
         for (const std::string& bad : {std::string("short"), sig + "x", std::string(88, '!'),
-                                      base64(sig.substr(0, 63)) + "\n", std::string()}) {
+                                       base64(sig.substr(0, 63)) + "\n", std::string()}) {
             write_file(sig_path, bad);
             auto e = thrown([&] { engram::check_plugin_signature(so, so, keys); });
             CHECK(e.code() == ErrorCode::PluginSignature);
@@ -301,8 +311,8 @@ TEST_CASE("signing refuses keys it cannot use", "[provenance][signature]") {
     write_file(so, "elf");
     auto e = thrown([&] { engram::sign_plugin_file(so, t / "missing.pem"); });
     CHECK(e.code() == ErrorCode::PluginSignature);
-    CHECK_THAT(std::string(e.what()), Catch::StartsWith((t / "missing.pem").string() +
-                                                        ": cannot open the private key"));
+    CHECK_THAT(std::string(e.what()),
+               Catch::StartsWith((t / "missing.pem").string() + ": cannot open the private key"));
     write_file(t / "junk.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
     e = thrown([&] { engram::sign_plugin_file(so, t / "junk.pem"); });
     CHECK(e.code() == ErrorCode::PluginSignature);

@@ -27,9 +27,7 @@ LoadOptions hang_opts() {
     return o;
 }
 
-bool private_dir_empty() {
-    return std::filesystem::is_empty(private_copy_dir());
-}
+bool private_dir_empty() { return std::filesystem::is_empty(private_copy_dir()); }
 
 void expect_refused(const std::string& file, ErrorCode code, const std::string& reason_part,
                     const LoadOptions& o = opts()) {
@@ -85,7 +83,8 @@ TEST_CASE("untrusted plugin code is proved in a child: every misbehaviour has it
     expect_refused(zoo("abort"), ErrorCode::SelfTestCrashed, "SIGABRT");
     expect_refused(zoo("exit"), ErrorCode::SelfTestExited, "exit status 0");
     expect_refused(zoo("hang"), ErrorCode::SelfTestTimeout, "within 3 s", hang_opts());
-    expect_refused(zoo("out_of_bounds"), ErrorCode::SelfTestOutOfBounds, "the page right after its output");
+    expect_refused(zoo("out_of_bounds"), ErrorCode::SelfTestOutOfBounds,
+                   "the page right after its output");
     expect_refused(zoo("store_writer"), ErrorCode::SelfTestCrashed, "read-only input");
     expect_refused(zoo("leak"), ErrorCode::SelfTestLeak, "grew memory");
 }

@@ -8,7 +8,7 @@ using namespace engram;
 
 TEST_CASE("oracle similarity: hand-checked cosines") {
     const float q[] = {1, 0, 0};
-    const float c[] = {1, 0, 0,   0, 1, 0,   -3, 0, 0,   1, 1, 0,   0, 0, 0};
+    const float c[] = {1, 0, 0, 0, 1, 0, -3, 0, 0, 1, 1, 0, 0, 0, 0};
     const auto s = oracle::similarity(q, c, 5, 3);
     CHECK(s[0] == Approx(1.0));
     CHECK(s[1] == Approx(0.0));

@@ -29,7 +29,8 @@ TEST_CASE("reference similarity matches the oracle") {
         for (auto& v : q) v = nd(rng);
         for (auto& v : c) v = nd(rng);
         const auto want = oracle::similarity(q.data(), c.data(), n, dim);
-        REQUIRE(t.similarity(q.data(), c.data(), nullptr, n, dim, scores.data(), nullptr, 0) == ENGRAM_OK);
+        REQUIRE(t.similarity(q.data(), c.data(), nullptr, n, dim, scores.data(), nullptr, 0) ==
+                ENGRAM_OK);
         for (uint64_t i = 0; i < n; ++i) CHECK(tolerance::similarity_ok(scores[i], want[i]));
     }
 }
@@ -52,9 +53,10 @@ TEST_CASE("reference spreading matches the oracle on a random graph") {
     std::vector<float> act(n, 0.0f), scratch(n);
     for (int s = 0; s < 20; ++s) act[node(rng)] = 1.0f;
     const engram_spread_params p{10, 0.7f, 0.0f};
-    const auto want = oracle::spread(offsets.data(), sources.data(), weights.data(), n, p, act.data());
-    REQUIRE(t.spread(offsets.data(), sources.data(), weights.data(), n, &p, act.data(), scratch.data(),
-                     scratch.size() * sizeof(float)) == ENGRAM_OK);
+    const auto want =
+        oracle::spread(offsets.data(), sources.data(), weights.data(), n, p, act.data());
+    REQUIRE(t.spread(offsets.data(), sources.data(), weights.data(), n, &p, act.data(),
+                     scratch.data(), scratch.size() * sizeof(float)) == ENGRAM_OK);
     double mx = 0;
     for (double v : want.activation) mx = std::max(mx, v);
     for (uint64_t i = 0; i < n; ++i) CHECK(tolerance::spread_ok(act[i], want.activation[i], mx));

@@ -45,8 +45,8 @@ void start_ticker() {
 }
 #endif
 
-engram_status similarity(const float* q, const float* c, const float* norms, uint64_t n, uint64_t dim, float* scores,
-                         void* scratch, uint64_t cap) {
+engram_status similarity(const float* q, const float* c, const float* norms, uint64_t n,
+                         uint64_t dim, float* scores, void* scratch, uint64_t cap) {
 #if defined(ZOO_CRASH)
     crash_now();
 #elif defined(ZOO_HANG)
@@ -76,7 +76,8 @@ engram_status similarity(const float* q, const float* c, const float* norms, uin
     engram_status st = engram_reference::similarity(q, c, norms, n, dim, scores, scratch, cap);
 #if defined(ZOO_SLOW)
     // Right, but twice the work: the answer computed again.
-    if (st == ENGRAM_OK) st = engram_reference::similarity(q, c, norms, n, dim, scores, scratch, cap);
+    if (st == ENGRAM_OK)
+        st = engram_reference::similarity(q, c, norms, n, dim, scores, scratch, cap);
 #endif
 #if defined(ZOO_WRONG_NUMERICS)
     for (uint64_t i = 0; i < n; ++i) scores[i] *= 0.9f;  // off by 10%: only the oracle can tell
@@ -96,16 +97,17 @@ engram_status similarity(const float* q, const float* c, const float* norms, uin
     return st;
 }
 
-engram_status spread(const uint32_t* offsets, const uint32_t* sources, const float* weights, uint64_t n,
-                     const engram_spread_params* p, float* act, void* scratch, uint64_t cap) {
+engram_status spread(const uint32_t* offsets, const uint32_t* sources, const float* weights,
+                     uint64_t n, const engram_spread_params* p, float* act, void* scratch,
+                     uint64_t cap) {
 #if defined(ZOO_ABORT)
     std::abort();
 #endif
     return engram_reference::spread(offsets, sources, weights, n, p, act, scratch, cap);
 }
 
-engram_status decay(const float* strength, const float* age, const float* stability, float scalar, uint64_t n,
-                    float* out, void* scratch, uint64_t cap) {
+engram_status decay(const float* strength, const float* age, const float* stability, float scalar,
+                    uint64_t n, float* out, void* scratch, uint64_t cap) {
 #if defined(ZOO_ERROR_STATUS)
     return ENGRAM_E_INTERNAL;
 #elif defined(ZOO_EXIT)
@@ -180,8 +182,8 @@ const engram_kernel_table kTable = {
 
 #if defined(ZOO_NEWER_MINOR)
 const FutureTable kFuture = {
-    {sizeof(FutureTable), ENGRAM_ABI_MAJOR, ENGRAM_ABI_MINOR + 3, ZOO_NAME, ZOO_VERSION, "plugin zoo",
-     0, similarity, spread, decay, &engram_reference::scratch_bytes},
+    {sizeof(FutureTable), ENGRAM_ABI_MAJOR, ENGRAM_ABI_MINOR + 3, ZOO_NAME, ZOO_VERSION,
+     "plugin zoo", 0, similarity, spread, decay, &engram_reference::scratch_bytes},
     nullptr,
 };
 #endif

@@ -65,23 +65,24 @@ inline std::string config_text(const std::vector<std::pair<std::string, std::str
                                const std::string& server_extra = "") {
     std::string t = "[plugins]\n";
     for (const auto& [n, p] : plugins) t += n + " = \"" + p + "\"\n";
-    t += "[backends]\nsimilarity = \"" + backend + "\"\nspreading = \"" + backend + "\"\ndecay = \"" + backend +
-         "\"\npriority = [\"reference\"]\n";
+    t += "[backends]\nsimilarity = \"" + backend + "\"\nspreading = \"" + backend +
+         "\"\ndecay = \"" + backend + "\"\npriority = [\"reference\"]\n";
     t += "[store]\nmemories = " + std::to_string(s.memories) + "\ndim = " + std::to_string(s.dim) +
-         "\navg_in_degree = " + std::to_string(s.degree) + "\nseed = " + std::to_string(s.seed) + "\n";
+         "\navg_in_degree = " + std::to_string(s.degree) + "\nseed = " + std::to_string(s.seed) +
+         "\n";
     t += "[server]\nthreads = 4\n" + server_extra;
     return t;
 }
 
 class Daemon {
-public:
+  public:
     Daemon(const fs::path& config, const fs::path& out_dir, std::vector<std::string> extra = {},
            const std::vector<std::string>& env = {}) {
         port_file_ = out_dir / "engramd.port";
         std::error_code ec;
         fs::remove(port_file_, ec);
-        std::vector<std::string> argv{kEngramd, "--config", config.string(), "--listen", "127.0.0.1:0",
-                                      "--port-file", port_file_.string()};
+        std::vector<std::string> argv{kEngramd,      "--config",    config.string(),    "--listen",
+                                      "127.0.0.1:0", "--port-file", port_file_.string()};
         argv.insert(argv.end(), extra.begin(), extra.end());
         child_ = std::make_unique<Child>(argv, out_dir, env);
     }
@@ -120,7 +121,7 @@ public:
         return json::parse(res->body);
     }
 
-private:
+  private:
     std::unique_ptr<Child> child_;
     fs::path port_file_;
     int port_ = 0;

@@ -17,7 +17,7 @@
 namespace engram::testing {
 
 class LoadClients {
-public:
+  public:
     LoadClients(const Daemon& d, const OracleCheck& oracle, int threads) : d_(d), oracle_(oracle) {
         // One keep-alive request from this thread first: libcpp-httplib's
         // function-local static regexes are then built before the client
@@ -28,7 +28,8 @@ public:
         warm->set_keep_alive(true);
         warm->Post("/v1/retention", R"({"ids":[0],"now":0})", "application/json");
         warm->Post("/v1/retention", R"({"ids":[0],"now":0})", "application/json");
-        for (int t = 0; t < threads; ++t) threads_.emplace_back([this, t] { loop(static_cast<unsigned>(t)); });
+        for (int t = 0; t < threads; ++t)
+            threads_.emplace_back([this, t] { loop(static_cast<unsigned>(t)); });
     }
     ~LoadClients() { stop(); }
     void stop() {
@@ -46,11 +47,13 @@ public:
         return backends_;
     }
 
-private:
+  private:
     void fail(const std::string& why) {
         std::lock_guard<std::mutex> l(mutex_);
-        if (failures_.size() < 20) failures_.push_back(why);
-        else failures_.back() = "... and more";
+        if (failures_.size() < 20)
+            failures_.push_back(why);
+        else
+            failures_.back() = "... and more";
     }
 
     void loop(unsigned seed) {
@@ -79,7 +82,13 @@ private:
                 const engram_spread_params p{3, 0.5f, 0.05f};
                 if (!oracle_.spread_askable(ids, p, &want)) continue;
                 k = 10;
-                body = json{{"seeds", ids}, {"iterations", 3}, {"decay", 0.5}, {"threshold", 0.05}, {"top", k}}.dump();
+                body = json{
+                    {"seeds", ids},
+                    {"iterations", 3},
+                    {"decay", 0.5},
+                    {"threshold", 0.05},
+                    {"top",
+                     k}}.dump();
                 path = "/v1/spread";
             } else {
                 for (int j = 0; j < 16; ++j) ids.push_back(any_id(rng));
@@ -100,7 +109,9 @@ private:
                 fail(path + ": not JSON");
                 continue;
             }
-            why = kind == 0 ? oracle_.similar(q, k, a) : kind == 1 ? oracle_.spread(want, k, a) : oracle_.retention(ids, a);
+            why = kind == 0   ? oracle_.similar(q, k, a)
+                  : kind == 1 ? oracle_.spread(want, k, a)
+                              : oracle_.retention(ids, a);
             if (!why.empty()) {
                 fail(path + " (" + a.value("backend", "?") + "): " + why);
                 continue;

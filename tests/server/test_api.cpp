@@ -23,10 +23,11 @@ struct Served {
 };
 
 // status and error code of one request.
-std::pair<int, std::string> call(const Daemon& d, const std::string& method, const std::string& path,
-                                 const std::string& body = "") {
+std::pair<int, std::string> call(const Daemon& d, const std::string& method,
+                                 const std::string& path, const std::string& body = "") {
     auto c = d.client();
-    httplib::Result res = method == "GET" ? c->Get(path.c_str()) : c->Post(path.c_str(), body, "application/json");
+    httplib::Result res =
+        method == "GET" ? c->Get(path.c_str()) : c->Post(path.c_str(), body, "application/json");
     REQUIRE(res);
     const json j = json::parse(res->body, nullptr, false);
     INFO(method << " " << path << " -> " << res->status << " " << res->body.substr(0, 300));
@@ -91,26 +92,34 @@ TEST_CASE("bad requests get 4xx with a stable code, and the server keeps serving
     Served s;
     const Daemon& d = s.d;
     // Malformed JSON and wrong shapes: 400 E_HTTP_BAD_JSON.
-    CHECK(call(d, "POST", "/v1/similar", "{\"vector\": [1,") == std::make_pair(400, std::string("E_HTTP_BAD_JSON")));
-    CHECK(call(d, "POST", "/v1/similar", "") == std::make_pair(400, std::string("E_HTTP_BAD_JSON")));
-    CHECK(call(d, "POST", "/v1/similar", "{\"vector\":" + vec(63) + ",\"k\":\"3\"}").second == "E_HTTP_BAD_JSON");
-    CHECK(call(d, "POST", "/v1/similar", "{\"vector\":" + vec(64, "\"NaN\"") + "}").second == "E_HTTP_BAD_JSON");
+    CHECK(call(d, "POST", "/v1/similar", "{\"vector\": [1,") ==
+          std::make_pair(400, std::string("E_HTTP_BAD_JSON")));
+    CHECK(call(d, "POST", "/v1/similar", "") ==
+          std::make_pair(400, std::string("E_HTTP_BAD_JSON")));
+    CHECK(call(d, "POST", "/v1/similar", "{\"vector\":" + vec(63) + ",\"k\":\"3\"}").second ==
+          "E_HTTP_BAD_JSON");
+    CHECK(call(d, "POST", "/v1/similar", "{\"vector\":" + vec(64, "\"NaN\"") + "}").second ==
+          "E_HTTP_BAD_JSON");
     CHECK(call(d, "POST", "/v1/spread", R"({"seeds":[1],"extra":1})").second == "E_HTTP_BAD_JSON");
     // Well-formed but invalid values: 422 E_BAD_REQUEST.
     const auto bad = std::make_pair(422, std::string("E_BAD_REQUEST"));
-    CHECK(call(d, "POST", "/v1/similar", "{\"vector\":" + vec(63) + "}") == bad);   // wrong dimension
+    CHECK(call(d, "POST", "/v1/similar", "{\"vector\":" + vec(63) + "}") ==
+          bad);  // wrong dimension
     CHECK(call(d, "POST", "/v1/similar", "{\"vector\":" + vec(65) + "}") == bad);
-    CHECK(call(d, "POST", "/v1/similar", "{\"vector\":" + vec(64, "1e39") + "}") == bad);  // inf as float
+    CHECK(call(d, "POST", "/v1/similar", "{\"vector\":" + vec(64, "1e39") + "}") ==
+          bad);  // inf as float
     CHECK(call(d, "POST", "/v1/similar", "{\"vector\":" + vec(64) + ",\"k\":0}") == bad);
     CHECK(call(d, "POST", "/v1/similar", "{\"vector\":" + vec(64) + ",\"k\":1001}") == bad);
     CHECK(call(d, "POST", "/v1/spread", R"({"seeds":[2000]})") == bad);  // unknown id (n = 2000)
     CHECK(call(d, "POST", "/v1/spread", R"({"seeds":[]})") == bad);
     CHECK(call(d, "POST", "/v1/spread", R"({"seeds":[1],"decay":-1})") == bad);
     CHECK(call(d, "POST", "/v1/retention", R"({"ids":[1,99999],"now":0})") == bad);
-    CHECK(call(d, "POST", "/v1/retention", R"({"ids":[1],"now":1e999})").second == "E_HTTP_BAD_JSON");
+    CHECK(call(d, "POST", "/v1/retention", R"({"ids":[1],"now":1e999})").second ==
+          "E_HTTP_BAD_JSON");
     // Too large: 413, refused before the body is read into memory.
     const std::string huge = "{\"vector\":[" + std::string(9u << 20, ' ') + "1]}";
-    CHECK(call(d, "POST", "/v1/similar", huge) == std::make_pair(413, std::string("E_HTTP_BODY_TOO_LARGE")));
+    CHECK(call(d, "POST", "/v1/similar", huge) ==
+          std::make_pair(413, std::string("E_HTTP_BODY_TOO_LARGE")));
     // Routing.
     CHECK(call(d, "GET", "/v1/nothing") == std::make_pair(404, std::string("E_HTTP_NOT_FOUND")));
     CHECK(call(d, "GET", "/v1/similar") == std::make_pair(405, std::string("E_HTTP_METHOD")));
@@ -127,16 +136,17 @@ TEST_CASE("engramd command line: --version, --help, flags over TOML, pid file") 
     CHECK_THAT(r.out, Catch::StartsWith("engramd ") && Catch::Contains("plugin ABI 1.0"));
     r = run({kEngramd, "--help"}, dir.path);
     CHECK(r.code == 0);
-    for (const char* f : {"--config", "--check-config", "--listen", "--threads", "--log-level", "--log-format",
-                          "--pid-file", "--use-last-good", "--state-dir"})
+    for (const char* f : {"--config", "--check-config", "--listen", "--threads", "--log-level",
+                          "--log-format", "--pid-file", "--use-last-good", "--state-dir"})
         CHECK_THAT(r.out, Catch::Contains(f));
     CHECK(run({kEngramd, "--log-format", "xml", "--check-config", "x.toml"}, dir.path).code == 2);
     CHECK(run({kEngramd, "--listen", "nohost"}, dir.path).code == 2);
 
     // TOML says json logs and a port we will not use; the flags win for the
     // port, the TOML for the format; the pid file comes from the flag.
-    const auto cfg = dir.write("engram.toml", config_text(kRef, "reference", {},
-                                                          "log_format = \"json\"\nlisten = \"127.0.0.1:1\"\n"));
+    const auto cfg = dir.write(
+        "engram.toml",
+        config_text(kRef, "reference", {}, "log_format = \"json\"\nlisten = \"127.0.0.1:1\"\n"));
     const fs::path pid = dir.path / "engramd.pid";
     Daemon d(cfg, dir.path, {"--pid-file", pid.string()});
     REQUIRE(d.process().wait_for_stderr("\"msg\":\"engramd ready\"", std::chrono::seconds(60)));

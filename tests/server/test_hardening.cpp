@@ -92,7 +92,9 @@ struct Raw {
     }
 };
 
-std::string status_of(const std::string& response) { return response.substr(0, response.find("\r\n")); }
+std::string status_of(const std::string& response) {
+    return response.substr(0, response.find("\r\n"));
+}
 
 std::string post(const std::string& path, const std::string& headers, const std::string& body) {
     return "POST " + path + " HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n" + body;
@@ -100,7 +102,8 @@ std::string post(const std::string& path, const std::string& headers, const std:
 
 std::string query_body(uint64_t dim) {
     std::string b = "{\"vector\":[";
-    for (uint64_t i = 0; i < dim; ++i) b += (i ? "," : "") + std::to_string(0.1 + 0.01 * static_cast<double>(i % 5));
+    for (uint64_t i = 0; i < dim; ++i)
+        b += (i ? "," : "") + std::to_string(0.1 + 0.01 * static_cast<double>(i % 5));
     return b + "],\"k\":3}";
 }
 
@@ -130,10 +133,12 @@ double health_ms(int port) {
 
 }  // namespace
 
-TEST_CASE("hardening: one body limit for every framing; framing and media type checked before the body") {
+TEST_CASE(
+    "hardening: one body limit for every framing; framing and media type checked before the body") {
     TempDir dir;
     const StoreShape shape;
-    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
+    const auto cfg = dir.write(
+        "engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
     Daemon d(cfg, dir.path, {"--threads", "2"});
     REQUIRE(d.ready());
     const std::string body = query_body(shape.dim);
@@ -147,7 +152,8 @@ TEST_CASE("hardening: one body limit for every framing; framing and media type c
         }
         {  // chunked, decoded by engramd, small pieces
             Raw c(d.port());
-            c.send(post("/v1/similar", kJson + "Transfer-Encoding: chunked\r\n", chunked(body, 37)));
+            c.send(
+                post("/v1/similar", kJson + "Transfer-Encoding: chunked\r\n", chunked(body, 37)));
             const std::string r = c.read_until("}]}", fast);
             CHECK(status_of(r) == "HTTP/1.1 200 OK");
             CHECK(r.find("\"results\"") != std::string::npos);
@@ -175,7 +181,8 @@ TEST_CASE("hardening: one body limit for every framing; framing and media type c
     }
     SECTION("a chunk size beyond the limit is 413 at once") {
         Raw c(d.port());
-        c.send(post("/v1/similar", kJson + "Transfer-Encoding: chunked\r\n", "1400000\r\n"));  // 20 MiB
+        c.send(post("/v1/similar", kJson + "Transfer-Encoding: chunked\r\n",
+                    "1400000\r\n"));  // 20 MiB
         const std::string r = c.read_until("}}", fast);
         CHECK(status_of(r) == "HTTP/1.1 413 Payload Too Large");
     }
@@ -208,7 +215,9 @@ TEST_CASE("hardening: one body limit for every framing; framing and media type c
             CHECK(Clock::now() - t0 < fast);
         }
     }
-    SECTION("a JSON endpoint refuses another Content-Type, and Content-Encoding, with 415 E_HTTP_MEDIA_TYPE") {
+    SECTION(
+        "a JSON endpoint refuses another Content-Type, and Content-Encoding, with 415 "
+        "E_HTTP_MEDIA_TYPE") {
         std::string big = body;
         big.insert(big.size() - 1, std::string(10000, ' '));  // above httplib's 8 KiB form limit
         const std::vector<std::pair<std::string, std::string>> cases = {
@@ -240,7 +249,8 @@ TEST_CASE("hardening: one body limit for every framing; framing and media type c
 TEST_CASE("hardening: half-sent requests are closed on their deadlines and hold no worker") {
     TempDir dir;
     const StoreShape shape;
-    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
+    const auto cfg = dir.write(
+        "engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
     Daemon d(cfg, dir.path, {"--threads", "2"});
     REQUIRE(d.ready());
 
@@ -269,10 +279,12 @@ TEST_CASE("hardening: half-sent requests are closed on their deadlines and hold 
     CHECK(health_ms(d.port()) < 1000);
 }
 
-TEST_CASE("hardening: 50 slow-header connections do not starve /health (p99 < 100 ms)", "[slowloris]") {
+TEST_CASE("hardening: 50 slow-header connections do not starve /health (p99 < 100 ms)",
+          "[slowloris]") {
     TempDir dir;
     const StoreShape shape;
-    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
+    const auto cfg = dir.write(
+        "engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
     Daemon d(cfg, dir.path, {"--threads", "2"});
     REQUIRE(d.ready());
 
@@ -307,9 +319,8 @@ TEST_CASE("hardening: 50 slow-header connections do not starve /health (p99 < 10
     slow.join();
     std::sort(ms.begin(), ms.end());
     const double p50 = ms[ms.size() / 2], p99 = ms[ms.size() * 99 / 100], worst = ms.back();
-    WARN("/health from a fresh client with 50 slow-header connections open: n=" << ms.size() << " p50=" << p50
-                                                                                 << " ms p99=" << p99
-                                                                                 << " ms max=" << worst << " ms");
+    WARN("/health from a fresh client with 50 slow-header connections open: n="
+         << ms.size() << " p50=" << p50 << " ms p99=" << p99 << " ms max=" << worst << " ms");
     REQUIRE(ms.size() >= 100);
     CHECK(p99 < 100.0);
 }
@@ -317,13 +328,15 @@ TEST_CASE("hardening: 50 slow-header connections do not starve /health (p99 < 10
 TEST_CASE("hardening: a second engramd on a busy address exits non-zero with E_SERVER_LISTEN") {
     TempDir dir;
     const StoreShape shape;
-    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
+    const auto cfg = dir.write(
+        "engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
     Daemon first(cfg, dir.path);
     REQUIRE(first.ready());
     const fs::path second_dir = dir.path / "second";
     fs::create_directories(second_dir);
-    Child second({kEngramd, "--config", cfg.string(), "--listen", "127.0.0.1:" + std::to_string(first.port()),
-                  "--port-file", (second_dir / "port").string()},
+    Child second({kEngramd, "--config", cfg.string(), "--listen",
+                  "127.0.0.1:" + std::to_string(first.port()), "--port-file",
+                  (second_dir / "port").string()},
                  second_dir);
     const int code = second.wait(seconds(60));
     CHECK(code == 1);
@@ -339,7 +352,7 @@ namespace {
 
 // A NOTIFY_SOCKET as systemd binds it: a unix datagram socket.
 class NotifySocket {
-public:
+  public:
     explicit NotifySocket(const fs::path& path) : path_(path) {
         fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         sockaddr_un a{};
@@ -358,7 +371,7 @@ public:
         return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
     }
 
-private:
+  private:
     fs::path path_;
     int fd_;
 };
@@ -369,10 +382,13 @@ bool has(const std::string& message, const std::string& line) {
 
 }  // namespace
 
-TEST_CASE("notify: READY=1 once listening, RELOADING=1 then READY=1 around SIGHUP, STOPPING=1 on SIGTERM") {
+TEST_CASE(
+    "notify: READY=1 once listening, RELOADING=1 then READY=1 around SIGHUP, STOPPING=1 on "
+    "SIGTERM") {
     TempDir dir;
     const StoreShape shape;
-    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
+    const auto cfg = dir.write(
+        "engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
     const NotifySocket sock(dir.path / "notify.sock");
     Daemon d(cfg, dir.path, {}, {"NOTIFY_SOCKET=" + (dir.path / "notify.sock").string()});
 

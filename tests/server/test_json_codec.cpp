@@ -43,7 +43,8 @@ TEST_CASE("malformed or mis-shaped bodies are E_HTTP_BAD_JSON") {
 }
 
 TEST_CASE("values JSON can carry but a float cannot are E_BAD_REQUEST") {
-    CHECK(code_of(similar, R"({"vector":[1e39]})") == ErrorCode::BadRequest);  // finite double, inf float
+    CHECK(code_of(similar, R"({"vector":[1e39]})") ==
+          ErrorCode::BadRequest);  // finite double, inf float
     CHECK(code_of(similar, R"({"vector":[1],"k":-1})") == ErrorCode::BadRequest);
     CHECK(code_of(similar, R"({"vector":[1],"k":2.5})") == ErrorCode::BadRequest);
     CHECK(code_of(similar, R"({"vector":[1],"k":10.0})") == ErrorCode::BadRequest);
@@ -66,7 +67,8 @@ TEST_CASE("answers and errors encode as documented") {
     CHECK(j["generation"] == 7);
     CHECK(j["results"][0]["id"] == 3);
     CHECK(j["results"][0]["score"] == 0.5);
-    const auto e = nlohmann::json::parse(encode_error(ErrorCode::BadRequest, "k must be in 1..1000 \xff"));
+    const auto e =
+        nlohmann::json::parse(encode_error(ErrorCode::BadRequest, "k must be in 1..1000 \xff"));
     CHECK(e["error"]["code"] == "E_BAD_REQUEST");
     CHECK(e["error"]["message"].get<std::string>().rfind("k must be", 0) == 0);
 }

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -39,9 +38,11 @@ TEST_CASE("loopback peers") {
 }
 
 TEST_CASE("one HOST:PORT parser: --listen, [server] listen and engramctl --listen agree") {
-    const std::vector<std::string> inputs{"127.0.0.1:8080", "[::1]:9", "0.0.0.0:1", "[::]:65535", "host.example:80",
-                                          "::1:8080", "localhost", "h:65536", "h:0", ":80", "[::1]", "[::1:80",
-                                          "[]:80", "h :80", "h:8o", "h:000080", ""};
+    const std::vector<std::string> inputs{
+        "127.0.0.1:8080", "[::1]:9",   "0.0.0.0:1", "[::]:65535", "host.example:80",
+        "::1:8080",       "localhost", "h:65536",   "h:0",        ":80",
+        "[::1]",          "[::1:80",   "[]:80",     "h :80",      "h:8o",
+        "h:000080",       ""};
     for (const auto& text : inputs) {
         std::string why_server, why_config, why_ctl;
         const auto server = parse_listen(text, false, &why_server);

@@ -14,8 +14,8 @@ namespace {
 // 2000 memories: a similarity request needs 2000 floats (8000 bytes) of
 // scores from the arena; a one-id retention request needs 256 bytes.
 std::string arena_config(const std::string& size, const std::string& policy) {
-    return config_text({{"reference", plugin("reference")}}, "reference") + "[arena]\nsize = \"" + size +
-           "\"\noverflow = \"" + policy + "\"\n";
+    return config_text({{"reference", plugin("reference")}}, "reference") + "[arena]\nsize = \"" +
+           size + "\"\noverflow = \"" + policy + "\"\n";
 }
 
 std::string similar_body() {
@@ -90,7 +90,8 @@ TEST_CASE("arena policy panic aborts the process naming the size needed") {
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());
     auto c = d.client(10);
-    c->Post("/v1/similar", similar_body(), "application/json");  // the connection dies with the process
+    c->Post("/v1/similar", similar_body(),
+            "application/json");  // the connection dies with the process
     CHECK(d.process().wait(std::chrono::seconds(30)) == 128 + SIGABRT);
     CHECK_THAT(d.process().err(), Catch::Contains("E_ARENA_OVERFLOW") && Catch::Contains("8000") &&
                                       Catch::Contains("4096"));
@@ -120,7 +121,8 @@ TEST_CASE("/metrics is valid exposition and its counters move with the requests"
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());
     const std::string before = metrics_text(d);
-    const std::string calls = "engram_kernel_calls_total{kernel=\"similarity\",backend=\"reference\"}";
+    const std::string calls =
+        "engram_kernel_calls_total{kernel=\"similarity\",backend=\"reference\"}";
     const double calls0 = std::max(0.0, sample(before, calls));
     for (int i = 0; i < 3; ++i) d.post("/v1/similar", similar_body());
     int status = 0;
@@ -131,13 +133,18 @@ TEST_CASE("/metrics is valid exposition and its counters move with the requests"
 
     const std::string m = metrics_text(d);
     CHECK(sample(m, calls) == calls0 + 3);
-    CHECK(sample(m, "engram_kernel_duration_seconds_count{kernel=\"similarity\",backend=\"reference\"}") ==
-          calls0 + 3);
+    CHECK(
+        sample(
+            m,
+            "engram_kernel_duration_seconds_count{kernel=\"similarity\",backend=\"reference\"}") ==
+        calls0 + 3);
     CHECK(sample(m, "engram_http_requests_total{route=\"/v1/similar\",code=\"200\"}") == 3);
     CHECK(sample(m, "engram_http_requests_total{route=\"/v1/similar\",code=\"422\"}") == 1);
     CHECK(sample(m, "engram_reloads_total{result=\"ok\"}") == 1);
     CHECK(sample(m, "engram_config_generation") == 2);
-    CHECK_THAT(m, Catch::Contains("engram_backend_info{kernel=\"decay\",backend=\"reference\",version=\"1.0.0\""));
+    CHECK_THAT(m,
+               Catch::Contains(
+                   "engram_backend_info{kernel=\"decay\",backend=\"reference\",version=\"1.0.0\""));
     CHECK(sample(m, "engram_http_request_duration_seconds_count{route=\"/v1/similar\"}") == 4);
 
     // promtool's own linter over the live output.

@@ -35,8 +35,16 @@ TEST_CASE("failed reloads keep the old set serving and say why") {
     };
     const std::vector<Case> cases{
         {"broken TOML", "[plugins\n", "E_CONFIG_SYNTAX"},
-        {"missing plugin", config_text({{"reference", plugin("reference")}, {"gone", (dir.path / "gone.so").string()}}, "reference"), "E_PLUGIN_NOT_FOUND"},
-        {"refused plugin", config_text({{"reference", plugin("reference")}, {"zoo_wrong_numerics", zoo("wrong_numerics")}}, "reference"), "E_SELFTEST_NUMERICS"},
+        {"missing plugin",
+         config_text(
+             {{"reference", plugin("reference")}, {"gone", (dir.path / "gone.so").string()}},
+             "reference"),
+         "E_PLUGIN_NOT_FOUND"},
+        {"refused plugin",
+         config_text(
+             {{"reference", plugin("reference")}, {"zoo_wrong_numerics", zoo("wrong_numerics")}},
+             "reference"),
+         "E_SELFTEST_NUMERICS"},
     };
     uint64_t failed = 0;
     for (const auto& c : cases) {
@@ -80,11 +88,15 @@ TEST_CASE("failed reloads keep the old set serving and say why") {
     CHECK(d.process().wait() == 0);
 }
 
-TEST_CASE("a rebuilt plugin renamed into place serves after a reload; overwriting in place does not crash") {
+TEST_CASE(
+    "a rebuilt plugin renamed into place serves after a reload; overwriting in place does not "
+    "crash") {
     TempDir dir;
     const fs::path installed = dir.path / "libengram_zoo_good.so";
     copy_over(zoo("good"), installed);
-    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")}, {"zoo_good", installed.string()}}, "zoo_good"));
+    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")},
+                                                           {"zoo_good", installed.string()}},
+                                                          "zoo_good"));
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());
     const OracleCheck oracle{StoreShape{}};
@@ -175,7 +187,9 @@ TEST_CASE("--use-last-good starts from the last config that loaded, loudly") {
     CHECK(d.process().wait() == 0);
     // With it but no copy to fall back on: both problems are named.
     fs::create_directories(dir.path / "d");
-    Daemon none(cfg, dir.path / "d", {"--state-dir", (dir.path / "empty").string(), "--use-last-good"});
+    Daemon none(cfg, dir.path / "d",
+                {"--state-dir", (dir.path / "empty").string(), "--use-last-good"});
     CHECK(none.process().wait() == 1);
-    CHECK_THAT(none.process().err(), Catch::Contains("E_CONFIG_SYNTAX") && Catch::Contains("E_RELOAD_NO_LAST_GOOD"));
+    CHECK_THAT(none.process().err(),
+               Catch::Contains("E_CONFIG_SYNTAX") && Catch::Contains("E_RELOAD_NO_LAST_GOOD"));
 }

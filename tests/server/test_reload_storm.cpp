@@ -23,7 +23,8 @@ std::pair<std::string, std::string> alternate_backend() {
         load_plugin(plugin("avx2"), default_load_options(usable_cpu_features()));
         return {"avx2", plugin("avx2")};
     } catch (const std::exception& e) {
-        WARN("libengram_avx2.so not usable here (" << e.what() << "): alternating with zoo_good instead");
+        WARN("libengram_avx2.so not usable here (" << e.what()
+                                                   << "): alternating with zoo_good instead");
         return {"zoo_good", zoo("good")};
     }
 }
@@ -33,8 +34,8 @@ TEST_CASE("reload storm under concurrent load: zero failed requests, every answe
     TempDir dir;
     const StoreShape shape;
     const auto [alt_name, alt_path] = alternate_backend();
-    const std::vector<std::pair<std::string, std::string>> plugins{{"reference", plugin("reference")},
-                                                                   {alt_name, alt_path}};
+    const std::vector<std::pair<std::string, std::string>> plugins{
+        {"reference", plugin("reference")}, {alt_name, alt_path}};
     const auto cfg = dir.write("engram.toml", config_text(plugins, "reference", shape));
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());
@@ -50,7 +51,9 @@ TEST_CASE("reload storm under concurrent load: zero failed requests, every answe
         if (i % 10 == 9) {
             // Every tenth through SIGHUP, the way systemd's ExecReload does it.
             d.process().signal(SIGHUP);
-            REQUIRE(eventually([&] { return d.get("/v1/backends")["generation"].get<uint64_t>() > last_generation; }));
+            REQUIRE(eventually([&] {
+                return d.get("/v1/backends")["generation"].get<uint64_t>() > last_generation;
+            }));
         } else {
             auto res = admin->Post("/v1/admin/reload", "", "application/json");
             REQUIRE(res);
@@ -59,7 +62,8 @@ TEST_CASE("reload storm under concurrent load: zero failed requests, every answe
         }
         const json b = d.get("/v1/backends");
         CHECK(b["generation"].get<uint64_t>() == last_generation + 1);
-        CHECK(b["kernels"]["similarity"]["backend"] == (backend == "zoo_good" ? "zoo_good" : backend));
+        CHECK(b["kernels"]["similarity"]["backend"] ==
+              (backend == "zoo_good" ? "zoo_good" : backend));
         last_generation = b["generation"].get<uint64_t>();
     }
     // Let the clients see the last generation too.
@@ -73,7 +77,8 @@ TEST_CASE("reload storm under concurrent load: zero failed requests, every answe
     CHECK(load.ok() > 0);
     CHECK(load.backends().count("reference") == 1);
     CHECK(load.backends().count(alt_name) == 1);
-    WARN(n << " reloads (" << alt_name << " <-> reference), " << load.ok() << " requests checked against the oracle");
+    WARN(n << " reloads (" << alt_name << " <-> reference), " << load.ok()
+           << " requests checked against the oracle");
     CHECK(last_generation == static_cast<uint64_t>(n) + 1);
     const json b = d.get("/v1/backends");
     CHECK(b["reloads"]["failed"] == 0);

@@ -24,7 +24,8 @@ State run(const std::string& bytes, RequestFraming& f) {
 TEST_CASE("request framing: Content-Length body, re-framed head, pipelined remainder") {
     RequestFraming f(kMax);
     const std::string req =
-        "POST /v1/similar?x=1 HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 4\r\n"
+        "POST /v1/similar?x=1 HTTP/1.1\r\nHost: h\r\nContent-Type: "
+        "application/json\r\nContent-Length: 4\r\n"
         "Expect: 100-continue\r\n\r\n";
     CHECK(run(req, f) == State::NeedMore);
     CHECK(f.wants_continue());
@@ -34,7 +35,8 @@ TEST_CASE("request framing: Content-Length body, re-framed head, pipelined remai
     CHECK(f.body() == "{}  ");
     CHECK(f.consumed() == req.size() + 4);
     CHECK(f.head() ==
-          "POST /v1/similar?x=1 HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\n");
+          "POST /v1/similar?x=1 HTTP/1.1\r\nHost: h\r\nContent-Type: "
+          "application/json\r\nContent-Length: 4\r\n\r\n");
 }
 
 TEST_CASE("request framing: a request dribbled a byte at a time") {
@@ -53,7 +55,8 @@ TEST_CASE("request framing: a request dribbled a byte at a time") {
 TEST_CASE("request framing: chunked bodies are decoded and bounded") {
     RequestFraming f(kMax);
     const std::string head = "POST /v1/spread HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n";
-    REQUIRE(f.advance(head + "3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n") == State::Complete);
+    REQUIRE(f.advance(head + "3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n") ==
+            State::Complete);
     CHECK(f.body() == "abcde");
     CHECK(f.head() == "POST /v1/spread HTTP/1.1\r\nContent-Length: 5\r\n\r\n");
 
@@ -111,7 +114,9 @@ TEST_CASE("request framing: refusals") {
 
 TEST_CASE("request framing: only a JSON Content-Type reaches httplib") {
     RequestFraming f(kMax);
-    REQUIRE(f.advance("POST /v1/admin/reload HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                      "Content-Length: 3\r\n\r\na=b") == State::Complete);
+    REQUIRE(
+        f.advance(
+            "POST /v1/admin/reload HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: 3\r\n\r\na=b") == State::Complete);
     CHECK(f.head() == "POST /v1/admin/reload HTTP/1.1\r\nContent-Length: 3\r\n\r\n");
 }

@@ -17,14 +17,16 @@ namespace {
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 // reference serves every kernel; `candidate` (a zoo plugin) is listed too.
-std::string config(const std::string& candidate, const StoreShape& shape, const std::string& rollout,
-                   const std::string& similarity = "reference") {
+std::string config(const std::string& candidate, const StoreShape& shape,
+                   const std::string& rollout, const std::string& similarity = "reference") {
     std::string t = "[plugins]\nreference = " + quoted(plugin("reference")) + "\n";
     t += "zoo_" + candidate + " = " + quoted(zoo(candidate)) + "\n";
     t += "[backends]\nsimilarity = " + quoted(similarity) +
          "\nspreading = \"reference\"\ndecay = \"reference\"\npriority = [\"reference\"]\n";
-    t += "[store]\nmemories = " + std::to_string(shape.memories) + "\ndim = " + std::to_string(shape.dim) +
-         "\navg_in_degree = " + std::to_string(shape.degree) + "\nseed = " + std::to_string(shape.seed) + "\n";
+    t += "[store]\nmemories = " + std::to_string(shape.memories) +
+         "\ndim = " + std::to_string(shape.dim) +
+         "\navg_in_degree = " + std::to_string(shape.degree) +
+         "\nseed = " + std::to_string(shape.seed) + "\n";
     t += "[server]\nthreads = 4\n" + rollout;
     return t;
 }
@@ -51,9 +53,10 @@ bool only_validated(const LoadClients& load, const std::set<std::string>& allowe
 TEST_CASE("shadow: a plugin wrong only on the served store is caught and never serves") {
     TempDir dir;
     const StoreShape shape{6000, 64, 4, 11};  // more memories than validation ever tries
-    const auto cfg = dir.write("engram.toml", config("wrong_huge_n", shape,
-                                                     "[rollout.similarity]\ncandidate = \"zoo_wrong_huge_n\"\n"
-                                                     "mode = \"shadow\"\nshadow_sample = 0.5\n"));
+    const auto cfg =
+        dir.write("engram.toml", config("wrong_huge_n", shape,
+                                        "[rollout.similarity]\ncandidate = \"zoo_wrong_huge_n\"\n"
+                                        "mode = \"shadow\"\nshadow_sample = 0.5\n"));
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());  // it passed validation in the child
     const OracleCheck oracle{shape};
@@ -67,8 +70,9 @@ TEST_CASE("shadow: a plugin wrong only on the served store is caught and never s
     CHECK(all["mismatches"][0]["input_digest"].get<std::string>().size() == 16);
     CHECK_THAT(all["mismatches"][0]["difference"].get<std::string>(), Catch::Contains("differ"));
     CHECK(d.get("/v1/backends")["kernels"]["similarity"]["backend"] == "reference");
-    CHECK(metric_line(d, "engram_auto_rollbacks_total{kernel=\"similarity\",reason=\"mismatch\"}") ==
-          "engram_auto_rollbacks_total{kernel=\"similarity\",reason=\"mismatch\"} 1");
+    CHECK(
+        metric_line(d, "engram_auto_rollbacks_total{kernel=\"similarity\",reason=\"mismatch\"}") ==
+        "engram_auto_rollbacks_total{kernel=\"similarity\",reason=\"mismatch\"} 1");
     // Rolled back: it is not run any more, and the answers stay right.
     const uint64_t ok = load.ok();
     REQUIRE(eventually([&] { return load.ok() > ok + 20; }));
@@ -77,10 +81,13 @@ TEST_CASE("shadow: a plugin wrong only on the served store is caught and never s
     CHECK(load.failures().empty());
     CHECK(only_validated(load, {"reference"}));
     // The operator can still see why, and promote cannot revive it.
-    CHECK(run({kEngramctl, "--url", d.url(), "rollout", "status"}, dir.path).out.find("rolled_back") !=
-          std::string::npos);
-    CHECK(run({kEngramctl, "--url", d.url(), "rollout", "promote", "--kernel", "similarity"}, dir.path).code == 1);
-    CHECK(run({kEngramctl, "--url", d.url(), "rollout", "wait", "--kernel", "similarity"}, dir.path).code == 1);
+    CHECK(run({kEngramctl, "--url", d.url(), "rollout", "status"}, dir.path)
+              .out.find("rolled_back") != std::string::npos);
+    CHECK(run({kEngramctl, "--url", d.url(), "rollout", "promote", "--kernel", "similarity"},
+              dir.path)
+              .code == 1);
+    CHECK(run({kEngramctl, "--url", d.url(), "rollout", "wait", "--kernel", "similarity"}, dir.path)
+              .code == 1);
     d.process().signal(SIGTERM);
     CHECK(d.process().wait() == 0);
 }
@@ -88,16 +95,17 @@ TEST_CASE("shadow: a plugin wrong only on the served store is caught and never s
 TEST_CASE("canary: a plugin twice as slow is rolled back at the first step") {
     TempDir dir;
     const StoreShape shape{8000, 128, 4, 11};
-    const auto cfg = dir.write("engram.toml",
-                               config("slow", shape,
-                                      "[rollout.similarity]\ncandidate = \"zoo_slow\"\nmode = \"canary\"\n"
-                                      "steps = [25, 50, 100]\nstep_requests = 60\nstep_seconds = 0.2\n"
-                                      "shadow_sample = 0.0\nmax_latency_ratio = 1.5\n"));
+    const auto cfg = dir.write(
+        "engram.toml", config("slow", shape,
+                              "[rollout.similarity]\ncandidate = \"zoo_slow\"\nmode = \"canary\"\n"
+                              "steps = [25, 50, 100]\nstep_requests = 60\nstep_seconds = 0.2\n"
+                              "shadow_sample = 0.0\nmax_latency_ratio = 1.5\n"));
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());
     const OracleCheck oracle{shape};
     LoadClients load(d, oracle, 2);
-    REQUIRE(eventually([&] { return rollout_of(d)["phase"] == "rolled_back"; }, std::chrono::seconds(60)));
+    REQUIRE(eventually([&] { return rollout_of(d)["phase"] == "rolled_back"; },
+                       std::chrono::seconds(60)));
     const json r = rollout_of(d);
     INFO(r.dump(2));
     CHECK_THAT(r["reason"].get<std::string>(), Catch::Contains("latency"));
@@ -114,22 +122,24 @@ TEST_CASE("canary: a plugin twice as slow is rolled back at the first step") {
 TEST_CASE("canary: a good plugin promotes through every step and stays promoted across a reload") {
     TempDir dir;
     const StoreShape shape{};
-    const auto cfg = dir.write("engram.toml",
-                               config("good", shape,
-                                      "[rollout.similarity]\ncandidate = \"zoo_good\"\nmode = \"canary\"\n"
-                                      "steps = [20, 50, 100]\nstep_requests = 40\nstep_seconds = 0.2\n"
-                                      "shadow_sample = 0.3\nmin_comparisons = 5\nmax_latency_ratio = 4\n"));
+    const auto cfg = dir.write(
+        "engram.toml", config("good", shape,
+                              "[rollout.similarity]\ncandidate = \"zoo_good\"\nmode = \"canary\"\n"
+                              "steps = [20, 50, 100]\nstep_requests = 40\nstep_seconds = 0.2\n"
+                              "shadow_sample = 0.3\nmin_comparisons = 5\nmax_latency_ratio = 4\n"));
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());
     const OracleCheck oracle{shape};
     LoadClients load(d, oracle, 2);
-    const Run waited = run({kEngramctl, "--url", d.url(), "rollout", "wait", "--wait-seconds", "60"}, dir.path);
+    const Run waited =
+        run({kEngramctl, "--url", d.url(), "rollout", "wait", "--wait-seconds", "60"}, dir.path);
     INFO(waited.out << waited.err);
     CHECK(waited.code == 0);
     const json r = rollout_of(d);
     CHECK(r["phase"] == "promoted");
     int passed = 0;
-    for (const auto& h : r["history"]) passed += h.get<std::string>().find("passed") != std::string::npos;
+    for (const auto& h : r["history"])
+        passed += h.get<std::string>().find("passed") != std::string::npos;
     CHECK(passed == 3);
     const json b = d.get("/v1/backends");
     CHECK(b["kernels"]["similarity"]["backend"] == "zoo_good");
@@ -152,7 +162,8 @@ TEST_CASE("canary: a good plugin promotes through every step and stays promoted 
 TEST_CASE("watchdog: a bad plain swap is rolled back by the host itself") {
     TempDir dir;
     const StoreShape shape{6000, 64, 4, 11};
-    const std::string watchdog = "[watchdog]\nwindow_seconds = 30\nmin_calls = 10\nmax_error_rate = 0.05\n";
+    const std::string watchdog =
+        "[watchdog]\nwindow_seconds = 30\nmin_calls = 10\nmax_error_rate = 0.05\n";
     const auto cfg = dir.write("engram.toml", config("error_huge_n", shape, watchdog));
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());

@@ -17,7 +17,8 @@ TEST_CASE("SIGTERM under load: in-flight requests complete, exit 0") {
     StoreShape shape;
     shape.memories = 20000;
     shape.dim = 256;
-    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
+    const auto cfg = dir.write(
+        "engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());
     const OracleCheck oracle(shape);
@@ -30,7 +31,8 @@ TEST_CASE("SIGTERM under load: in-flight requests complete, exit 0") {
     for (int t = 0; t < 3; ++t)
         clients.emplace_back([&, t] {
             std::vector<float> q(shape.dim);
-            for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<float>((i * (t + 3)) % 11) - 5.0f;
+            for (size_t i = 0; i < q.size(); ++i)
+                q[i] = static_cast<float>((i * (t + 3)) % 11) - 5.0f;
             const std::string body = json{{"vector", q}, {"k", 10}}.dump();
             for (;;) {
                 auto c = d.client();
@@ -41,14 +43,16 @@ TEST_CASE("SIGTERM under load: in-flight requests complete, exit 0") {
                     // and only once it has stopped listening.
                     if (!signalled.load()) {
                         std::lock_guard<std::mutex> l(m);
-                        problems.push_back("failed before SIGTERM: " + httplib::to_string(res.error()));
+                        problems.push_back("failed before SIGTERM: " +
+                                           httplib::to_string(res.error()));
                     }
                     ++refused;
                     return;
                 }
                 if (res->status != 200 || !oracle.similar(q, 10, json::parse(res->body)).empty()) {
                     std::lock_guard<std::mutex> l(m);
-                    problems.push_back("HTTP " + std::to_string(res->status) + ": " + res->body.substr(0, 200));
+                    problems.push_back("HTTP " + std::to_string(res->status) + ": " +
+                                       res->body.substr(0, 200));
                     ++wrong;
                     continue;
                 }
@@ -66,7 +70,8 @@ TEST_CASE("SIGTERM under load: in-flight requests complete, exit 0") {
     CHECK(problems.empty());
     CHECK(wrong == 0);
     CHECK(refused == 3);  // every client eventually finds the door closed
-    CHECK_THAT(d.process().err(), Catch::Contains("engramd stopping") && Catch::Contains("engramd stopped"));
+    CHECK_THAT(d.process().err(),
+               Catch::Contains("engramd stopping") && Catch::Contains("engramd stopped"));
     // Requests sent before the signal and answered after it: the drain.
     WARN("requests in flight at SIGTERM and answered: " << answered_after_signal.load());
 }

@@ -27,28 +27,30 @@ std::string metrics_text(const Daemon& d) {
     return res->body;
 }
 
-std::vector<std::string> fault_env(const fs::path& arm, const fs::path& log, const std::string& calls) {
+std::vector<std::string> fault_env(const fs::path& arm, const fs::path& log,
+                                   const std::string& calls) {
     std::string asan = "verify_asan_link_order=0";  // the shim is preloaded before libasan
     if (const char* a = std::getenv("ASAN_OPTIONS"); a && *a) asan = std::string(a) + ":" + asan;
-    return {"LD_PRELOAD=" ENGRAM_TEST_FAULT_SHIM,
-            "ENGRAM_FAULT_PATH=*/engram.last-good.toml.tmp.*",
-            "ENGRAM_FAULT_CALLS=" + calls,
-            "ENGRAM_FAULT_ARM=" + arm.string(),
-            "ENGRAM_FAULT_LOG=" + log.string(),
-            "ASAN_OPTIONS=" + asan};
+    return {"LD_PRELOAD=" ENGRAM_TEST_FAULT_SHIM, "ENGRAM_FAULT_PATH=*/engram.last-good.toml.tmp.*",
+            "ENGRAM_FAULT_CALLS=" + calls,        "ENGRAM_FAULT_ARM=" + arm.string(),
+            "ENGRAM_FAULT_LOG=" + log.string(),   "ASAN_OPTIONS=" + asan};
 }
 }  // namespace
 
-TEST_CASE("a last-good copy that hits ENOSPC: the reload serves, the error shows, the old copy is intact") {
+TEST_CASE(
+    "a last-good copy that hits ENOSPC: the reload serves, the error shows, the old copy is "
+    "intact") {
     for (const std::string calls : {"fsync", "write"}) {
         DYNAMIC_SECTION("failing " << calls) {
             TempDir dir;
-            const std::vector<std::pair<std::string, std::string>> ref{{"reference", plugin("reference")}};
-            const std::vector<std::pair<std::string, std::string>> both{{"reference", plugin("reference")},
-                                                                        {"zoo_good", zoo("good")}};
+            const std::vector<std::pair<std::string, std::string>> ref{
+                {"reference", plugin("reference")}};
+            const std::vector<std::pair<std::string, std::string>> both{
+                {"reference", plugin("reference")}, {"zoo_good", zoo("good")}};
             const std::string a = config_text(ref, "reference");
             const auto cfg = dir.write("engram.toml", a);
-            const fs::path state = dir.path / "state", arm = dir.path / "arm", log = dir.path / "faults.log";
+            const fs::path state = dir.path / "state", arm = dir.path / "arm",
+                           log = dir.path / "faults.log";
             fs::create_directories(state);
             const fs::path copy = state / "engram.last-good.toml";
 
@@ -76,7 +78,8 @@ TEST_CASE("a last-good copy that hits ENOSPC: the reload serves, the error shows
             // ... and the failure is visible.
             REQUIRE(b["state_write_error"].is_string());
             const std::string why = b["state_write_error"];
-            CHECK_THAT(why, Catch::Contains(calls + " '") && Catch::Contains("No space left on device") &&
+            CHECK_THAT(why, Catch::Contains(calls + " '") &&
+                                Catch::Contains("No space left on device") &&
                                 Catch::Contains("engram.last-good.toml"));
             CHECK(b["state_write_error_at"].is_string());
             bool warned = false;
@@ -87,7 +90,8 @@ TEST_CASE("a last-good copy that hits ENOSPC: the reload serves, the error shows
             CHECK_THAT(d.process().err(), Catch::Contains("code=E_RELOAD_STATE_WRITE"));
             // The fault really hit, and the previous copy is intact, byte for byte,
             // with no temporary left beside it.
-            CHECK_THAT(read_all(log), Catch::StartsWith(calls + " " + state.string() + "/engram.last-good.toml.tmp."));
+            CHECK_THAT(read_all(log), Catch::StartsWith(calls + " " + state.string() +
+                                                        "/engram.last-good.toml.tmp."));
             CHECK(read_all(copy) == a);
             int entries = 0;
             for ([[maybe_unused]] const auto& e : fs::directory_iterator(state)) ++entries;

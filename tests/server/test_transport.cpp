@@ -24,7 +24,7 @@ uint32_t data_segments_in(int fd);  // tcp_segments.cpp
 namespace {
 
 class RawClient {
-public:
+  public:
     explicit RawClient(int port) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         const int one = 1;
@@ -36,7 +36,10 @@ public:
         REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
     }
     ~RawClient() { ::close(fd_); }
-    void send(const std::string& bytes) { REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())); }
+    void send(const std::string& bytes) {
+        REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                static_cast<ssize_t>(bytes.size()));
+    }
     // Reads until `count` complete responses (by Content-Length) have arrived
     // or `timeout` passes; returns every byte read.
     std::string read_responses(int count, std::chrono::milliseconds timeout) {
@@ -72,7 +75,7 @@ public:
         }
     }
 
-private:
+  private:
     template <class More>
     std::string read_while(More more, std::chrono::milliseconds timeout) {
         const auto end = std::chrono::steady_clock::now() + timeout;
@@ -92,22 +95,27 @@ private:
 };
 
 std::string similar_request(const std::string& body, const std::string& extra_headers = "") {
-    return "POST /v1/similar HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+    return "POST /v1/similar HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+           "application/json\r\nContent-Length: " +
            std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" + body;
 }
 
 std::string query_body(uint64_t dim) {
     std::string b = "{\"vector\":[";
-    for (uint64_t i = 0; i < dim; ++i) b += (i ? "," : "") + std::to_string(0.01 * static_cast<double>(i % 7) + 0.1);
+    for (uint64_t i = 0; i < dim; ++i)
+        b += (i ? "," : "") + std::to_string(0.01 * static_cast<double>(i % 7) + 0.1);
     return b + "],\"k\":3}";
 }
 
 }  // namespace
 
-TEST_CASE("transport: pipelined, dribbled and 100-continue requests; one segment per answer; idle close") {
+TEST_CASE(
+    "transport: pipelined, dribbled and 100-continue requests; one segment per answer; idle "
+    "close") {
     TempDir dir;
     const StoreShape shape;
-    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
+    const auto cfg = dir.write(
+        "engram.toml", config_text({{"reference", plugin("reference")}}, "reference", shape));
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());
     const std::string body = query_body(shape.dim);

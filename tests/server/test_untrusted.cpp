@@ -21,7 +21,9 @@ namespace {
 
 const std::vector<std::pair<std::string, std::string>> kRef{{"reference", plugin("reference")}};
 
-Run ctl_reload(const Daemon& d, const fs::path& dir) { return run({kEngramctl, "--url", d.url(), "reload"}, dir); }
+Run ctl_reload(const Daemon& d, const fs::path& dir) {
+    return run({kEngramctl, "--url", d.url(), "reload"}, dir);
+}
 
 // Files left in a host's private copy directory (under its TMPDIR).
 std::vector<std::string> leftovers(const fs::path& tmp) {
@@ -29,15 +31,16 @@ std::vector<std::string> leftovers(const fs::path& tmp) {
     std::error_code ec;
     for (const auto& d : fs::directory_iterator(tmp, ec))
         if (d.path().filename().string().rfind("engram-plugins.", 0) == 0)
-            for (const auto& f : fs::directory_iterator(d.path(), ec)) out.push_back(f.path().string());
+            for (const auto& f : fs::directory_iterator(d.path(), ec))
+                out.push_back(f.path().string());
     return out;
 }
 
 struct BadPlugin {
-    std::string what;        // for the failure message
-    std::string key;         // [plugins] key, also the backend pinned on every kernel
-    std::string entry;       // the TOML value: "path" or { path = ..., ... }
-    std::string file;        // what engramctl verify is pointed at ("" : skip verify)
+    std::string what;   // for the failure message
+    std::string key;    // [plugins] key, also the backend pinned on every kernel
+    std::string entry;  // the TOML value: "path" or { path = ..., ... }
+    std::string file;   // what engramctl verify is pointed at ("" : skip verify)
     std::string code;
     std::string extra = "";  // more TOML ([validation], [security])
 };
@@ -45,11 +48,14 @@ struct BadPlugin {
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 std::string config_with(const BadPlugin& b, const StoreShape& shape = {}) {
-    std::string t = "[plugins]\nreference = " + quoted(plugin("reference")) + "\n" + b.key + " = " + b.entry + "\n";
-    t += "[backends]\nsimilarity = " + quoted(b.key) + "\nspreading = " + quoted(b.key) + "\ndecay = " +
-         quoted(b.key) + "\npriority = [\"reference\"]\n";
-    t += "[store]\nmemories = " + std::to_string(shape.memories) + "\ndim = " + std::to_string(shape.dim) +
-         "\navg_in_degree = " + std::to_string(shape.degree) + "\nseed = " + std::to_string(shape.seed) + "\n";
+    std::string t = "[plugins]\nreference = " + quoted(plugin("reference")) + "\n" + b.key + " = " +
+                    b.entry + "\n";
+    t += "[backends]\nsimilarity = " + quoted(b.key) + "\nspreading = " + quoted(b.key) +
+         "\ndecay = " + quoted(b.key) + "\npriority = [\"reference\"]\n";
+    t += "[store]\nmemories = " + std::to_string(shape.memories) +
+         "\ndim = " + std::to_string(shape.dim) +
+         "\navg_in_degree = " + std::to_string(shape.degree) +
+         "\nseed = " + std::to_string(shape.seed) + "\n";
     t += "[server]\nthreads = 4\n[validation]\ntimeout_seconds = 3\n" + b.extra;
     return t;
 }
@@ -60,7 +66,9 @@ BadPlugin zoo_case(const std::string& name, const std::string& code) {
 
 }  // namespace
 
-TEST_CASE("every broken plugin is refused with its code while the old set keeps serving correct answers") {
+TEST_CASE(
+    "every broken plugin is refused with its code while the old set keeps serving correct "
+    "answers") {
     TempDir dir;
     const fs::path tmp = dir.path / "tmp";
     fs::create_directories(tmp);
@@ -80,14 +88,18 @@ TEST_CASE("every broken plugin is refused with its code while the old set keeps 
     ::chmod(open_file.c_str(), 0666);
     const fs::path keys = dir.path / "keys";
     fs::create_directories(keys);
-    REQUIRE(run({"/usr/bin/openssl", "genpkey", "-algorithm", "ed25519", "-out", (dir.path / "signer.pem").string()},
-                dir.path).code == 0);
-    REQUIRE(run({"/usr/bin/openssl", "pkey", "-in", (dir.path / "signer.pem").string(), "-pubout", "-out",
-                 (keys / "signer.pem").string()},
-                dir.path).code == 0);
+    REQUIRE(run({"/usr/bin/openssl", "genpkey", "-algorithm", "ed25519", "-out",
+                 (dir.path / "signer.pem").string()},
+                dir.path)
+                .code == 0);
+    REQUIRE(run({"/usr/bin/openssl", "pkey", "-in", (dir.path / "signer.pem").string(), "-pubout",
+                 "-out", (keys / "signer.pem").string()},
+                dir.path)
+                .code == 0);
     const fs::path forged = dir.path / "libengram_zoo_good.so";
     fs::copy_file(zoo("good"), forged);
-    std::ofstream(forged.string() + ".sig") << std::string(64, 'x');  // 64 bytes, but no key made them
+    std::ofstream(forged.string() + ".sig")
+        << std::string(64, 'x');  // 64 bytes, but no key made them
 
     std::vector<BadPlugin> cases{
         zoo_case("crash", "E_SELFTEST_CRASHED"),
@@ -107,11 +119,14 @@ TEST_CASE("every broken plugin is refused with its code while the old set keeps 
         {"impostor", "zoo_impostor", quoted(zoo("impostor")), "", "E_PLUGIN_NAME_MISMATCH"},
         {"world-writable directory", "zoo_good", quoted((loose / "libengram_zoo_good.so").string()),
          (loose / "libengram_zoo_good.so").string(), "E_PLUGIN_PERMISSIONS"},
-        {"world-writable file", "zoo_good", quoted(open_file.string()), open_file.string(), "E_PLUGIN_PERMISSIONS"},
-        {"digest mismatch", "zoo_good", "{ path = " + quoted(zoo("good")) + ", sha256 = " + quoted(std::string(64, '0')) + " }",
+        {"world-writable file", "zoo_good", quoted(open_file.string()), open_file.string(),
+         "E_PLUGIN_PERMISSIONS"},
+        {"digest mismatch", "zoo_good",
+         "{ path = " + quoted(zoo("good")) + ", sha256 = " + quoted(std::string(64, '0')) + " }",
          "", "E_PLUGIN_DIGEST"},
         {"bad signature", "zoo_good", quoted(forged.string()), "", "E_PLUGIN_SIGNATURE",
-         "[security]\nrequire_signature = true\ntrusted_keys_dir = " + quoted(keys.string()) + "\n"},
+         "[security]\nrequire_signature = true\ntrusted_keys_dir = " + quoted(keys.string()) +
+             "\n"},
     };
     uint64_t failed = 0;
     for (const auto& c : cases) {
@@ -160,7 +175,8 @@ TEST_CASE("a hung validation blocks nothing: status answers within 1 s, SIGTERM 
     text.replace(text.find("timeout_seconds = 3"), 19, "timeout_seconds = 120");
     dir.write("engram.toml", text);
     d.process().signal(SIGHUP);
-    REQUIRE(eventually([&] { return d.get("/v1/backends")["reloads"]["running"]["in_progress"] == true; }));
+    REQUIRE(eventually(
+        [&] { return d.get("/v1/backends")["reloads"]["running"]["in_progress"] == true; }));
     for (const char* path : {"/health", "/ready", "/v1/backends", "/metrics"}) {
         INFO(path);
         auto c = d.client(1);  // a 1 s read timeout: a blocked endpoint fails here
@@ -188,8 +204,10 @@ TEST_CASE("a hung validation blocks nothing: status answers within 1 s, SIGTERM 
 
 TEST_CASE("a plugin thread that outlives its use does not crash the host after a switch") {
     TempDir dir;
-    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")},
-                                                            {"zoo_thread", zoo("thread")}}, "zoo_thread"));
+    const auto cfg =
+        dir.write("engram.toml",
+                  config_text({{"reference", plugin("reference")}, {"zoo_thread", zoo("thread")}},
+                              "zoo_thread"));
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());
     const OracleCheck oracle{StoreShape{}};
@@ -211,9 +229,10 @@ TEST_CASE("a plugin thread that outlives its use does not crash the host after a
 
 TEST_CASE("exit() called by a plugin while serving ends engramd with status 70, not 0") {
     TempDir dir;
-    const auto cfg = dir.write("engram.toml", config_text({{"reference", plugin("reference")},
-                                                            {"zoo_exit_when_serving", zoo("exit_when_serving")}},
-                                                           "zoo_exit_when_serving"));
+    const auto cfg =
+        dir.write("engram.toml", config_text({{"reference", plugin("reference")},
+                                              {"zoo_exit_when_serving", zoo("exit_when_serving")}},
+                                             "zoo_exit_when_serving"));
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());
     std::string query = "{\"vector\": [";

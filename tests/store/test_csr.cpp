@@ -7,8 +7,8 @@
 
 using engram::build_in_edge_csr;
 using engram::Edge;
-using engram::StoreArray;
 using engram::ErrorCode;
+using engram::StoreArray;
 using engram::test::error_from;
 
 TEST_CASE("csr: in-edges grouped by target, stable in file order", "[store][csr]") {

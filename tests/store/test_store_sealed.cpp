@@ -1,12 +1,11 @@
 // build_store hands out a sealed store: its arrays are on read-only pages, so
 // a write through a const pointer the engine gave a plugin faults (SIGSEGV)
 // instead of corrupting served data. Each write happens in a forked child.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -62,7 +61,8 @@ StoreConfig synthetic(uint64_t memories, uint64_t dim) {
 
 }  // namespace
 
-TEST_CASE("build_store seals every array: a write faults, the parent's value is unchanged", "[store][seal]") {
+TEST_CASE("build_store seals every array: a write faults, the parent's value is unchanged",
+          "[store][seal]") {
     const MemoryStore s = engram::build_store(synthetic(500, 16), kNow);
     const float before = s.embeddings[0];
     CHECK(poke(s.embeddings, 0) == SIGSEGV);
@@ -79,7 +79,8 @@ TEST_CASE("build_store seals every array: a write faults, the parent's value is 
     CHECK(s.embeddings.size() == 500u * 16u);
 }
 
-TEST_CASE("a sealed store from files is sealed too, and moving it keeps it sealed", "[store][seal]") {
+TEST_CASE("a sealed store from files is sealed too, and moving it keeps it sealed",
+          "[store][seal]") {
     TempDir dir;
     StoreConfig cfg;
     cfg.kind = StoreConfig::Kind::Files;
@@ -92,7 +93,8 @@ TEST_CASE("a sealed store from files is sealed too, and moving it keeps it seale
     CHECK(b.embeddings[5] == 6.0f);
 }
 
-TEST_CASE("make_synthetic_store is not sealed (tests edit it); seal_store seals it", "[store][seal]") {
+TEST_CASE("make_synthetic_store is not sealed (tests edit it); seal_store seals it",
+          "[store][seal]") {
     MemoryStore s = engram::make_synthetic_store(50, 8, 1.0, 1, 86400.0, kNow);
     CHECK(poke(s.embeddings, 0) == 0);  // the child's write succeeded
     s.embeddings[0] = 1.5f;             // and the parent may edit it

@@ -47,8 +47,8 @@ extern "C" {
 typedef int32_t engram_status;
 enum {
     ENGRAM_OK = 0,
-    ENGRAM_E_INVALID_ARGUMENT = 1, /* null pointer, zero dimension, bad parameter */
-    ENGRAM_E_OUT_OF_RANGE = 2,     /* e.g. a CSR source index >= n_nodes */
+    ENGRAM_E_INVALID_ARGUMENT = 1,  /* null pointer, zero dimension, bad parameter */
+    ENGRAM_E_OUT_OF_RANGE = 2,      /* e.g. a CSR source index >= n_nodes */
     ENGRAM_E_SCRATCH_TOO_SMALL = 3, /* scratch_capacity < scratch_bytes() */
     ENGRAM_E_INTERNAL = 4           /* anything else; the host treats it as a failed call */
 };
@@ -71,11 +71,7 @@ enum {
 
 /* Kernel identifiers, used by scratch_bytes(). */
 typedef int32_t engram_kernel_id;
-enum {
-    ENGRAM_KERNEL_SIMILARITY = 0,
-    ENGRAM_KERNEL_SPREADING = 1,
-    ENGRAM_KERNEL_DECAY = 2
-};
+enum { ENGRAM_KERNEL_SIMILARITY = 0, ENGRAM_KERNEL_SPREADING = 1, ENGRAM_KERNEL_DECAY = 2 };
 
 /* Shape of one call, for scratch sizing. Unused fields are 0. */
 typedef struct engram_shape {
@@ -121,21 +117,20 @@ typedef engram_status (*engram_spread_fn)(const uint32_t* offsets, const uint32_
  * stability_scalar = 0, which a plugin must accept: it must not reject or
  * otherwise look at the scalar when the array is given. */
 typedef engram_status (*engram_decay_fn)(const float* strength, const float* age_seconds,
-                                         const float* stability, float stability_scalar,
-                                         uint64_t n, float* out, void* scratch,
-                                         uint64_t scratch_capacity);
+                                         const float* stability, float stability_scalar, uint64_t n,
+                                         float* out, void* scratch, uint64_t scratch_capacity);
 
 /* Bytes of scratch the kernel needs for a call of this shape (0 if none). */
 typedef uint64_t (*engram_scratch_bytes_fn)(engram_kernel_id kernel, const engram_shape* shape);
 
 typedef struct engram_kernel_table {
     /* --- ABI 1.0 --- */
-    uint32_t struct_size; /* sizeof(engram_kernel_table) as the plugin was built */
-    uint16_t abi_major;   /* ENGRAM_ABI_MAJOR the plugin was built against */
-    uint16_t abi_minor;   /* ENGRAM_ABI_MINOR the plugin was built against */
-    const char* name;     /* short backend name, e.g. "avx2"; [a-z0-9_]+ */
-    const char* version;  /* plugin's own version, e.g. "1.2.0" */
-    const char* build_id; /* free-form: compiler, commit, date */
+    uint32_t struct_size;           /* sizeof(engram_kernel_table) as the plugin was built */
+    uint16_t abi_major;             /* ENGRAM_ABI_MAJOR the plugin was built against */
+    uint16_t abi_minor;             /* ENGRAM_ABI_MINOR the plugin was built against */
+    const char* name;               /* short backend name, e.g. "avx2"; [a-z0-9_]+ */
+    const char* version;            /* plugin's own version, e.g. "1.2.0" */
+    const char* build_id;           /* free-form: compiler, commit, date */
     uint64_t required_cpu_features; /* bitmask of ENGRAM_CPU_* */
     engram_similarity_fn similarity;
     engram_spread_fn spread;
@@ -146,8 +141,9 @@ typedef struct engram_kernel_table {
 
 /* The size of the ABI 1.0 prefix: the smallest table a 1.x host accepts. */
 #ifdef __cplusplus
-#define ENGRAM_KERNEL_TABLE_V1_0_SIZE \
-    static_cast<uint32_t>(offsetof(engram_kernel_table, scratch_bytes) + sizeof(engram_scratch_bytes_fn))
+#define ENGRAM_KERNEL_TABLE_V1_0_SIZE                                    \
+    static_cast<uint32_t>(offsetof(engram_kernel_table, scratch_bytes) + \
+                          sizeof(engram_scratch_bytes_fn))
 #else
 #define ENGRAM_KERNEL_TABLE_V1_0_SIZE \
     ((uint32_t)(offsetof(engram_kernel_table, scratch_bytes) + sizeof(engram_scratch_bytes_fn)))
@@ -165,14 +161,14 @@ typedef const engram_kernel_table* (*engram_plugin_entry_fn)(void);
 #endif
 
 #ifdef __cplusplus
-#define ENGRAM_DEFINE_PLUGIN_ENTRY(table_expr)                                                   \
-    extern "C" ENGRAM_PLUGIN_EXPORT const engram_kernel_table* ENGRAM_PLUGIN_ENTRY(void) {       \
-        return &(table_expr);                                                                    \
+#define ENGRAM_DEFINE_PLUGIN_ENTRY(table_expr)                                             \
+    extern "C" ENGRAM_PLUGIN_EXPORT const engram_kernel_table* ENGRAM_PLUGIN_ENTRY(void) { \
+        return &(table_expr);                                                              \
     }
 #else
-#define ENGRAM_DEFINE_PLUGIN_ENTRY(table_expr)                                                   \
-    ENGRAM_PLUGIN_EXPORT const engram_kernel_table* ENGRAM_PLUGIN_ENTRY(void) {                  \
-        return &(table_expr);                                                                    \
+#define ENGRAM_DEFINE_PLUGIN_ENTRY(table_expr)                                  \
+    ENGRAM_PLUGIN_EXPORT const engram_kernel_table* ENGRAM_PLUGIN_ENTRY(void) { \
+        return &(table_expr);                                                   \
     }
 #endif
 
