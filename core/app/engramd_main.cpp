@@ -210,24 +210,22 @@ fs::path last_good_path(const std::string& config, const std::string& state_dir)
 
 int main(int argc, char** argv) {
     po::options_description opts("engramd options (flags override the config's [server] table)");
-    opts.add_options()("help,h", "show this help and exit")("version",
-                                                            "print the version and exit")(
-        "config,c", po::value<std::string>()->default_value("config/engram.toml"),
-        "config file (TOML)")(
-        "check-config", po::value<std::string>(),
-        "validate FILE fully (plugins, self-tests, store) and exit; non-zero on errors")(
-        "listen", po::value<std::string>(),
-        "HOST:PORT to serve on ([::1]:8080 for IPv6; port 0 picks a free port)")(
-        "threads", po::value<unsigned>(), "HTTP worker threads, 1..256")(
-        "log-level", po::value<std::string>(), "debug|info|warn|error")(
-        "log-format", po::value<std::string>(), "text|json")(
-        "pid-file", po::value<std::string>(), "write the process id to FILE while serving")(
-        "port-file", po::value<std::string>(),
-        "once listening, write the bound port to FILE (atomically; removed at exit)")(
-        "state-dir", po::value<std::string>(),
-        "where CONFIG-STEM.last-good.toml is kept (default: the config's directory)")(
-        "use-last-good",
-        "if the config fails to load, start from the last config that loaded (logged as a WARN)");
+    // One option a line, as tests/docs/check_docs.py reads them.
+    // clang-format off
+    opts.add_options()
+        ("help,h", "show this help and exit")
+        ("version", "print the version and exit")
+        ("config,c", po::value<std::string>()->default_value("config/engram.toml"), "config file (TOML)")
+        ("check-config", po::value<std::string>(), "validate FILE fully (plugins, self-tests, store) and exit; non-zero on errors")
+        ("listen", po::value<std::string>(), "HOST:PORT to serve on ([::1]:8080 for IPv6; port 0 picks a free port)")
+        ("threads", po::value<unsigned>(), "HTTP worker threads, 1..256")
+        ("log-level", po::value<std::string>(), "debug|info|warn|error")
+        ("log-format", po::value<std::string>(), "text|json")
+        ("pid-file", po::value<std::string>(), "write the process id to FILE while serving")
+        ("port-file", po::value<std::string>(), "once listening, write the bound port to FILE (atomically; removed at exit)")
+        ("state-dir", po::value<std::string>(), "where CONFIG-STEM.last-good.toml is kept (default: the config's directory)")
+        ("use-last-good", "if the config fails to load, start from the last config that loaded (logged as a WARN)");
+    // clang-format on
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, opts), vm);

@@ -70,26 +70,26 @@ fs::path default_reference() {
 
 int main(int argc, char** argv) {
     po::options_description opts("options");
-    opts.add_options()("help,h", "show this help")(
-        "url", po::value<std::string>()->default_value("http://127.0.0.1:8080"),
-        "engramd's base URL")("listen", po::value<std::string>(),
-                              "engramd's HOST:PORT (instead of --url)")(
-        "timeout", po::value<int>()->default_value(120), "seconds to wait for an answer")(
-        "json", "status/reload: print the JSON document")(
-        "kernel", po::value<std::vector<std::string>>()->composing(),
-        "use: only this kernel (similarity|spreading|decay); repeat it or give a comma list "
-        "(default: all three)")("config", po::value<std::string>(),
-                                "use: the TOML file to edit (default: the config engramd reports "
-                                "in GET /v1/backends, else config/engram.toml)")(
-        "dry-run", "use: print the edit as a diff; write nothing, reload nothing")(
-        "wait-seconds", po::value<int>()->default_value(600),
-        "rollout wait: give up after S seconds (exit 4)")(
-        "reference", po::value<std::string>(),
-        "verify: reference plugin for the timing (default: ../plugins/ next to engramctl)")(
-        "cases", po::value<unsigned>()->default_value(300), "verify: random cases per kernel")(
-        "seed", po::value<uint64_t>()->default_value(1), "verify: seed of the random cases")(
-        "key", po::value<std::string>(), "sign: the Ed25519 private key (PEM)")(
-        "out", po::value<std::string>(), "sign: where to write the signature (default: FILE.sig)");
+    // One option a line, as tests/docs/check_docs.py reads them.
+    // clang-format off
+    opts.add_options()
+        ("help,h", "show this help")
+        ("url", po::value<std::string>()->default_value("http://127.0.0.1:8080"), "engramd's base URL")
+        ("listen", po::value<std::string>(), "engramd's HOST:PORT (instead of --url)")
+        ("timeout", po::value<int>()->default_value(120), "seconds to wait for an answer")
+        ("json", "status/reload: print the JSON document")
+        ("kernel", po::value<std::vector<std::string>>()->composing(),
+         "use: only this kernel (similarity|spreading|decay); repeat it or give a comma list (default: all three)")
+        ("config", po::value<std::string>(),
+         "use: the TOML file to edit (default: the config engramd reports in GET /v1/backends, else config/engram.toml)")
+        ("dry-run", "use: print the edit as a diff; write nothing, reload nothing")
+        ("wait-seconds", po::value<int>()->default_value(600), "rollout wait: give up after S seconds (exit 4)")
+        ("reference", po::value<std::string>(), "verify: reference plugin for the timing (default: ../plugins/ next to engramctl)")
+        ("cases", po::value<unsigned>()->default_value(300), "verify: random cases per kernel")
+        ("seed", po::value<uint64_t>()->default_value(1), "verify: seed of the random cases")
+        ("key", po::value<std::string>(), "sign: the Ed25519 private key (PEM)")
+        ("out", po::value<std::string>(), "sign: where to write the signature (default: FILE.sig)");
+    // clang-format on
     po::options_description hidden;
     hidden.add_options()("command", po::value<std::string>())("argument", po::value<std::string>());
     po::options_description all;
