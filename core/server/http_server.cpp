@@ -1,6 +1,7 @@
 #include "server/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 
@@ -34,9 +35,10 @@ HttpServer::HttpServer(Host& host, Reloader& reloader, ServerOptions options)
     // engramd on the same port shares it silently. SO_REUSEADDR alone lets a
     // restart bind while old connections sit in TIME_WAIT, but not while
     // another socket listens there.
-    server_->set_socket_options([](socket_t sock) {
+    server_->set_socket_options([this](socket_t sock) {
         const int yes = 1;
         ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        listen_fd_ = sock;  // the last one tried is the one that bound
     });
     // Without it a response split over two segments waits for the client's
     // delayed ACK: ~40 ms per request on Linux loopback (measured).
@@ -59,6 +61,10 @@ uint16_t HttpServer::start() {
         throw Error(ErrorCode::ServerListen, "cannot listen on " + a.host + ":" +
                                                  std::to_string(a.port) +
                                                  " (address in use, not local, or not permitted)");
+    // Debian's compiled httplib listens with a backlog of 5: a burst of new
+    // connections (slow clients, health checks) then has its SYNs dropped and
+    // retried a second later. listen() again on the bound socket raises it.
+    if (listen_fd_ >= 0) ::listen(listen_fd_, kListenBacklog);
     thread_ = std::thread([this] { server_->listen_after_bind(); });
     // stop() is a no-op until the accept loop runs, so don't return before it does.
     while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -56,6 +56,8 @@ class HttpServer {
     std::atomic<bool> stopping_{false};
     RouteContext context_;
     std::unique_ptr<BufferedServer> server_;
+    static constexpr int kListenBacklog = 1024;
+    int listen_fd_ = -1;  // the listening socket, seen in the socket-options hook
     std::thread thread_;
 };
 

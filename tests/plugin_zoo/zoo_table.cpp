@@ -19,8 +19,10 @@ namespace {
 // it in exactly one way; several only break above n = 64 so that the tiny
 // in-process canaries pass and only the deep self-test in the child can tell.
 [[maybe_unused]] void crash_now() {
-    volatile int* volatile nowhere = nullptr;
-    *nowhere = 1;  // SIGSEGV
+    // A real SIGSEGV: an unmapped, aligned, non-null address (a null store
+    // would be stopped first by UBSan in the sanitizer builds).
+    volatile int* volatile nowhere = reinterpret_cast<volatile int*>(uintptr_t{64});
+    *nowhere = 1;
 }
 
 #if defined(ZOO_CTOR_CRASH)
