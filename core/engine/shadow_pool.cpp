@@ -1,5 +1,8 @@
 #include "engine/shadow_pool.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 namespace engram {
 
 ShadowPool::ShadowPool(size_t capacity) : capacity_(capacity), thread_([this] { loop(); }) {}
@@ -30,6 +33,9 @@ void ShadowPool::drain() {
 }
 
 void ShadowPool::loop() {
+    // Shadow work only ever gets CPU nobody else wants: live requests first.
+    const sched_param idle{0};
+    pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
         cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
