@@ -80,28 +80,8 @@ threads = 4
 EOF
     mv "$1.tmp" "$1"
 }
-start_engramd() {  # start_engramd CONFIG LOG: sets PID and PORT
-    # The port from --port-file (written atomically once listening), not
-    # from the log: the log format may be text or JSON.
-    rm -f "$2.port"
-    "$ENGRAMD" --config "$1" --listen 127.0.0.1:0 --port-file "$2.port" 2>"$2" &
-    PID=$!
-    PORT=""
-    for _ in $(seq 300); do
-        [ -s "$2.port" ] && PORT=$(cat "$2.port")
-        [ -n "$PORT" ] && return 0
-        kill -0 "$PID" 2>/dev/null || fail "engramd exited before ready: $(cat "$2")"
-        sleep 0.05
-    done
-    fail "engramd not ready after 15 s"
-}
-stop_engramd() {
-    kill -TERM "$PID"
-    local rc=0
-    wait "$PID" || rc=$?
-    PID=""
-    [ "$rc" = 0 ] || fail "engramd exited $rc after SIGTERM (want 0)"
-}
+# start_engramd CONFIG LOG / stop_engramd: shared with the other drill.
+. "$ROOT/tools/drill-engramd.sh"
 served_by() {  # every kernel in /health is served by $1
     curl -fsS "http://127.0.0.1:$PORT/health" | $PY -c '
 import json, sys

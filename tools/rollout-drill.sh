@@ -87,26 +87,8 @@ ${3:-}
 EOF
     mv "$1.tmp" "$1"
 }
-start_engramd() {  # start_engramd CONFIG LOG: sets PID and PORT
-    rm -f "$2.port"
-    "$ENGRAMD" --config "$1" --listen 127.0.0.1:0 --port-file "$2.port" 2>"$2" &
-    PID=$!
-    PORT=""
-    for _ in $(seq 600); do
-        [ -s "$2.port" ] && PORT=$(cat "$2.port")
-        [ -n "$PORT" ] && return 0
-        kill -0 "$PID" 2>/dev/null || fail "engramd exited before ready: $(cat "$2")"
-        sleep 0.05
-    done
-    fail "engramd not ready after 30 s"
-}
-stop_engramd() {
-    kill -TERM "$PID"
-    local rc=0
-    wait "$PID" || rc=$?
-    PID=""
-    [ "$rc" = 0 ] || fail "engramd exited $rc after SIGTERM (want 0)"
-}
+# start_engramd CONFIG LOG / stop_engramd: shared with the other drill.
+. "$ROOT/tools/drill-engramd.sh"
 json_get() {  # json_get PATH PYTHON_EXPR(j): prints the expression's value
     curl -fsS "http://127.0.0.1:$PORT$1" | $PY -c "import json,sys; j=json.load(sys.stdin); print($2)"
 }
