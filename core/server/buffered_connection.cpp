@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -185,7 +186,13 @@ void BufferedServer::sweep(Clock::time_point now) {
     std::lock_guard<std::mutex> l(mutex_);
     for (auto it = connections_.begin(); it != connections_.end();) {
         Connection& c = *it->second;
-        if (!c.busy && now >= c.deadline) {
+        // An idle keep-alive connection whose next request has already
+        // arrived (waiting for a free worker) is not idle: closing it would
+        // drop a request sent in time.
+        int pending = 0;
+        const bool waiting = c.phase == Connection::Phase::Idle &&
+                             ::ioctl(c.fd, FIONREAD, &pending) == 0 && pending > 0;
+        if (!c.busy && now >= c.deadline && !waiting) {
             ::epoll_ctl(epfd_, EPOLL_CTL_DEL, c.fd, nullptr);
             ::close(c.fd);
             it = connections_.erase(it);

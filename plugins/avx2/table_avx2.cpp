@@ -15,7 +15,7 @@ const engram_kernel_table kTable = {
     "avx2",
     "1.0.0",
     "avx2+fma, gcc " __VERSION__,
-    ENGRAM_CPU_AVX | ENGRAM_CPU_AVX2 | ENGRAM_CPU_FMA,
+    ENGRAM_PLUGIN_FEATURES,  // from engram_add_plugin(FEATURES ...): the flags it was built with
     &similarity,
     &spread,
     &decay,

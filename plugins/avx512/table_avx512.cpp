@@ -15,8 +15,7 @@ const engram_kernel_table kTable = {
     "avx512",
     "1.0.0",
     "avx512f/bw/vl/dq+avx2+fma, gcc " __VERSION__,
-    ENGRAM_CPU_AVX | ENGRAM_CPU_AVX2 | ENGRAM_CPU_FMA | ENGRAM_CPU_AVX512F | ENGRAM_CPU_AVX512BW |
-        ENGRAM_CPU_AVX512VL | ENGRAM_CPU_AVX512DQ,
+    ENGRAM_PLUGIN_FEATURES,  // from engram_add_plugin(FEATURES ...): the flags it was built with
     &similarity,
     &spread,
     &decay,

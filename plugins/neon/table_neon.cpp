@@ -15,7 +15,7 @@ const engram_kernel_table kTable = {
     "neon",
     "1.0.0",
     "aarch64 asimd, gcc " __VERSION__,
-    ENGRAM_CPU_NEON,
+    ENGRAM_PLUGIN_FEATURES,  // from engram_add_plugin(FEATURES ...): the flags it was built with
     &similarity,
     &spread,
     &decay,

@@ -10,7 +10,7 @@ const engram_kernel_table kTable = {
     "reference",
     "1.0.0",
     "reference scalar, gcc " __VERSION__,
-    0,  // no CPU features: runs anywhere
+    ENGRAM_PLUGIN_FEATURES,  // from engram_add_plugin(FEATURES ...): the flags it was built with
     &similarity,
     &spread,
     &decay,

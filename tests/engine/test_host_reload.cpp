@@ -29,7 +29,9 @@ struct ConfigFile {
 std::string config_text(const std::string& plugins, const std::string& backends) {
     return "[plugins]\n" + plugins + "\n[backends]\n" + backends +
            "\n[store]\nkind = \"synthetic\"\nmemories = 200\ndim = 16\navg_in_degree = 4\nseed = "
-           "1\n";
+           "1\n"
+           // ~4 s for the deep self-test under ASan when idle: room for a loaded CI machine.
+           "[validation]\ntimeout_seconds = 60\n";
 }
 }  // namespace
 

@@ -70,6 +70,9 @@ inline std::string config_text(const std::vector<std::pair<std::string, std::str
     t += "[store]\nmemories = " + std::to_string(s.memories) + "\ndim = " + std::to_string(s.dim) +
          "\navg_in_degree = " + std::to_string(s.degree) + "\nseed = " + std::to_string(s.seed) +
          "\n";
+    // A generous validation timeout: the deep self-test of a good plugin
+    // takes ~4 s under ASan on an idle machine, more on a loaded CI one.
+    t += "[validation]\ntimeout_seconds = 60\n";
     t += "[server]\nthreads = 4\n" + server_extra;
     return t;
 }

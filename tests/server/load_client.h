@@ -38,6 +38,7 @@ class LoadClients {
             if (t.joinable()) t.join();
     }
     uint64_t ok() const { return ok_.load(); }
+    uint64_t retries() const { return retries_.load(); }
     std::vector<std::string> failures() const {
         std::lock_guard<std::mutex> l(mutex_);
         return failures_;
@@ -96,6 +97,17 @@ class LoadClients {
                 path = "/v1/retention";
             }
             auto res = c->Post(path.c_str(), body, "application/json");
+            if (!res &&
+                (res.error() == httplib::Error::Read || res.error() == httplib::Error::Write)) {
+                // HTTP/1.1 allows one retry on a fresh connection when a
+                // kept-alive one was closed by the server's idle timeout just
+                // as the request went out (RFC 9112, 9.3.1). A host that is
+                // down or drops the request fails the retry too.
+                ++retries_;
+                c = d_.client();
+                c->set_keep_alive(true);
+                res = c->Post(path.c_str(), body, "application/json");
+            }
             if (!res) {
                 fail(path + ": no response: " + httplib::to_string(res.error()));
                 continue;
@@ -128,6 +140,7 @@ class LoadClients {
     const OracleCheck& oracle_;
     std::atomic<bool> stop_{false};
     std::atomic<uint64_t> ok_{0};
+    std::atomic<uint64_t> retries_{0};
     mutable std::mutex mutex_;
     std::vector<std::string> failures_;
     std::set<std::string> backends_;
