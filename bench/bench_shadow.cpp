@@ -1,10 +1,13 @@
 // What shadow traffic costs live requests: p99 (and mean) latency of
 // Engine::find_similar over a 10,000 x 768 store, with no route and with 5 %
 // of calls also run by a candidate off the response path (the engine's
-// bounded shadow pool) and compared. Both variants run interleaved in one
-// process, on 1 and 2 request threads (engramd's default HTTP pool is 2).
+// bounded shadow pool) and compared. Both variants run in one process, on 1
+// and 2 request threads (engramd's default HTTP pool is 2); with 2 threads
+// both cores are saturated, and comparisons are skipped (skipped_busy).
 // Target (issue "progressive delivery"): +5 % p99 at most at a 5 % sample.
-//   build/bin/engram_bench_shadow --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   build/bin/engram_bench_shadow --benchmark_repetitions=6
+//     --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+// (one command line).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -73,6 +76,9 @@ void BM_FindSimilarLatency(benchmark::State& state) {
     std::vector<float> q(768);
     for (size_t i = 0; i < q.size(); ++i)
         q[i] = static_cast<float>((i * 7919 + state.thread_index()) % 1000) / 1000.0f - 0.5f;
+    auto& m = metrics::Registry::global().rollout[0];
+    const uint64_t compared0 = m.shadow_comparisons.value(), busy0 = m.shadow_busy.value(),
+                   dropped0 = m.shadow_dropped.value();
     std::vector<double> us;
     us.reserve(4096);
     for (auto _ : state) {
@@ -91,6 +97,11 @@ void BM_FindSimilarLatency(benchmark::State& state) {
     state.counters["p99_us"] = benchmark::Counter(p99, benchmark::Counter::kAvgThreads);
     if (state.thread_index() == 0) {
         f.engine.drain_shadow();
+        // What happened to the sampled calls: compared, skipped because every
+        // core was busy with live calls, or dropped with the queue full.
+        state.counters["compared"] = static_cast<double>(m.shadow_comparisons.value() - compared0);
+        state.counters["skipped_busy"] = static_cast<double>(m.shadow_busy.value() - busy0);
+        state.counters["dropped"] = static_cast<double>(m.shadow_dropped.value() - dropped0);
         state.SetLabel("serving " + std::string(f.set->backend(Kernel::Similarity).name()) +
                        ", candidate " + f.candidate);
     }

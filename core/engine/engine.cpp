@@ -4,6 +4,8 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#include <sched.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -145,7 +147,17 @@ double unix_now() {
 
 }  // namespace
 
-Engine::Engine(std::shared_ptr<const MemoryStore> store) : store_(std::move(store)) {
+namespace {
+// CPUs in this process's affinity mask (a cpuset or taskset narrows it).
+int usable_cores() {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+}  // namespace
+
+Engine::Engine(std::shared_ptr<const MemoryStore> store)
+    : store_(std::move(store)), cores_(usable_cores()) {
     tick_clock::calibration();  // the ~2 ms calibration happens here, not in the first request
 }
 
@@ -212,6 +224,13 @@ Engine::Pick Engine::pick(const View& v, Kernel k) const {
     Side alternate{route.alternate.get(), route.alternate_series, route.alternate_latency.get()};
     p.alternate_served = route.serve_bp > 0 && draw_bp() < route.serve_bp;
     p.compare = route.compare_bp > 0 && draw_bp() < route.compare_bp;
+    // Shadow work gets spare CPU only: with every usable core already busy
+    // with live calls, the comparison is skipped (and counted), not queued,
+    // so that it cannot lengthen the tail of the calls it would compete with.
+    if (p.compare && busy(true)) {
+        p.compare = false;
+        metrics::Registry::global().rollout[i].shadow_busy.add();
+    }
     p.chosen = p.alternate_served ? alternate : serving;
     p.other = p.alternate_served ? serving : alternate;
     return p;
@@ -227,6 +246,10 @@ void Engine::submit_shadow(
                 digest = std::move(digest), run_other = std::move(run_other),
                 agree = std::move(agree)]() {
         auto& c = metrics::Registry::global().rollout[static_cast<size_t>(k)];
+        if (busy(false)) {  // the cores filled up while this job waited
+            c.shadow_busy.add();
+            return;
+        }
         std::vector<float> other(served.size());
         std::optional<validation::Disagreement> d;
         try {
@@ -261,6 +284,7 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
         if (!std::isfinite(query[i])) bad_request("query[" + std::to_string(i) + "] is not finite");
     if (k < 1 || k > kMaxK) bad_request("k must be in 1.." + std::to_string(kMaxK));
 
+    const InFlight live(in_flight_);
     const View v = view();  // held until return: the plugins stay loaded
     const Pick p = pick(v, Kernel::Similarity);
     ArenaScope arena;
@@ -313,6 +337,7 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
     if (!std::isfinite(r.threshold)) bad_request("threshold must be finite");
     if (r.top < 1 || r.top > kMaxK) bad_request("top must be in 1.." + std::to_string(kMaxK));
 
+    const InFlight live(in_flight_);
     const View v = view();
     const Pick p = pick(v, Kernel::Spreading);
     const engram_spread_params params{r.iterations, r.decay, r.threshold};
@@ -354,6 +379,7 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
     if (!std::isfinite(now)) bad_request("now must be finite");
     ArenaScope arena;
     const uint64_t n = ids.size();
+    const InFlight live(in_flight_);
     const View v = view();
     const Pick p = pick(v, Kernel::Decay);
     const engram_shape decay_shape{n, 0, 0};

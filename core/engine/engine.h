@@ -97,6 +97,26 @@ class Engine {
         Side chosen, other;
         bool alternate_served = false, compare = false;
     };
+    // Counts a live call for its whole duration: shadow work runs only on
+    // cores no live call is using.
+    class InFlight {
+      public:
+        explicit InFlight(std::atomic<int>& n) : n_(n) { n_.fetch_add(1); }
+        ~InFlight() { n_.fetch_sub(1); }
+        InFlight(const InFlight&) = delete;
+        InFlight& operator=(const InFlight&) = delete;
+
+      private:
+        std::atomic<int>& n_;
+    };
+    // Every usable core has a live call. On a one-core host the calling
+    // request is not counted (it would always be busy): its comparison is
+    // queued, and the worker runs it only when no live call is running.
+    bool busy(bool from_live_call) const {
+        int live = in_flight_.load(std::memory_order_relaxed);
+        if (from_live_call && cores_ == 1) --live;
+        return live >= cores_;
+    }
     View view() const;
     Pick pick(const View& v, Kernel k) const;
     void submit_shadow(
@@ -117,6 +137,8 @@ class Engine {
     std::shared_ptr<const Routing> routing_;
     mutable std::mutex ring_mutex_;
     mutable std::deque<MismatchExample> ring_;
+    mutable std::atomic<int> in_flight_{0};  // live kernel calls running now
+    const int cores_;                         // CPUs this process may run on
     // Last: destroyed (queue dropped, worker joined) before what jobs use.
     mutable ShadowPool shadow_pool_;
 };

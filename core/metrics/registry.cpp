@@ -149,6 +149,9 @@ void Registry::render_rollouts(std::string& out) const {
     per_kernel("engram_shadow_dropped_total", "counter",
                "Comparisons shed because the shadow pool was full.",
                [](const RolloutSeries& r) { return std::to_string(r.shadow_dropped.value()); });
+    per_kernel("engram_shadow_busy_total", "counter",
+               "Comparisons skipped because every usable core was serving live requests.",
+               [](const RolloutSeries& r) { return std::to_string(r.shadow_busy.value()); });
     per_kernel("engram_rollout_step_percent", "gauge",
                "Share of calls the rollout's candidate serves, percent.",
                [](const RolloutSeries& r) {
