@@ -4,7 +4,7 @@
 #   1. default build (build/) through ctest, differential tests at 10,000
 #      cases per kernel and backend;
 #   2. the suite again under AddressSanitizer + UBSan (build-asan/);
-#   2b. the libFuzzer harnesses (tests/fuzz/, clang, build-fuzz/), 45 s each;
+#   2b. the libFuzzer harnesses (tests/fuzz/, clang, build-fuzz/), 20 s each;
 #   3. the HTTP server's reload storm and server tests under ThreadSanitizer
 #      (build-tsan/);
 #   4. the AArch64 cross build, its tests run under qemu-aarch64 (build-aarch64/);
@@ -14,7 +14,7 @@
 # Each step reuses its build directory, so a second run only rebuilds what changed.
 # Local shortcuts (CI sets none of them): ENGRAM_TEST_SKIP_ASAN=1,
 # ENGRAM_TEST_SKIP_TSAN=1, ENGRAM_TEST_SKIP_AARCH64=1, ENGRAM_TEST_SKIP_FLEET=1,
-# ENGRAM_TEST_SKIP_FUZZ=1 (ENGRAM_TEST_FUZZ_SECONDS changes the 45 s per harness).
+# ENGRAM_TEST_SKIP_FUZZ=1 (ENGRAM_TEST_FUZZ_SECONDS changes the 20 s per harness).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh test
@@ -43,7 +43,7 @@ fi
 
 if [ "${ENGRAM_TEST_SKIP_FUZZ:-0}" != "1" ]; then
   step "fuzz (libFuzzer + ASan + UBSan, build-fuzz/): config, json, npy, csv, plugin_table"
-  tools/fuzz.sh "${ENGRAM_TEST_FUZZ_SECONDS:-45}"
+  tools/fuzz.sh "${ENGRAM_TEST_FUZZ_SECONDS:-20}"
 fi
 
 if [ "${ENGRAM_TEST_SKIP_TSAN:-0}" != "1" ]; then
