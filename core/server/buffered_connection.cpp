@@ -190,9 +190,9 @@ void BufferedServer::sweep(Clock::time_point now) {
         // arrived (waiting for a free worker) is not idle: closing it would
         // drop a request sent in time.
         int pending = 0;
-        const bool waiting = c.phase == Connection::Phase::Idle &&
-                             ::ioctl(c.fd, FIONREAD, &pending) == 0 && pending > 0;
-        if (!c.busy && now >= c.deadline && !waiting) {
+        if (!c.busy && now >= c.deadline &&
+            !(c.phase == Connection::Phase::Idle && ::ioctl(c.fd, FIONREAD, &pending) == 0 &&
+              pending > 0)) {
             ::epoll_ctl(epfd_, EPOLL_CTL_DEL, c.fd, nullptr);
             ::close(c.fd);
             it = connections_.erase(it);
