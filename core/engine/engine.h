@@ -138,7 +138,7 @@ class Engine {
     mutable std::mutex ring_mutex_;
     mutable std::deque<MismatchExample> ring_;
     mutable std::atomic<int> in_flight_{0};  // live kernel calls running now
-    const int cores_;                         // CPUs this process may run on
+    const int cores_;                        // CPUs this process may run on
     // Last: destroyed (queue dropped, worker joined) before what jobs use.
     mutable ShadowPool shadow_pool_;
 };

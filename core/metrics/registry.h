@@ -54,8 +54,8 @@ struct RolloutSeries {
     static constexpr const char* kReasons[] = {"errors", "nonfinite", "latency", "mismatch"};
     Counter shadow_comparisons, shadow_mismatches, shadow_dropped;
     Counter shadow_busy;  // comparisons skipped: every usable core was serving live requests
-    Gauge phase;                            // index into kPhases
-    Gauge step_bp;                          // share of calls the candidate serves, basis points
+    Gauge phase;          // index into kPhases
+    Gauge step_bp;        // share of calls the candidate serves, basis points
     std::array<Counter, 4> auto_rollbacks;  // by kReasons
 };
 
