@@ -307,6 +307,13 @@ assert_untouched() {  # assert_untouched TAG HOST...: same config bytes and gene
     [ "$(backend_of "$h")" = reference ] || die "$h: similarity served by $(backend_of "$h")"
   done
 }
+assert_wave1_undone() {  # assert_wave1_undone TAG: e1 back on reference with its config bytes, e2-e4 untouched, no request failed
+  local tag=$1
+  [ "$(backend_of e1)" = reference ] || die "$tag: e1 serves $(backend_of e1)"
+  [ "$(sha_of "$T/e1/engram.toml")" = "$(cat "$T/e1/sha.$tag")" ] || die "$tag: e1 config not restored byte for byte"
+  assert_untouched "$tag" e2 e3 e4
+  [ "$failed" = 0 ] || die "$tag: $failed of $sent requests failed"
+}
 SUMMARY="$T/summary.txt"
 : > "$SUMMARY"
 report() { echo "$*" | tee -a "$SUMMARY"; }
@@ -372,10 +379,7 @@ events ENGRAM-GATE "$T/D.log"; events ENGRAM-ROLLED-BACK "$T/D.log"
 grep -q 'ENGRAM-GATE wave=1 hosts=e1 result=FAIL.* p99 [0-9.]* s > 0.000001 s' "$T/D.log" || die "D: the gate did not fail wave 1 on p99"
 grep -q 'ENGRAM-ROLLED-BACK host=e1 rc=0' "$T/D.log" || die "D: e1 not rolled back"
 ! grep -q 'ENGRAM-WAVE-START wave=2' "$T/D.log" || die "D: the play went on to wave 2"
-[ "$(backend_of e1)" = reference ] || die "D: e1 serves $(backend_of e1)"
-[ "$(sha_of "$T/e1/engram.toml")" = "$(cat "$T/e1/sha.D")" ] || die "D: e1 config not restored byte for byte"
-assert_untouched D e2 e3 e4
-[ "$failed" = 0 ] || die "D: $failed of $sent requests failed"
+assert_wave1_undone D
 report "D gate failure (p99 bound 1 us): wave 1 promoted by e1, stopped by the Prometheus gate, e1 rolled back; $(events ENGRAM-GATE "$T/D.log" | grep -o 'p99 [^;]*s >[^;]*' | head -1); requests $sent sent, $failed failed"
 
 # === E: corrupt artifact on e4 (wave 3): waves 1-3 rolled back ============================
@@ -416,10 +420,7 @@ client_stop C; read -r sent failed backends <<<"$(client_summary C)"
 events ENGRAM-WAVE "$T/C.log"; events ENGRAM-VERDICT "$T/C.log"; events ENGRAM-HOST-FAILED "$T/C.log"
 grep -q 'ENGRAM-WAVE wave=1 hosts=e1 result=FAILED' "$T/C.log" || die "C: wave 1 did not fail"
 ! grep -q 'ENGRAM-WAVE-START wave=2' "$T/C.log" || die "C: the play went on to wave 2"
-[ "$(backend_of e1)" = reference ] || die "C: e1 serves $(backend_of e1)"
-[ "$(sha_of "$T/e1/engram.toml")" = "$(cat "$T/e1/sha.C")" ] || die "C: e1 config not restored byte for byte"
-assert_untouched C e2 e3 e4
-[ "$failed" = 0 ] || die "C: $failed of $sent requests failed"
+assert_wave1_undone C
 # When: the wave start, the host's own rollback (in engramd), the play done.
 wave_start=$(events ENGRAM-WAVE-START "$T/C.log" | sed -E 's/.* t=([0-9.]+).*/\1/' | head -1)
 canary_start=$(events ENGRAM-VERDICT "$T/C.log" | sed -E 's/.* started=([0-9.]+).*/\1/')
@@ -454,10 +455,7 @@ if deploy C2 "$T/inventory.yml" -e plugin=zoo_wrong_huge_n -e plugin_src="$ZOO/l
 fi
 client_stop C2; read -r sent failed backends <<<"$(client_summary C2)"
 grep -q 'ENGRAM-WAVE wave=1 hosts=e1 result=FAILED' "$T/C2.log" || die "C2: wave 1 did not fail"
-[ "$(backend_of e1)" = reference ] || die "C2: e1 serves $(backend_of e1)"
-[ "$(sha_of "$T/e1/engram.toml")" = "$(cat "$T/e1/sha.C2")" ] || die "C2: e1 config not restored byte for byte"
-assert_untouched C2 e2 e3 e4
-[ "$failed" = 0 ] || die "C2: $failed of $sent requests failed"
+assert_wave1_undone C2
 bad_served=$(json 'd["backends"].get("zoo_wrong_huge_n", 0)' < "$T/client-C2.json")
 [ "$bad_served" = 0 ] || die "C2: $bad_served answers served by the candidate in shadow mode"
 reason=$(curl -fsS "$(url e1)/v1/rollouts" | json '[a["reason"]+": "+a["detail"] for a in d["auto_rollbacks"]][-1]')
@@ -483,10 +481,7 @@ events ENGRAM-GATE "$T/F.log"
 grep -q 'ENGRAM-GATE wave=1 hosts=e1 result=FAIL .*firing alerts: .*EngramReloadFailed@127.0.0.1:'"${PORT[e1]}" "$T/F.log" \
   || die "F: the gate did not fail on EngramReloadFailed"
 grep -q 'ENGRAM-ROLLED-BACK host=e1 rc=0' "$T/F.log" || die "F: e1 not rolled back"
-[ "$(backend_of e1)" = reference ] || die "F: e1 serves $(backend_of e1)"
-[ "$(sha_of "$T/e1/engram.toml")" = "$(cat "$T/e1/sha.F")" ] || die "F: e1 config not restored byte for byte"
-assert_untouched F e2 e3 e4
-[ "$failed" = 0 ] || die "F: $failed of $sent requests failed"
+assert_wave1_undone F
 report "F firing alert: $(events ENGRAM-GATE "$T/F.log" | grep -o 'firing alerts: [^;]*' | head -1) -> wave 1 stopped at the gate, e1 rolled back, e2-e4 untouched; requests $sent sent, $failed failed"
 
 say "fleet test passed"
