@@ -79,6 +79,8 @@ std::vector<std::string> store_changes(const StoreConfig& a, const StoreConfig& 
     note("memories_csv", a.memories_csv.string(), b.memories_csv.string());
     note("default_stability_seconds", format_double(a.default_stability_seconds),
          format_double(b.default_stability_seconds));
+    note("embedding_format", embedding_format_name(a.embedding_format),
+         embedding_format_name(b.embedding_format));
     if (w.empty())
         w.push_back("[store] changed: the store is built once, at start-up; restart to apply");
     return w;
@@ -234,8 +236,12 @@ ReloadResult Host::reload() {
         // Built aside, with no lock held: validation children may take
         // seconds, and /health, /v1/backends and requests must not wait.
         Config next = read_config(options_.config_file, &text);
-        auto set =
-            build_kernel_set(next, usable_features_, current->generation() + 1, current.get());
+        // Backends are checked against the store that is serving: an edited
+        // embedding_format applies only at the next start (warned below).
+        Config against_store = next;
+        against_store.store.embedding_format = engine_->store().format;
+        auto set = build_kernel_set(against_store, usable_features_, current->generation() + 1,
+                                    current.get());
         // Validated before anything is swapped: a bad arena value fails the
         // whole reload and leaves every setting as it was.
         const ArenaSettings arena = resolve_arena_settings(next.arena);

@@ -134,7 +134,8 @@ constexpr uint64_t kFeatures = 0;
 
 #if defined(ZOO_NEWER_MINOR)
 // A plugin from a future ABI 1.x: a larger table with a field this host does
-// not know. The host must accept it and ignore the tail.
+// not know. The host must accept it, ignore the tail, and still read the 1.1
+// fields it does know (it offers the reference compressed kernels).
 struct FutureTable {
     engram_kernel_table v1_0;
     void* future_kernel;
@@ -180,12 +181,15 @@ const engram_kernel_table kTable = {
     spread,
     decay,
     &engram_reference::scratch_bytes,
+    nullptr,  // ABI 1.1: the zoo offers no compressed kernels (but newer_minor does)
+    nullptr,
 };
 
 #if defined(ZOO_NEWER_MINOR)
 const FutureTable kFuture = {
     {sizeof(FutureTable), ENGRAM_ABI_MAJOR, ENGRAM_ABI_MINOR + 3, ZOO_NAME, ZOO_VERSION,
-     "plugin zoo", 0, similarity, spread, decay, &engram_reference::scratch_bytes},
+     "plugin zoo", 0, similarity, spread, decay, &engram_reference::scratch_bytes,
+     &engram_reference::similarity_bf16, &engram_reference::similarity_int8},
     nullptr,
 };
 #endif
