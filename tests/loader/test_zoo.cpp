@@ -72,6 +72,11 @@ TEST_CASE("each broken plugin is refused with its own code") {
     expect_refused(zoo("long_name"), ErrorCode::AbiBadName, "longer than 64 characters");
     expect_refused(zoo("cpu_feature"), ErrorCode::CpuFeatureMissing, "needs CPU features");
     expect_refused(zoo("wrong_numerics"), ErrorCode::SelfTestNumerics, "similarity");
+    // ABI 1.1: a wrong compressed kernel is caught on its own.
+    expect_refused(zoo("wrong_int8"), ErrorCode::SelfTestNumerics, "similarity_int8");
+    LoadOptions in_process = opts();  // the quick self-test alone catches it too
+    in_process.child.reset();
+    expect_refused(zoo("wrong_int8"), ErrorCode::SelfTestNumerics, "similarity_int8", in_process);
     expect_refused(zoo("error_status"), ErrorCode::SelfTestStatus, "decay");
 }
 

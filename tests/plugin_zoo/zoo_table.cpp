@@ -121,6 +121,19 @@ engram_status decay(const float* strength, const float* age, const float* stabil
     return engram_reference::decay(strength, age, stability, scalar, n, out, scratch, cap);
 }
 
+#if defined(ZOO_WRONG_INT8)
+// ABI 1.1: right float similarity, an int8 kernel 10 % off (as if it forgot
+// part of the scale): only the compressed checks can tell.
+engram_status similarity_int8(const float* q, const int8_t* c, const float* scales,
+                              const float* norms, uint64_t n, uint64_t dim, float* scores,
+                              void* scratch, uint64_t cap) {
+    const engram_status st =
+        engram_reference::similarity_int8(q, c, scales, norms, n, dim, scores, scratch, cap);
+    for (uint64_t i = 0; i < n; ++i) scores[i] *= 0.9f;
+    return st;
+}
+#endif
+
 #if defined(ZOO_CPU_FEATURE)
 // A feature this CPU cannot have: NEON on x86-64, AVX2 on AArch64.
 #if defined(__x86_64__)
@@ -182,7 +195,11 @@ const engram_kernel_table kTable = {
     decay,
     &engram_reference::scratch_bytes,
     nullptr,  // ABI 1.1: the zoo offers no compressed kernels (but newer_minor does)
+#if defined(ZOO_WRONG_INT8)
+    similarity_int8,
+#else
     nullptr,
+#endif
 };
 
 #if defined(ZOO_NEWER_MINOR)
