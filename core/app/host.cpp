@@ -150,10 +150,17 @@ Host::Host(HostOptions options)
         text.clear();  // the copy is already the last good one
     }
     auto store = std::make_shared<const MemoryStore>(build_store(config_.store, unix_now()));
-    log::write(log::Level::Info, "store ready",
-               {{"memories", std::to_string(store->n)},
-                {"dim", std::to_string(store->dim)},
-                {"edges", std::to_string(store->sources.size())}});
+    log::write(
+        log::Level::Info, "store ready",
+        {{"memories", std::to_string(store->n)},
+         {"dim", std::to_string(store->dim)},
+         {"edges", std::to_string(store->sources.size())},
+         // [store] embedding_format and what the rows take in memory.
+         {"embedding_format", embedding_format_name(store->format)},
+         {"embedding_bytes",
+          std::to_string(store->embeddings.size() * sizeof(float) +
+                         store->embeddings_bf16.size() * sizeof(uint16_t) +
+                         store->embeddings_int8.size() + store->scales.size() * sizeof(float))}});
     engine_ = std::make_unique<Engine>(std::move(store));
     install(set);
     log_kernel_set(*set);
