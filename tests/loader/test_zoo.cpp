@@ -137,6 +137,22 @@ TEST_CASE("ABI 1.1: the table prefixes, and negotiation copies only what the plu
     CHECK(t.similarity_int8 == nullptr);
     CHECK(t.similarity == good->table().similarity);
     CHECK(t.scratch_bytes == good->table().scratch_bytes);
+    // A struct_size that ends inside the bf16 pointer: neither 1.1 field is
+    // taken (half a pointer is no pointer); one that ends after bf16 only
+    // gives bf16.
+    engram_kernel_table v11 = good->table();
+    v11.struct_size = ENGRAM_KERNEL_TABLE_V1_0_SIZE + 4;
+    std::memcpy(raw, &v11, sizeof v11);
+    const engram_kernel_table cut =
+        negotiate_table(reinterpret_cast<const engram_kernel_table*>(raw), "cut.so");
+    CHECK(cut.similarity_bf16 == nullptr);
+    CHECK(cut.similarity_int8 == nullptr);
+    v11.struct_size = ENGRAM_KERNEL_TABLE_V1_0_SIZE + sizeof(void*);
+    std::memcpy(raw, &v11, sizeof v11);
+    const engram_kernel_table half =
+        negotiate_table(reinterpret_cast<const engram_kernel_table*>(raw), "half.so");
+    CHECK(half.similarity_bf16 == good->table().similarity_bf16);
+    CHECK(half.similarity_int8 == nullptr);
     // The reference plugin itself is 1.1 and offers both.
     CHECK(good->table().abi_minor == 1);
     CHECK(good->table().similarity_bf16 != nullptr);
