@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
         benchmark::AddCustomContext("engram_test_slowdown", test_slowdown_spec());
 
     register_similarity_benchmarks();
+    register_compressed_benchmarks();
 #ifdef ENGRAM_BENCH_HAVE_OPENBLAS
     benchmark::AddCustomContext("peer_openblas", register_peer_openblas());
 #endif

@@ -17,6 +17,7 @@
 namespace engram::bench {
 
 void register_similarity_benchmarks();
+void register_compressed_benchmarks();  // ABI 1.1 bf16 / int8 similarity
 void register_spreading_benchmarks();
 void register_decay_benchmarks();
 // roofline_read/768x<n>: streaming read of the candidate matrix (x86-64).

@@ -32,6 +32,8 @@ BENCH_PACKAGES=(
   libopenblas-dev libsleef-dev libgraphblas-dev libfaiss-dev
   # HTTP load generator, ratio table and charts
   wrk python3 python3-matplotlib
+  # real-data recall of the compressed embeddings (bench/make_wordnet_fixture.py)
+  wordnet-base python3-numpy
 )
 TEST_PACKAGES=(
   catch2

@@ -79,6 +79,8 @@ std::vector<std::string> store_changes(const StoreConfig& a, const StoreConfig& 
     note("memories_csv", a.memories_csv.string(), b.memories_csv.string());
     note("default_stability_seconds", format_double(a.default_stability_seconds),
          format_double(b.default_stability_seconds));
+    note("embedding_format", embedding_format_name(a.embedding_format),
+         embedding_format_name(b.embedding_format));
     if (w.empty())
         w.push_back("[store] changed: the store is built once, at start-up; restart to apply");
     return w;
@@ -148,10 +150,17 @@ Host::Host(HostOptions options)
         text.clear();  // the copy is already the last good one
     }
     auto store = std::make_shared<const MemoryStore>(build_store(config_.store, unix_now()));
-    log::write(log::Level::Info, "store ready",
-               {{"memories", std::to_string(store->n)},
-                {"dim", std::to_string(store->dim)},
-                {"edges", std::to_string(store->sources.size())}});
+    log::write(
+        log::Level::Info, "store ready",
+        {{"memories", std::to_string(store->n)},
+         {"dim", std::to_string(store->dim)},
+         {"edges", std::to_string(store->sources.size())},
+         // [store] embedding_format and what the rows take in memory.
+         {"embedding_format", embedding_format_name(store->format)},
+         {"embedding_bytes",
+          std::to_string(store->embeddings.size() * sizeof(float) +
+                         store->embeddings_bf16.size() * sizeof(uint16_t) +
+                         store->embeddings_int8.size() + store->scales.size() * sizeof(float))}});
     engine_ = std::make_unique<Engine>(std::move(store));
     install(set);
     log_kernel_set(*set);
@@ -234,8 +243,12 @@ ReloadResult Host::reload() {
         // Built aside, with no lock held: validation children may take
         // seconds, and /health, /v1/backends and requests must not wait.
         Config next = read_config(options_.config_file, &text);
-        auto set =
-            build_kernel_set(next, usable_features_, current->generation() + 1, current.get());
+        // Backends are checked against the store that is serving: an edited
+        // embedding_format applies only at the next start (warned below).
+        Config against_store = next;
+        against_store.store.embedding_format = engine_->store().format;
+        auto set = build_kernel_set(against_store, usable_features_, current->generation() + 1,
+                                    current.get());
         // Validated before anything is swapped: a bad arena value fails the
         // whole reload and leaves every setting as it was.
         const ArenaSettings arena = resolve_arena_settings(next.arena);

@@ -41,6 +41,7 @@
     X(EnvInvalid, "E_ENV_INVALID", "an ENGRAM_* environment variable has an invalid value")       \
     X(NoUsableBackend, "E_NO_BACKEND", "no configured plugin can serve a kernel")                 \
     X(BackendUnknown, "E_BACKEND_UNKNOWN", "a kernel names a backend that is not in [plugins]")   \
+    X(BackendFormatUnsupported, "E_BACKEND_FORMAT_UNSUPPORTED", "the similarity backend (or a rollout candidate) offers no kernel for the store's embedding_format") \
     X(DataRead, "E_DATA_READ", "a dataset file cannot be read")                                   \
     X(DataNpy, "E_DATA_NPY", "an embeddings .npy file is malformed or of an unsupported type")    \
     X(DataCsv, "E_DATA_CSV", "an edges or memories CSV file is malformed")                        \

@@ -28,6 +28,18 @@ const char* kernel_name(Kernel k) {
     return "unknown";
 }
 
+const char* embedding_format_name(EmbeddingFormat f) {
+    switch (f) {
+        case EmbeddingFormat::F32:
+            return "f32";
+        case EmbeddingFormat::Bf16:
+            return "bf16";
+        case EmbeddingFormat::Int8:
+            return "int8";
+    }
+    return "unknown";
+}
+
 const std::string& BackendsConfig::for_kernel(Kernel k) const {
     switch (k) {
         case Kernel::Similarity:

@@ -20,9 +20,18 @@ inline constexpr Kernel kAllKernels[] = {Kernel::Similarity, Kernel::Spreading, 
 // "similarity", "spreading", "decay": the names used in TOML, logs and HTTP.
 const char* kernel_name(Kernel k);
 
+// How the store keeps its embeddings in memory (converted from float32 at
+// load): f32 as read, bf16 (round to nearest even), or int8 with one float
+// scale per row (scale = max|c|/127, code = round(c/scale)). ABI 1.1 kernels
+// serve the compressed formats (E_BACKEND_FORMAT_UNSUPPORTED otherwise).
+enum class EmbeddingFormat { F32, Bf16, Int8 };
+// "f32", "bf16", "int8".
+const char* embedding_format_name(EmbeddingFormat f);
+
 struct StoreConfig {
     enum class Kind { Synthetic, Files };
     Kind kind = Kind::Synthetic;
+    EmbeddingFormat embedding_format = EmbeddingFormat::F32;  // both kinds
     // synthetic
     uint64_t memories = 10000;
     uint64_t dim = 768;

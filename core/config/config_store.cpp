@@ -51,7 +51,7 @@ void read_store(Diagnostics& diag, const toml::table& root, const std::filesyste
                 StoreConfig& out) {
     const Section s(diag, sub_table(diag, root, "store"), "[store]",
                     {"kind", "memories", "dim", "avg_in_degree", "seed", "embeddings", "edges",
-                     "memories_csv", "default_stability_seconds"});
+                     "memories_csv", "default_stability_seconds", "embedding_format"});
     if (!s.present()) return;
 
     // An invalid kind is reported once; the other keys are still checked on
@@ -95,6 +95,11 @@ void read_store(Diagnostics& diag, const toml::table& root, const std::filesyste
                      "[store] " + std::string(key) + ": required when kind = \"files\"");
         }
     }
+
+    if (const auto f = s.one_of("embedding_format", {"f32", "bf16", "int8"}))
+        out.embedding_format = *f == "bf16"   ? EmbeddingFormat::Bf16
+                               : *f == "int8" ? EmbeddingFormat::Int8
+                                              : EmbeddingFormat::F32;
 
     if (auto v = s.number("default_stability_seconds", 0.0, std::numeric_limits<double>::infinity(),
                           /*min_exclusive=*/true))

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -83,6 +84,52 @@ Tally check_similarity(const engram_kernel_table& t, unsigned cases, Rng& rng) {
               validation::check(
                   t, validation::SimilarityCall{q.data(), cand.data(), norms.data(), n, dim}),
               result);
+    }
+    return result;
+}
+
+// ABI 1.1: random rows encoded as bf16 (upper 16 bits) or int8 (per-row
+// scale max|c|/127, a zero row now and then), with the decoded rows' norms,
+// judged against the oracle on the decoded rows. Only for a kernel the
+// table offers; drawn after the 1.0 kernels so their --seed replays stay.
+Tally check_compressed(const engram_kernel_table& t, bool bf16, unsigned cases, Rng& rng) {
+    Tally result;
+    for (unsigned c = 0; c < cases; ++c) {
+        const uint64_t n = 1 + rng.below(200), dim = 1 + rng.below(300);
+        std::vector<float> q(dim), scales(n), norms(n);
+        std::vector<uint16_t> b(bf16 ? n * dim : 0);
+        std::vector<int8_t> codes(bf16 ? 0 : n * dim);
+        for (auto& v : q) v = rng.uniform(-1.0f, 1.0f);
+        for (uint64_t i = 0; i < n; ++i) {
+            const bool zero = rng.below(10) == 0;
+            double s = 0;
+            scales[i] = zero ? 0.0f : rng.uniform(1e-4f, 1.0f) / 127.0f;
+            for (uint64_t d = 0; d < dim; ++d) {
+                if (bf16) {
+                    const float v = zero ? 0.0f : rng.uniform(-1.0f, 1.0f);
+                    uint32_t bits;
+                    std::memcpy(&bits, &v, sizeof bits);
+                    b[i * dim + d] = static_cast<uint16_t>(bits >> 16);
+                    bits &= 0xffff0000u;
+                    float dec;
+                    std::memcpy(&dec, &bits, sizeof dec);
+                    s += double(dec) * dec;
+                } else {
+                    const auto code = static_cast<int8_t>(static_cast<int>(rng.below(255)) - 127);
+                    codes[i * dim + d] = code;
+                    s += double(code) * code;
+                }
+            }
+            norms[i] = static_cast<float>(bf16 ? std::sqrt(s) : std::sqrt(s) * scales[i]);
+        }
+        const validation::CompressedSimilarityCall call{q.data(),
+                                                        bf16 ? b.data() : nullptr,
+                                                        bf16 ? nullptr : codes.data(),
+                                                        bf16 ? nullptr : scales.data(),
+                                                        norms.data(),
+                                                        n,
+                                                        dim};
+        tally(bf16 ? "similarity_bf16" : "similarity_int8", c, validation::check(t, call), result);
     }
     return result;
 }
@@ -182,6 +229,8 @@ int verify(const VerifyOptions& o) {
     line("similarity", check_similarity(t, o.cases, rng));
     line("spreading", check_spreading(t, o.cases, rng));
     line("decay", check_decay(t, o.cases, rng));
+    if (t.similarity_bf16) line("similarity_bf16", check_compressed(t, true, o.cases, rng));
+    if (t.similarity_int8) line("similarity_int8", check_compressed(t, false, o.cases, rng));
 
     if (!o.reference.empty()) {
         try {

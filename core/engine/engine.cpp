@@ -288,33 +288,44 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
     const View v = view();  // held until return: the plugins stay loaded
     const Pick p = pick(v, Kernel::Similarity);
     ArenaScope arena;
+    // The kernel that fits the store's format (ABI 1.1 for bf16 / int8; the
+    // kernel set refused any backend that does not offer it).
+    const EmbeddingFormat format = s.format;
+    const engram_kernel_id id = format == EmbeddingFormat::Bf16   ? ENGRAM_KERNEL_SIMILARITY_BF16
+                                : format == EmbeddingFormat::Int8 ? ENGRAM_KERNEL_SIMILARITY_INT8
+                                                                  : ENGRAM_KERNEL_SIMILARITY;
     // The whole need first: a refused request still reports all of it.
     const engram_shape sim_shape{s.n, s.dim, 0};
     arena.reserve(ArenaScope::block(s.n * sizeof(float)) +
-                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_SIMILARITY,
-                                                                           &sim_shape)));
+                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(id, &sim_shape)));
     float* scores = arena.allocate_array<float>(s.n);
-    const auto run = [&s, query](const Side& side, ArenaScope& a, float* out) {
-        call_kernel(*side.plugin, *side.series, side.ring, Kernel::Similarity,
-                    ENGRAM_KERNEL_SIMILARITY, {s.n, s.dim, 0}, a, out, s.n,
-                    [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
-                        return t.similarity(query.data(), s.embeddings.data(), s.norms.data(), s.n,
-                                            s.dim, o, sc, cap);
-                    });
+    // One call on `side` for the query q (the request's or the shadow job's copy).
+    const auto call = [&s, format, id](const Side& side, ArenaScope& a, float* out,
+                                       const float* q) {
+        call_kernel(
+            *side.plugin, *side.series, side.ring, Kernel::Similarity, id, {s.n, s.dim, 0}, a, out,
+            s.n, [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
+                if (format == EmbeddingFormat::Bf16) {
+                    if (!t.similarity_bf16) return engram_status{ENGRAM_E_INVALID_ARGUMENT};
+                    return t.similarity_bf16(q, s.embeddings_bf16.data(), s.norms.data(), s.n,
+                                             s.dim, o, sc, cap);
+                }
+                if (format == EmbeddingFormat::Int8) {
+                    if (!t.similarity_int8) return engram_status{ENGRAM_E_INVALID_ARGUMENT};
+                    return t.similarity_int8(q, s.embeddings_int8.data(), s.scales.data(),
+                                             s.norms.data(), s.n, s.dim, o, sc, cap);
+                }
+                return t.similarity(q, s.embeddings.data(), s.norms.data(), s.n, s.dim, o, sc, cap);
+            });
     };
-    run(p.chosen, arena, scores);
+    call(p.chosen, arena, scores, query.data());
     if (p.compare) {
         std::vector<float> q(query.begin(), query.end());
         submit_shadow(
             v, Kernel::Similarity, p, std::vector<float>(scores, scores + s.n),
             Digest().add(q.data(), q.size() * sizeof(float)).add(&k, sizeof k).hex(),
-            [&s, q](const Side& side, ArenaScope& a, float* out) {
-                call_kernel(*side.plugin, *side.series, side.ring, Kernel::Similarity,
-                            ENGRAM_KERNEL_SIMILARITY, {s.n, s.dim, 0}, a, out, s.n,
-                            [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
-                                return t.similarity(q.data(), s.embeddings.data(), s.norms.data(),
-                                                    s.n, s.dim, o, sc, cap);
-                            });
+            [call, q](const Side& side, ArenaScope& a, float* out) {
+                call(side, a, out, q.data());
             },
             [n = s.n, k](const float* a, const float* b) {
                 return validation::agree_similarity(a, b, n, k);

@@ -38,7 +38,42 @@ std::shared_ptr<const KernelSet> KernelSet::with_backend(Kernel k, const std::st
                                              skipped_);
 }
 
+bool offers_format(const engram_kernel_table& t, EmbeddingFormat format) {
+    switch (format) {
+        case EmbeddingFormat::F32:
+            return t.similarity != nullptr;
+        case EmbeddingFormat::Bf16:
+            return t.similarity_bf16 != nullptr;
+        case EmbeddingFormat::Int8:
+            return t.similarity_int8 != nullptr;
+    }
+    return false;
+}
+
+const char* similarity_kernel_for(EmbeddingFormat format) {
+    switch (format) {
+        case EmbeddingFormat::F32:
+            return "similarity";
+        case EmbeddingFormat::Bf16:
+            return "similarity_bf16";
+        case EmbeddingFormat::Int8:
+            return "similarity_int8";
+    }
+    return "similarity";
+}
+
 namespace {
+
+Error format_unsupported(const std::string& what, const std::string& plugin, const Plugin& p,
+                         EmbeddingFormat format) {
+    const auto& t = p.table();
+    return Error(ErrorCode::BackendFormatUnsupported,
+                 what + ": backend '" + plugin + "' (ABI " + std::to_string(t.abi_major) + "." +
+                     std::to_string(t.abi_minor) + ") offers no kernel " +
+                     similarity_kernel_for(format) + " for [store] embedding_format = \"" +
+                     embedding_format_name(format) +
+                     "\" (ABI 1.1; use a backend that offers it, or embedding_format = \"f32\")");
+}
 
 std::shared_ptr<const Plugin> reusable(const KernelSet* previous, const std::string& name,
                                        const std::filesystem::path& path,
@@ -127,14 +162,28 @@ std::shared_ptr<const KernelSet> build_kernel_set(const Config& config,
         return nullptr;
     };
 
+    const EmbeddingFormat format = config.store.embedding_format;
     std::array<std::shared_ptr<const Plugin>, 3> serving;
     for (Kernel k : kAllKernels) {
         const std::string& want = config.backends.for_kernel(k);
         const std::string what = std::string("[backends] ") + kernel_name(k);
+        const bool needs_format = k == Kernel::Similarity && format != EmbeddingFormat::F32;
         std::shared_ptr<const Plugin> chosen;
         if (want == "auto") {
-            for (const auto& name : config.backends.priority)
-                if ((chosen = find_loaded(name))) break;
+            std::string first_usable;  // the one "auto" would take without the format
+            for (const auto& name : config.backends.priority) {
+                auto p = find_loaded(name);
+                if (!p) continue;
+                if (first_usable.empty()) first_usable = name;
+                if (!needs_format || offers_format(p->table(), format)) {
+                    chosen = std::move(p);
+                    break;
+                }
+            }
+            if (!chosen && !first_usable.empty())
+                errors.push_back(format_unsupported(
+                    what + " = \"auto\" (no usable plugin in the priority list offers it)",
+                    first_usable, *find_loaded(first_usable), format));
             if (!chosen && errors.empty())
                 errors.push_back(
                     Error(ErrorCode::NoUsableBackend,
@@ -150,8 +199,21 @@ std::shared_ptr<const KernelSet> build_kernel_set(const Config& config,
                     Error(ErrorCode::CpuFeatureMissing,
                           what + " = \"" + want + "\" cannot run here: " + skip->reason.what()));
             // otherwise the plugin's own load error is already listed
+        } else if (needs_format && !offers_format(chosen->table(), format)) {
+            errors.push_back(
+                format_unsupported(what + " = \"" + want + "\"", want, *chosen, format));
+            chosen = nullptr;
         }
         serving[static_cast<size_t>(k)] = chosen;
+    }
+    // A similarity rollout candidate serves (canary) or is compared (shadow)
+    // on the same store: it must offer the format too.
+    const std::string& candidate =
+        config.rollout[static_cast<size_t>(Kernel::Similarity)].candidate;
+    if (format != EmbeddingFormat::F32 && !candidate.empty()) {
+        if (auto p = find_loaded(candidate); p && !offers_format(p->table(), format))
+            errors.push_back(format_unsupported(
+                "[rollout.similarity] candidate = \"" + candidate + "\"", candidate, *p, format));
     }
     if (!errors.empty()) throw ErrorList(std::move(errors));
     return std::make_shared<const KernelSet>(generation, std::move(serving), std::move(loaded),

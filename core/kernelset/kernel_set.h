@@ -61,7 +61,18 @@ class KernelSet {
     std::vector<Skipped> skipped_;
 };
 
+// Whether a plugin's (negotiated) table offers similarity over stored
+// embeddings of `format`: f32 always; bf16 / int8 need the ABI 1.1 field
+// (a 1.0 table reads it as NULL).
+bool offers_format(const engram_kernel_table& t, EmbeddingFormat format);
+// "similarity_bf16" etc.: the table field that serves `format`.
+const char* similarity_kernel_for(EmbeddingFormat format);
+
 // Loads and validates every plugin the config lists, then binds each kernel.
+// With [store] embedding_format other than "f32", the similarity kernel
+// needs a backend that offers it: "auto" passes over plugins that do not
+// (in priority order), a named backend or a [rollout.similarity] candidate
+// that does not is E_BACKEND_FORMAT_UNSUPPORTED.
 // A plugin refused only for CPU features is skipped (recorded in skipped());
 // any other refusal, a pinned backend that cannot run here, or a kernel with
 // no usable backend fails the whole build with an ErrorList. `previous` may

@@ -97,6 +97,16 @@ engram_kernel_table negotiate_table(const engram_kernel_table* raw,
     engram_kernel_table t;
     std::memset(&t, 0, sizeof t);
     std::memcpy(&t, raw, std::min<size_t>(raw->struct_size, sizeof t));
+    // Optional fields of later minors count only when the plugin's table
+    // holds them whole: a struct_size that ends inside a pointer (a
+    // malformed table) must not hand the host half a pointer.
+    const auto holds = [&](size_t offset, size_t size) {
+        return raw->struct_size >= offset + size;
+    };
+    if (!holds(offsetof(engram_kernel_table, similarity_bf16), sizeof t.similarity_bf16))
+        t.similarity_bf16 = nullptr;
+    if (!holds(offsetof(engram_kernel_table, similarity_int8), sizeof t.similarity_int8))
+        t.similarity_int8 = nullptr;
 
     const char* missing = nullptr;
     if (!t.name)

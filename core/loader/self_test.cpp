@@ -1,6 +1,8 @@
 #include "loader/self_test.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,55 @@ struct Ctx {
     }
 };
 
+// ABI 1.1: the same canaries as bf16 (upper 16 bits) and int8 (per-row
+// scale max|c|/127) rows, from odd addresses, with and without the decoded
+// rows' norms; only for the kernels the table offers.
+void test_compressed(const Ctx& c, const float* q, const float* cand, uint64_t n, uint64_t dim) {
+    if (!c.t.similarity_bf16 && !c.t.similarity_int8) return;
+    std::vector<uint16_t> bbuf(n * dim + 1);
+    std::vector<int8_t> ibuf(n * dim + 1);
+    std::vector<float> scales(n), nb(n), ni(n);
+    uint16_t* b = bbuf.data() + 1;
+    int8_t* codes = ibuf.data() + 1;
+    for (uint64_t i = 0; i < n; ++i) {
+        double bb = 0, ii = 0;
+        float mx = 0;
+        for (uint64_t k = 0; k < dim; ++k) {
+            const float v = cand[i * dim + k];
+            uint32_t bits;
+            std::memcpy(&bits, &v, sizeof bits);
+            b[i * dim + k] = static_cast<uint16_t>(bits >> 16);
+            bits &= 0xffff0000u;
+            float t;
+            std::memcpy(&t, &bits, sizeof t);
+            bb += double(t) * t;
+            mx = std::max(mx, std::fabs(v));
+        }
+        scales[i] = static_cast<float>(mx / 127.0);
+        for (uint64_t k = 0; k < dim; ++k) {
+            const double r = scales[i] > 0 ? std::round(cand[i * dim + k] / double(scales[i])) : 0;
+            codes[i * dim + k] = static_cast<int8_t>(std::clamp(r, -127.0, 127.0));
+            ii += double(codes[i * dim + k]) * codes[i * dim + k];
+        }
+        nb[i] = static_cast<float>(std::sqrt(bb));
+        ni[i] = static_cast<float>(std::sqrt(ii) * scales[i]);
+    }
+    for (int with_norms = 0; with_norms < 2; ++with_norms) {
+        if (c.t.similarity_bf16)
+            c.verdict(validation::check(
+                c.t,
+                validation::CompressedSimilarityCall{q, b, nullptr, nullptr,
+                                                     with_norms ? nb.data() : nullptr, n, dim},
+                {false, 1}));
+        if (c.t.similarity_int8)
+            c.verdict(validation::check(
+                c.t,
+                validation::CompressedSimilarityCall{q, nullptr, codes, scales.data(),
+                                                     with_norms ? ni.data() : nullptr, n, dim},
+                {false, 1}));
+    }
+}
+
 void test_similarity(const Ctx& c) {
     const uint64_t dims[] = {1, 3, 8, 17, 64, 100, 768};
     Lcg rng{7};
@@ -59,6 +110,7 @@ void test_similarity(const Ctx& c) {
                 c.t,
                 validation::SimilarityCall{q, cand, with_norms ? norms.data() : nullptr, n, dim},
                 {false, 1}));
+        test_compressed(c, q, cand, n, dim);
     }
     float one = 1.0f;
     c.verdict(validation::run(c.t, validation::SimilarityCall{&one, &one, nullptr, 1, 0}, {},

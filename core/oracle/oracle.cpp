@@ -2,9 +2,61 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace engram::oracle {
+
+namespace {
+
+// The cosine of the contract from double parts.
+double cosine(double dot, double qn, double cn) {
+    double s = 0.0;
+    if (qn > 0.0 && std::isfinite(qn) && cn > 0.0 && std::isfinite(cn)) {
+        s = dot / (qn * cn);
+        if (!std::isfinite(s)) s = 0.0;
+        s = std::clamp(s, -1.0, 1.0);
+    }
+    return s;
+}
+
+template <class Decode>
+std::vector<double> similarity_decoded(const float* query, uint64_t n, uint64_t dim,
+                                       Decode&& decode) {
+    std::vector<double> out(n, 0.0);
+    double qq = 0.0;
+    for (uint64_t k = 0; k < dim; ++k) qq += double(query[k]) * double(query[k]);
+    const double qn = std::sqrt(qq);
+    for (uint64_t i = 0; i < n; ++i) {
+        double dot = 0.0, cc = 0.0;
+        for (uint64_t k = 0; k < dim; ++k) {
+            const double c = decode(i, k);
+            dot += double(query[k]) * c;
+            cc += c * c;
+        }
+        out[i] = cosine(dot, qn, std::sqrt(cc));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<double> similarity_bf16(const float* query, const uint16_t* candidates, uint64_t n,
+                                    uint64_t dim) {
+    return similarity_decoded(query, n, dim, [&](uint64_t i, uint64_t k) {
+        const uint32_t bits = static_cast<uint32_t>(candidates[i * dim + k]) << 16;
+        float f;
+        std::memcpy(&f, &bits, sizeof f);
+        return double(f);
+    });
+}
+
+std::vector<double> similarity_int8(const float* query, const int8_t* candidates,
+                                    const float* scales, uint64_t n, uint64_t dim) {
+    return similarity_decoded(query, n, dim, [&](uint64_t i, uint64_t k) {
+        return double(scales[i]) * double(candidates[i * dim + k]);  // exact in double
+    });
+}
 
 std::vector<double> similarity(const float* query, const float* candidates, uint64_t n,
                                uint64_t dim) {

@@ -16,6 +16,14 @@ namespace engram::oracle {
 std::vector<double> similarity(const float* query, const float* candidates, uint64_t n,
                                uint64_t dim);
 
+// ABI 1.1: the same cosine against compressed candidates, each decoded
+// exactly in double (bf16: the float with those upper 16 bits; int8:
+// scales[i] * code). The tolerance is then the kernel's rounding only.
+std::vector<double> similarity_bf16(const float* query, const uint16_t* candidates, uint64_t n,
+                                    uint64_t dim);
+std::vector<double> similarity_int8(const float* query, const int8_t* candidates,
+                                    const float* scales, uint64_t n, uint64_t dim);
+
 struct SpreadResult {
     engram_status status = ENGRAM_OK;
     std::vector<double> activation;

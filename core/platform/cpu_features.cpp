@@ -23,17 +23,24 @@ struct FeatureName {
 };
 
 constexpr FeatureName kFeatures[] = {
-    {ENGRAM_CPU_SSE4_2, "sse4.2"},     {ENGRAM_CPU_AVX, "avx"},
-    {ENGRAM_CPU_AVX2, "avx2"},         {ENGRAM_CPU_FMA, "fma"},
-    {ENGRAM_CPU_AVX512F, "avx512f"},   {ENGRAM_CPU_AVX512BW, "avx512bw"},
-    {ENGRAM_CPU_AVX512VL, "avx512vl"}, {ENGRAM_CPU_AVX512DQ, "avx512dq"},
+    {ENGRAM_CPU_SSE4_2, "sse4.2"},
+    {ENGRAM_CPU_AVX, "avx"},
+    {ENGRAM_CPU_AVX2, "avx2"},
+    {ENGRAM_CPU_FMA, "fma"},
+    {ENGRAM_CPU_AVX512F, "avx512f"},
+    {ENGRAM_CPU_AVX512BW, "avx512bw"},
+    {ENGRAM_CPU_AVX512VL, "avx512vl"},
+    {ENGRAM_CPU_AVX512DQ, "avx512dq"},
+    {ENGRAM_CPU_AVX512_BF16, "avx512_bf16"},
+    {ENGRAM_CPU_AVX512_VNNI, "avx512_vnni"},
     {ENGRAM_CPU_NEON, "neon"},
 };
 
 // Group names accepted in ENGRAM_DISABLE_CPU_FEATURES, so an operator can say
 // "avx512" in an emergency without listing its four parts.
 constexpr FeatureName kAliases[] = {
-    {ENGRAM_CPU_AVX512F | ENGRAM_CPU_AVX512BW | ENGRAM_CPU_AVX512VL | ENGRAM_CPU_AVX512DQ,
+    {ENGRAM_CPU_AVX512F | ENGRAM_CPU_AVX512BW | ENGRAM_CPU_AVX512VL | ENGRAM_CPU_AVX512DQ |
+         ENGRAM_CPU_AVX512_BF16 | ENGRAM_CPU_AVX512_VNNI,
      "avx512"},
     {ENGRAM_CPU_NEON, "asimd"},
 };
@@ -71,6 +78,13 @@ uint64_t detect_x86() {
             if (ebx & bit_AVX512BW) f |= ENGRAM_CPU_AVX512BW;
             if (ebx & bit_AVX512VL) f |= ENGRAM_CPU_AVX512VL;
             if (ebx & bit_AVX512DQ) f |= ENGRAM_CPU_AVX512DQ;
+            if (ecx & (1u << 11)) f |= ENGRAM_CPU_AVX512_VNNI;  // CPUID.(7,0):ECX.AVX512_VNNI
+            const unsigned subleaves = eax;                     // CPUID.(7,0):EAX = max subleaf
+            if (subleaves >= 1) {
+                unsigned a1 = 0, b1 = 0, c1 = 0, d1 = 0;
+                __cpuid_count(7, 1, a1, b1, c1, d1);
+                if (a1 & (1u << 5)) f |= ENGRAM_CPU_AVX512_BF16;  // CPUID.(7,1):EAX.AVX512_BF16
+            }
         }
     }
     return f;

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "store/dataset_io.h"
+#include "store/embedding_codec.h"
 
 namespace engram {
 
@@ -25,6 +26,60 @@ void compute_norms(MemoryStore& store) {
         }
         store.norms[i] = static_cast<float>(std::sqrt(sum));
     }
+}
+
+void compress_embeddings(MemoryStore& store, EmbeddingFormat format) {
+    if (format == EmbeddingFormat::F32) return;
+    const uint64_t total = store.n * store.dim;
+    const float* src = store.embeddings.data();
+    store.norms.resize(store.n);
+    if (format == EmbeddingFormat::Bf16) {
+        store.embeddings_bf16.resize(total);
+        uint16_t* dst = store.embeddings_bf16.data();
+        for (uint64_t i = 0; i < store.n; ++i) {
+            double sum = 0.0;
+            for (uint64_t k = 0; k < store.dim; ++k) {
+                const uint64_t at = i * store.dim + k;
+                dst[at] = codec::float_to_bf16(src[at]);
+                const double v = codec::bf16_to_float(dst[at]);
+                sum += v * v;
+            }
+            store.norms[i] = static_cast<float>(std::sqrt(sum));
+        }
+    } else {
+        store.embeddings_int8.resize(total);
+        store.scales.resize(store.n);
+        for (uint64_t i = 0; i < store.n; ++i) {
+            int8_t* codes = store.embeddings_int8.data() + i * store.dim;
+            const float scale = codec::int8_quantize_row(src + i * store.dim, store.dim, codes);
+            store.scales[i] = scale;
+            double sum = 0.0;
+            for (uint64_t k = 0; k < store.dim; ++k) sum += double(codes[k]) * double(codes[k]);
+            store.norms[i] = static_cast<float>(std::sqrt(sum) * static_cast<double>(scale));
+        }
+    }
+    store.format = format;
+    store.embeddings = StoreArray<float>();  // the f32 rows are not kept
+}
+
+std::vector<float> decoded_row(const MemoryStore& s, uint64_t i) {
+    std::vector<float> row(s.dim);
+    for (uint64_t k = 0; k < s.dim; ++k) {
+        const uint64_t at = i * s.dim + k;
+        switch (s.format) {
+            case EmbeddingFormat::F32:
+                row[k] = s.embeddings[at];
+                break;
+            case EmbeddingFormat::Bf16:
+                row[k] = codec::bf16_to_float(s.embeddings_bf16[at]);
+                break;
+            case EmbeddingFormat::Int8:
+                // As a float: the exact product may need more than 24 bits.
+                row[k] = static_cast<float>(double(s.scales[i]) * s.embeddings_int8[at]);
+                break;
+        }
+    }
+    return row;
 }
 
 namespace {
@@ -77,7 +132,7 @@ MemoryStore load_files(const StoreConfig& cfg, double now) {
     return store;
 }
 
-MemoryStore build_unsealed(const StoreConfig& cfg, double now) {
+MemoryStore build_f32(const StoreConfig& cfg, double now) {
     switch (cfg.kind) {
         case StoreConfig::Kind::Synthetic:
             return make_synthetic_store(cfg.memories, cfg.dim, cfg.avg_in_degree, cfg.seed,
@@ -88,10 +143,19 @@ MemoryStore build_unsealed(const StoreConfig& cfg, double now) {
     throw Error(ErrorCode::ConfigValue, "store: unknown kind");
 }
 
+MemoryStore build_unsealed(const StoreConfig& cfg, double now) {
+    MemoryStore store = build_f32(cfg, now);
+    compress_embeddings(store, cfg.embedding_format);
+    return store;
+}
+
 }  // namespace
 
 void seal_store(const MemoryStore& s) {
     seal_array(s.embeddings);
+    seal_array(s.embeddings_bf16);
+    seal_array(s.embeddings_int8);
+    seal_array(s.scales);
     seal_array(s.norms);
     seal_array(s.offsets);
     seal_array(s.sources);

@@ -16,10 +16,17 @@
 namespace engram {
 
 struct MemoryStore {
-    uint64_t n = 0;                // memories (ids are 0..n-1)
-    uint64_t dim = 0;              // embedding dimension
-    StoreArray<float> embeddings;  // n * dim, row-major
-    StoreArray<float> norms;       // n, |embedding_i|, computed in double
+    uint64_t n = 0;    // memories (ids are 0..n-1)
+    uint64_t dim = 0;  // embedding dimension
+    // [store] embedding_format: which ONE of the three embedding arrays
+    // holds the rows (the other two are empty; the f32 rows are released
+    // once compressed, see store/embedding_codec.h for the formats).
+    EmbeddingFormat format = EmbeddingFormat::F32;
+    StoreArray<float> embeddings;          // f32: n * dim, row-major
+    StoreArray<uint16_t> embeddings_bf16;  // bf16: n * dim bf16 bit patterns, row-major
+    StoreArray<int8_t> embeddings_int8;    // int8: n * dim codes, row-major
+    StoreArray<float> scales;              // int8: n per-row scales (decoded = scale * code)
+    StoreArray<float> norms;  // n, |embedding_i| of the rows as stored (decoded), in double
     // In-edge CSR: the in-edges of memory i are j in [offsets[i], offsets[i+1]),
     // each from sources[j] with weight weights[j].
     StoreArray<uint32_t> offsets;    // n + 1
@@ -51,5 +58,13 @@ MemoryStore make_synthetic_store(uint64_t memories, uint64_t dim, double avg_in_
 
 // Computes norms (double accumulation) from embeddings.
 void compute_norms(MemoryStore& store);
+
+// Converts an f32 store (not sealed) to `format`: fills the compressed
+// array (and scales), recomputes the norms of the decoded rows in double,
+// and releases the f32 rows. F32 does nothing.
+void compress_embeddings(MemoryStore& store, EmbeddingFormat format);
+
+// Row i decoded to float, whatever the store's format (tests, oracle checks).
+std::vector<float> decoded_row(const MemoryStore& store, uint64_t i);
 
 }  // namespace engram

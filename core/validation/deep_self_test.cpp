@@ -157,6 +157,123 @@ void similarity_plan(const Runner& run, Rand& r) {
     }
 }
 
+// ------------------------------------------------- compressed (ABI 1.1)
+
+// Compressed rows built from the float rows of make_similarity (its zero,
+// parallel, anti-parallel, tiny and huge rows): bf16 by truncating each
+// float's low 16 bits (any bit pattern of a finite value is a valid input),
+// int8 per row with scale max|c|/127 (the store's encoding), plus rows with
+// code -128 (never produced by the host, still valid) and a zero scale. The
+// norms are those of the decoded rows, as the host passes them.
+struct CompressedData {
+    std::vector<float> query, norms_bf16, norms_int8, scales;
+    std::vector<uint16_t> bf16;
+    std::vector<int8_t> int8;
+    uint64_t n = 0, dim = 0;
+};
+
+CompressedData make_compressed(Rand& r, uint64_t n, uint64_t dim, RowStyle style,
+                               double scale = 1.0) {
+    const SimilarityData f = make_similarity(r, n, dim, style, scale);
+    CompressedData d;
+    d.n = n;
+    d.dim = dim;
+    d.query = f.query;
+    d.bf16.resize(n * dim);
+    d.int8.resize(n * dim);
+    d.scales.resize(n);
+    d.norms_bf16.resize(n);
+    d.norms_int8.resize(n);
+    for (uint64_t i = 0; i < n; ++i) {
+        const float* row = f.cand.data() + i * dim;
+        double bb = 0, ii = 0;
+        float mx = 0;
+        for (uint64_t k = 0; k < dim; ++k) {
+            uint32_t bits;
+            std::memcpy(&bits, &row[k], sizeof bits);
+            d.bf16[i * dim + k] = static_cast<uint16_t>(bits >> 16);
+            const uint32_t back = bits & 0xffff0000u;
+            float v;
+            std::memcpy(&v, &back, sizeof v);
+            bb += double(v) * v;
+            mx = std::max(mx, std::fabs(row[k]));
+        }
+        float sc = static_cast<float>(mx / 127.0);
+        if (i % 13 == 5) sc = 0.0f;  // a zero scale: the row decodes to 0
+        d.scales[i] = sc;
+        for (uint64_t k = 0; k < dim; ++k) {
+            int8_t code = 0;
+            if (sc > 0)
+                code = static_cast<int8_t>(std::clamp(std::round(row[k] / sc), -127.0f, 127.0f));
+            if (i % 17 == 6 && k % 3 == 0) code = -128;
+            d.int8[i * dim + k] = code;
+            ii += double(code) * code;
+        }
+        d.norms_bf16[i] = static_cast<float>(std::sqrt(bb));
+        d.norms_int8[i] = static_cast<float>(std::sqrt(ii) * double(sc));
+    }
+    return d;
+}
+
+void check_compressed(const Runner& run, const CompressedData& d, bool with_norms,
+                      uint64_t offset) {
+    const bool seal = run.o.page_guard;
+    auto q = input(d.query, offset, seal);
+    if (run.t.similarity_bf16) {
+        auto c = input(d.bf16, (offset + 1) % 4, seal);
+        auto nm = input(d.norms_bf16, offset, seal);
+        const CompressedSimilarityCall call{
+            q->data(), c->data(), nullptr, nullptr, with_norms ? nm->data() : nullptr, d.n, d.dim};
+        run.verdict(check(run.t, call, run.buffers(offset)));
+    }
+    if (run.t.similarity_int8) {
+        auto c = input(d.int8, (offset + 3) % 4, seal);
+        auto sc = input(d.scales, offset, seal);
+        auto nm = input(d.norms_int8, offset, seal);
+        const CompressedSimilarityCall call{
+            q->data(), nullptr, c->data(), sc->data(), with_norms ? nm->data() : nullptr,
+            d.n,       d.dim};
+        run.verdict(check(run.t, call, run.buffers(offset)));
+    }
+}
+
+// Only for the kernels the table offers (ABI 1.1; a 1.0 table reads as none).
+void compressed_plan(const Runner& run, Rand& r) {
+    if (!run.t.similarity_bf16 && !run.t.similarity_int8) return;
+    uint64_t step = 0;
+    for (uint64_t n : kEdgeLengths) {
+        check_compressed(run, make_compressed(r, n, 17, RowStyle::Mixed), step % 2 == 0, step % 4);
+        ++step;
+    }
+    for (uint64_t dim : kEdgeDims) {
+        check_compressed(run, make_compressed(r, 33, dim, RowStyle::Mixed), step % 2 == 0,
+                         step % 4);
+        ++step;
+    }
+    check_compressed(run, make_compressed(r, 2048, 768, RowStyle::Mixed), true, 0);
+    check_compressed(run, make_compressed(r, 600, 1536, RowStyle::Mixed), false, 1);
+    check_compressed(run, make_compressed(r, 300, 768, RowStyle::Uniform, 1e15), true, 2);
+    check_compressed(run, make_compressed(r, 300, 384, RowStyle::Uniform, 1e-15), false, 3);
+    float one = 1.0f, scale = 1.0f;
+    const uint16_t b = 0x3f80;  // 1.0
+    const int8_t c = 1;
+    if (run.t.similarity_bf16)
+        run.verdict(validation::run(
+            run.t, CompressedSimilarityCall{&one, &b, nullptr, nullptr, nullptr, 1, 0},
+            run.buffers(), nullptr, ENGRAM_E_INVALID_ARGUMENT));
+    if (run.t.similarity_int8)
+        run.verdict(validation::run(
+            run.t, CompressedSimilarityCall{&one, nullptr, &c, &scale, nullptr, 1, 0},
+            run.buffers(), nullptr, ENGRAM_E_INVALID_ARGUMENT));
+    for (unsigned i = 0; i < run.o.random_cases; ++i) {
+        const uint64_t dim = 1 + r.below(1536);
+        const uint64_t n = 1 + r.below(std::min<uint64_t>(3000, 120000 / dim));
+        check_compressed(run,
+                         make_compressed(r, n, dim, i % 2 ? RowStyle::Mixed : RowStyle::Uniform),
+                         i % 3 != 0, i % 4);
+    }
+}
+
 // ----------------------------------------------------------------- spreading
 
 struct Graph {
@@ -325,6 +442,22 @@ void reentrancy_and_leaks(const Runner& run, Rand& r) {
     const DecayCall dc{dd.strength.data(), dd.age.data(), dd.stability.data(), 0.0f, 4097};
     same_bits(run, "similarity(n=1024, dim=768)",
               [&](std::vector<float>* out) { return validation::run(run.t, sc, b, out); });
+    if (run.t.similarity_bf16 || run.t.similarity_int8) {
+        const CompressedData cd = make_compressed(r, 1024, 768, RowStyle::Mixed);
+        if (run.t.similarity_bf16) {
+            const CompressedSimilarityCall c{cd.query.data(),      cd.bf16.data(), nullptr, nullptr,
+                                             cd.norms_bf16.data(), cd.n,           cd.dim};
+            same_bits(run, "similarity_bf16(n=1024, dim=768)",
+                      [&](std::vector<float>* out) { return validation::run(run.t, c, b, out); });
+        }
+        if (run.t.similarity_int8) {
+            const CompressedSimilarityCall c{
+                cd.query.data(),      nullptr, cd.int8.data(), cd.scales.data(),
+                cd.norms_int8.data(), cd.n,    cd.dim};
+            same_bits(run, "similarity_int8(n=1024, dim=768)",
+                      [&](std::vector<float>* out) { return validation::run(run.t, c, b, out); });
+        }
+    }
     same_bits(run, "spread(n=5000, power-law)",
               [&](std::vector<float>* out) { return validation::run(run.t, pc, b, out); });
     same_bits(run, "decay(n=4097)",
@@ -361,6 +494,7 @@ void run_deep_self_test(const engram_kernel_table& t, const std::string& label,
     const Runner run{t, label, o};
     Rand r(o.seed);
     similarity_plan(run, r);
+    compressed_plan(run, r);
     spreading_plan(run, r);
     decay_plan(run, r);
     reentrancy_and_leaks(run, r);

@@ -82,6 +82,11 @@ std::string describe(const SimilarityCall& c) {
     return "similarity(n=" + std::to_string(c.n) + ", dim=" + std::to_string(c.dim) +
            (c.norms ? ", norms given" : ", norms null") + ")";
 }
+std::string describe(const CompressedSimilarityCall& c) {
+    return std::string(c.bf16 ? "similarity_bf16" : "similarity_int8") +
+           "(n=" + std::to_string(c.n) + ", dim=" + std::to_string(c.dim) +
+           (c.norms ? ", norms given" : ", norms null") + ")";
+}
 std::string describe(const SpreadCall& c) {
     const uint64_t edges = c.n ? c.offsets[c.n] : 0;
     return "spread(n=" + std::to_string(c.n) + ", edges=" + std::to_string(edges) +
@@ -102,6 +107,24 @@ Verdict run(const engram_kernel_table& t, const SimilarityCall& c, const BufferO
                           expect, [&](float* s, void* scratch, uint64_t cap) {
                               return t.similarity(c.query, c.candidates, c.norms, c.n, c.dim, s,
                                                   scratch, cap);
+                          });
+    if (!v && expect == ENGRAM_OK) copy_out(scores, out);
+    return v;
+}
+
+Verdict run(const engram_kernel_table& t, const CompressedSimilarityCall& c, const BufferOptions& o,
+            std::vector<float>* out, engram_status expect) {
+    Guarded<float> scores(c.n, o.out_offset, o.page_guard);
+    const engram_kernel_id id =
+        c.bf16 ? ENGRAM_KERNEL_SIMILARITY_BF16 : ENGRAM_KERNEL_SIMILARITY_INT8;
+    if (c.bf16 ? !t.similarity_bf16 : !t.similarity_int8)
+        return fail(ErrorCode::SelfTestStatus, describe(c), "the table does not offer this kernel");
+    auto v = guarded_call(t, id, {c.n, c.dim, 0}, describe(c), o, scores, expect,
+                          [&](float* s, void* scratch, uint64_t cap) {
+                              return c.bf16 ? t.similarity_bf16(c.query, c.bf16, c.norms, c.n,
+                                                                c.dim, s, scratch, cap)
+                                            : t.similarity_int8(c.query, c.int8, c.scales, c.norms,
+                                                                c.n, c.dim, s, scratch, cap);
                           });
     if (!v && expect == ENGRAM_OK) copy_out(scores, out);
     return v;
@@ -161,6 +184,12 @@ Verdict compare_similarity(const SimilarityCall& c, const std::vector<float>& go
                    [&](uint64_t i) { return tolerance::similarity_ok(got[i], want[i]); });
 }
 
+Verdict compare_similarity(const CompressedSimilarityCall& c, const std::vector<float>& got,
+                           const std::vector<double>& want) {
+    return compare(describe(c), "score", got, want,
+                   [&](uint64_t i) { return tolerance::similarity_ok(got[i], want[i]); });
+}
+
 bool spread_comparable(const engram_spread_params& p, const oracle::SpreadResult& want) {
     // With threshold <= 0 and non-negative activations every source fires in
     // float and in double alike; otherwise the margin decides.
@@ -187,6 +216,16 @@ Verdict check(const engram_kernel_table& t, const SimilarityCall& c, const Buffe
     std::vector<float> got;
     if (auto v = run(t, c, o, &got)) return v;
     return compare_similarity(c, got, oracle::similarity(c.query, c.candidates, c.n, c.dim));
+}
+
+Verdict check(const engram_kernel_table& t, const CompressedSimilarityCall& c,
+              const BufferOptions& o) {
+    std::vector<float> got;
+    if (auto v = run(t, c, o, &got)) return v;
+    return compare_similarity(c, got,
+                              c.bf16
+                                  ? oracle::similarity_bf16(c.query, c.bf16, c.n, c.dim)
+                                  : oracle::similarity_int8(c.query, c.int8, c.scales, c.n, c.dim));
 }
 
 Verdict check(const engram_kernel_table& t, const SpreadCall& c, const BufferOptions& o) {

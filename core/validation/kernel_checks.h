@@ -44,6 +44,16 @@ struct SimilarityCall {
     const float* norms;  // may be null
     uint64_t n, dim;
 };
+// ABI 1.1: similarity against compressed candidates. int8 has scales, bf16
+// not (scales null).
+struct CompressedSimilarityCall {
+    const float* query;
+    const uint16_t* bf16;  // exactly one of bf16 / int8 is non-null
+    const int8_t* int8;
+    const float* scales;  // int8 only
+    const float* norms;   // may be null
+    uint64_t n, dim;
+};
 struct SpreadCall {
     const uint32_t* offsets;
     const uint32_t* sources;
@@ -61,6 +71,7 @@ struct DecayCall {
 };
 
 std::string describe(const SimilarityCall& c);
+std::string describe(const CompressedSimilarityCall& c);
 std::string describe(const SpreadCall& c);
 std::string describe(const DecayCall& c);
 
@@ -68,12 +79,19 @@ std::string describe(const DecayCall& c);
 // copied to *out.
 Verdict run(const engram_kernel_table& t, const SimilarityCall& c, const BufferOptions& o,
             std::vector<float>* out, engram_status expect = ENGRAM_OK);
+// The table must offer the call's kernel (similarity_bf16 / _int8 non-null).
+Verdict run(const engram_kernel_table& t, const CompressedSimilarityCall& c, const BufferOptions& o,
+            std::vector<float>* out, engram_status expect = ENGRAM_OK);
 Verdict run(const engram_kernel_table& t, const SpreadCall& c, const BufferOptions& o,
             std::vector<float>* out, engram_status expect = ENGRAM_OK);
 Verdict run(const engram_kernel_table& t, const DecayCall& c, const BufferOptions& o,
             std::vector<float>* out, engram_status expect = ENGRAM_OK);
 
 Verdict compare_similarity(const SimilarityCall& c, const std::vector<float>& got,
+                           const std::vector<double>& want);
+// Against the oracle on the exactly decoded rows (oracle::similarity_bf16 /
+// _int8), with the float similarity tolerance: kernel rounding only.
+Verdict compare_similarity(const CompressedSimilarityCall& c, const std::vector<float>& got,
                            const std::vector<double>& want);
 // A spreading case too close to the threshold's discontinuity (see
 // oracle::SpreadResult::threshold_margin) cannot demand agreement: callers
@@ -86,6 +104,8 @@ Verdict compare_decay(const DecayCall& c, const std::vector<float>& got,
 
 // run + oracle + compare. A spreading case that is not comparable passes.
 Verdict check(const engram_kernel_table& t, const SimilarityCall& c, const BufferOptions& o = {});
+Verdict check(const engram_kernel_table& t, const CompressedSimilarityCall& c,
+              const BufferOptions& o = {});
 Verdict check(const engram_kernel_table& t, const SpreadCall& c, const BufferOptions& o = {});
 Verdict check(const engram_kernel_table& t, const DecayCall& c, const BufferOptions& o = {});
 

@@ -123,6 +123,8 @@ const engram_kernel_table kTable = {
     &spread,
     &decay,
     &scratch_bytes,
+    nullptr,  // ABI 1.1 similarity_bf16: not offered (the host refuses bf16 stores for it)
+    nullptr,  // ABI 1.1 similarity_int8: not offered
 };
 
 }  // namespace

@@ -20,6 +20,8 @@ const engram_kernel_table kTable = {
     &spread,
     &decay,
     &scratch_bytes,
+    &similarity_bf16,  // ABI 1.1
+    &similarity_int8,
 };
 }  // namespace
 

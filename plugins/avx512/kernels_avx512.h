@@ -16,5 +16,12 @@ engram_status decay(const float* strength, const float* age_seconds, const float
                     float stability_scalar, uint64_t n, float* out, void* scratch,
                     uint64_t scratch_capacity);
 uint64_t scratch_bytes(engram_kernel_id kernel, const engram_shape* shape);
+// ABI 1.1 (similarity_compressed_avx512.cpp).
+engram_status similarity_bf16(const float* query, const uint16_t* candidates,
+                              const float* candidate_norms, uint64_t n, uint64_t dim, float* scores,
+                              void* scratch, uint64_t scratch_capacity);
+engram_status similarity_int8(const float* query, const int8_t* candidates, const float* scales,
+                              const float* candidate_norms, uint64_t n, uint64_t dim, float* scores,
+                              void* scratch, uint64_t scratch_capacity);
 
 }  // namespace engram::plugin::avx512

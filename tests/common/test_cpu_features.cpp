@@ -13,7 +13,10 @@ TEST_CASE("feature lists parse names, aliases and spaces") {
     CHECK(parse_cpu_feature_list("avx2", "T") == ENGRAM_CPU_AVX2);
     CHECK(parse_cpu_feature_list(" avx2 , fma ", "T") == (ENGRAM_CPU_AVX2 | ENGRAM_CPU_FMA));
     CHECK(parse_cpu_feature_list("avx512", "T") ==
-          (ENGRAM_CPU_AVX512F | ENGRAM_CPU_AVX512BW | ENGRAM_CPU_AVX512VL | ENGRAM_CPU_AVX512DQ));
+          (ENGRAM_CPU_AVX512F | ENGRAM_CPU_AVX512BW | ENGRAM_CPU_AVX512VL | ENGRAM_CPU_AVX512DQ |
+           ENGRAM_CPU_AVX512_BF16 | ENGRAM_CPU_AVX512_VNNI));
+    CHECK(parse_cpu_feature_list("avx512_bf16,avx512_vnni", "T") ==
+          (ENGRAM_CPU_AVX512_BF16 | ENGRAM_CPU_AVX512_VNNI));
     CHECK(parse_cpu_feature_list("sse4.2,asimd", "T") == (ENGRAM_CPU_SSE4_2 | ENGRAM_CPU_NEON));
 }
 
@@ -45,6 +48,9 @@ TEST_CASE("detection agrees with the compiler's own CPU probe") {
     CHECK(((f & ENGRAM_CPU_AVX2) != 0) == (__builtin_cpu_supports("avx2") != 0));
     CHECK(((f & ENGRAM_CPU_AVX512F) != 0) == (__builtin_cpu_supports("avx512f") != 0));
     CHECK(((f & ENGRAM_CPU_SSE4_2) != 0) == (__builtin_cpu_supports("sse4.2") != 0));
+    // ABI 1.1 bits (GCC 12 knows both names).
+    CHECK(((f & ENGRAM_CPU_AVX512_VNNI) != 0) == (__builtin_cpu_supports("avx512vnni") != 0));
+    CHECK(((f & ENGRAM_CPU_AVX512_BF16) != 0) == (__builtin_cpu_supports("avx512bf16") != 0));
     CHECK((f & ENGRAM_CPU_NEON) == 0);
 #elif defined(__aarch64__)
     CHECK((f & ENGRAM_CPU_NEON) != 0);

@@ -43,7 +43,8 @@ TEST_CASE("unknown keys at every level", "[config][errors]") {
               "store, server, arena, validation, security, rollout, watchdog)");
     check_one(kPlugins + "[store.extra]\nx = 1\n", ErrorCode::ConfigUnknownKey,
               "t.toml:3:1: [store] unknown key \"extra\" (known: kind, memories, dim, "
-              "avg_in_degree, seed, embeddings, edges, memories_csv, default_stability_seconds)");
+              "avg_in_degree, seed, embeddings, edges, memories_csv, default_stability_seconds, "
+              "embedding_format)");
     check_one(kPlugins + "[server]\n  threads = 2\n  thread = 3\n", ErrorCode::ConfigUnknownKey,
               "t.toml:5:3: [server] unknown key \"thread\" (known: listen, threads, log_level, "
               "log_format, pid_file, allow_remote_admin)");
@@ -145,6 +146,18 @@ TEST_CASE("out-of-range and disallowed values are E_CONFIG_VALUE", "[config][err
     check_one(a + "overflow = \"ignore\"\n", ErrorCode::ConfigValue,
               "t.toml:4:12: [arena] overflow: \"ignore\" is not one of \"panic\", \"error\", "
               "\"fallback\"");
+}
+
+TEST_CASE("[store] embedding_format: one of f32, bf16, int8, a string", "[config][errors]") {
+    const std::string st = kPlugins + "[store]\n";
+    check_one(st + "embedding_format = \"fp16\"\n", ErrorCode::ConfigValue,
+              "t.toml:4:20: [store] embedding_format: \"fp16\" is not one of \"f32\", \"bf16\", "
+              "\"int8\"");
+    check_one(st + "embedding_format = \"INT8\"\n", ErrorCode::ConfigValue,
+              "t.toml:4:20: [store] embedding_format: \"INT8\" is not one of \"f32\", \"bf16\", "
+              "\"int8\"");
+    check_one(st + "embedding_format = 8\n", ErrorCode::ConfigType,
+              "t.toml:4:20: [store] embedding_format: expected a string, got integer");
 }
 
 TEST_CASE("plugin names, paths and backend references", "[config][errors]") {

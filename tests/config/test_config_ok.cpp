@@ -125,6 +125,22 @@ TEST_CASE("kernel names", "[config]") {
     CHECK(std::string(engram::kernel_name(Kernel::Decay)) == "decay");
 }
 
+TEST_CASE("[store] embedding_format: f32 by default, bf16 and int8 for either kind", "[config]") {
+    using engram::EmbeddingFormat;
+    CHECK(parse(kPlugins).store.embedding_format == EmbeddingFormat::F32);
+    CHECK(parse(kPlugins + "[store]\nembedding_format = \"f32\"\n").store.embedding_format ==
+          EmbeddingFormat::F32);
+    CHECK(parse(kPlugins + "[store]\nembedding_format = \"bf16\"\n").store.embedding_format ==
+          EmbeddingFormat::Bf16);
+    const auto files = parse(kPlugins +
+                             "[store]\nkind = \"files\"\nembeddings = \"e.npy\"\nedges = "
+                             "\"e.csv\"\nembedding_format = \"int8\"\n");
+    CHECK(files.store.embedding_format == EmbeddingFormat::Int8);
+    CHECK(std::string(engram::embedding_format_name(EmbeddingFormat::Bf16)) == "bf16");
+    // A different format is a different store (a reload warns: restart to apply).
+    CHECK_FALSE(parse(kPlugins).store == files.store);
+}
+
 TEST_CASE("synthetic store values, ints accepted where floats are", "[config]") {
     const Config cfg = parse(kPlugins +
                              "[store]\nkind = \"synthetic\"\nmemories = 50_000_000\ndim = 65536\n"

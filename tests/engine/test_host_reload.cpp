@@ -183,6 +183,40 @@ TEST_CASE("reload warns when [store] default_stability_seconds changes") {
                           base_synthetic("default_stability_seconds", "200"),
                           "default_stability_seconds", "100", "200");
 }
+TEST_CASE("reload warns when [store] embedding_format changes") {
+    check_store_key_warns(synthetic_store("memories = 50\ndim = 8\n"),
+                          synthetic_store("memories = 50\ndim = 8\nembedding_format = \"int8\"\n"),
+                          "embedding_format", "f32", "int8");
+}
+
+TEST_CASE("reload checks backends against the running store's format, not the edited one") {
+    // An ABI 1.0 backend serves an f32 store; editing the file to int8 does
+    // not convert the running store (restart to apply), so the reload is
+    // judged against f32: accepted, with the restart warning. Started on
+    // int8, the same backend is refused at start-up.
+    ConfigFile cf;
+    const std::string v10 = std::string(ENGRAM_TEST_SDK_FIXTURE_DIR) + "/libengram_abi_v1_0.so";
+    const std::string base = "[plugins]\nabi_v1_0 = \"" + v10 +
+                             "\"\n[backends]\npriority = [\"abi_v1_0\"]\n[store]\nmemories = "
+                             "50\ndim = 8\n";
+    cf.write(base);
+    Host host(cf.file);
+    cf.write(base + "embedding_format = \"int8\"\n");
+    const auto r = host.reload();
+    REQUIRE(r.ok);
+    REQUIRE(r.warnings.size() == 1);
+    CHECK_THAT(r.warnings[0], Catch::StartsWith("[store] embedding_format changed from \"f32\""));
+    std::vector<float> q(8, 0.5f);
+    CHECK(host.engine().find_similar(q, 3).backend == "abi_v1_0");
+    try {
+        Host fresh(cf.file);
+        FAIL("an ABI 1.0 similarity backend was accepted for an int8 store");
+    } catch (const ErrorList& e) {
+        REQUIRE(e.errors().size() == 1);
+        CHECK(e.errors()[0].code() == ErrorCode::BackendFormatUnsupported);
+    }
+}
+
 TEST_CASE("reload warns when [store] kind changes") {
     FilesStore fs_;
     ConfigFile cf;

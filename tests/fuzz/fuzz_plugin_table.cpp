@@ -52,6 +52,14 @@ engram_status dummy_decay(const float*, const float*, const float*, float, uint6
     return ENGRAM_OK;
 }
 uint64_t dummy_scratch(engram_kernel_id, const engram_shape*) { return 0; }
+engram_status dummy_bf16(const float*, const uint16_t*, const float*, uint64_t, uint64_t, float*,
+                         void*, uint64_t) {
+    return ENGRAM_OK;
+}
+engram_status dummy_int8(const float*, const int8_t*, const float*, const float*, uint64_t,
+                         uint64_t, float*, void*, uint64_t) {
+    return ENGRAM_OK;
+}
 
 bool allowed(ErrorCode c) {
     return c == ErrorCode::PluginNullTable || c == ErrorCode::AbiStructSize ||
@@ -82,6 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     t.spread = (flags & 0x10) ? nullptr : dummy_spread;
     t.decay = (flags & 0x20) ? nullptr : dummy_decay;
     t.scratch_bytes = ((flags & 0x3F) == 0x3F) ? nullptr : dummy_scratch;
+    t.similarity_bf16 = dummy_bf16;  // ABI 1.1: cut by a struct_size that ends inside them
+    t.similarity_int8 = dummy_int8;
     std::memcpy(storage, &t, sizeof t);
     const auto* raw = (r.n > 0 && r.p[0] == 0xFF)
                           ? nullptr
@@ -98,6 +108,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) std::abort();
         }
         if (out.abi_major != ENGRAM_ABI_MAJOR) std::abort();
+        // ABI 1.1 fields only from a table that holds them whole.
+        if (out.similarity_bf16 && out.struct_size < ENGRAM_KERNEL_TABLE_V1_0_SIZE + sizeof(void*))
+            std::abort();
+        if (out.similarity_int8 && out.struct_size < ENGRAM_KERNEL_TABLE_V1_1_SIZE) std::abort();
     } catch (const Error& e) {
         if (!allowed(e.code())) std::abort();
     }

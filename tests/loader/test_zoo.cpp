@@ -1,8 +1,11 @@
 // Every deliberately broken plugin is refused with its own stable code and a
 // message naming the file; good ones load.
 #include <catch2/catch.hpp>
+#include <cstddef>
+#include <cstring>
 
 #include "common/error.h"
+#include "loader/negotiate.h"
 #include "loader/plugin_loader.h"
 #include "loader/private_copy.h"
 #include "platform/cpu_features.h"
@@ -61,13 +64,19 @@ TEST_CASE("each broken plugin is refused with its own code") {
     expect_refused(zoo("truncated"), ErrorCode::PluginFileInvalid, "truncated");
     expect_refused(zoo("no_entry"), ErrorCode::PluginNoEntry, "engram_kernel_plugin_entry");
     expect_refused(zoo("null_table"), ErrorCode::PluginNullTable, "null table");
-    expect_refused(zoo("wrong_major"), ErrorCode::AbiMajorMismatch, "plugin ABI 2.0");
+    expect_refused(zoo("wrong_major"), ErrorCode::AbiMajorMismatch,
+                   "plugin ABI 2." + std::to_string(ENGRAM_ABI_MINOR));
     expect_refused(zoo("struct_too_small"), ErrorCode::AbiStructSize, "struct_size");
     expect_refused(zoo("null_kernel"), ErrorCode::AbiNullPointer, "'similarity' is null");
     expect_refused(zoo("bad_name"), ErrorCode::AbiBadName, "Bad Name!");
     expect_refused(zoo("long_name"), ErrorCode::AbiBadName, "longer than 64 characters");
     expect_refused(zoo("cpu_feature"), ErrorCode::CpuFeatureMissing, "needs CPU features");
     expect_refused(zoo("wrong_numerics"), ErrorCode::SelfTestNumerics, "similarity");
+    // ABI 1.1: a wrong compressed kernel is caught on its own.
+    expect_refused(zoo("wrong_int8"), ErrorCode::SelfTestNumerics, "similarity_int8");
+    LoadOptions in_process = opts();  // the quick self-test alone catches it too
+    in_process.child.reset();
+    expect_refused(zoo("wrong_int8"), ErrorCode::SelfTestNumerics, "similarity_int8", in_process);
     expect_refused(zoo("error_status"), ErrorCode::SelfTestStatus, "decay");
 }
 
@@ -101,7 +110,64 @@ TEST_CASE("a newer minor of ABI 1 is accepted and its unknown tail ignored") {
     auto p = load_plugin(zoo("newer_minor"), opts());
     CHECK(p->table().abi_minor == ENGRAM_ABI_MINOR + 3);
     CHECK(p->table().struct_size > sizeof(engram_kernel_table));
+    // The 1.1 fields it shares with this host are read (and passed the deep
+    // self-test in the child, which runs the compressed plan when offered).
+    CHECK(p->table().similarity_bf16 != nullptr);
+    CHECK(p->table().similarity_int8 != nullptr);
 }
+
+TEST_CASE("ABI 1.1: the table prefixes, and negotiation copies only what the plugin has") {
+    STATIC_REQUIRE(ENGRAM_ABI_MINOR == 1);
+    STATIC_REQUIRE(ENGRAM_KERNEL_TABLE_V1_1_SIZE == sizeof(engram_kernel_table));
+    STATIC_REQUIRE(ENGRAM_KERNEL_TABLE_V1_1_SIZE ==
+                   ENGRAM_KERNEL_TABLE_V1_0_SIZE + 2 * sizeof(void*));
+    STATIC_REQUIRE(offsetof(engram_kernel_table, similarity_bf16) == ENGRAM_KERNEL_TABLE_V1_0_SIZE);
+    // A 1.0 table followed by bytes that are not part of it: the 1.1 fields
+    // must come out NULL, never from the bytes after the plugin's struct.
+    auto good = load_plugin(built_plugin("reference"), opts());
+    alignas(engram_kernel_table) unsigned char raw[sizeof(engram_kernel_table) + 64];
+    std::memset(raw, 0xAB, sizeof raw);
+    engram_kernel_table v10 = good->table();
+    v10.struct_size = ENGRAM_KERNEL_TABLE_V1_0_SIZE;
+    v10.abi_minor = 0;
+    std::memcpy(raw, &v10, ENGRAM_KERNEL_TABLE_V1_0_SIZE);
+    const engram_kernel_table t =
+        negotiate_table(reinterpret_cast<const engram_kernel_table*>(raw), "v10.so");
+    CHECK(t.similarity_bf16 == nullptr);
+    CHECK(t.similarity_int8 == nullptr);
+    CHECK(t.similarity == good->table().similarity);
+    CHECK(t.scratch_bytes == good->table().scratch_bytes);
+    // A struct_size that ends inside the bf16 pointer: neither 1.1 field is
+    // taken (half a pointer is no pointer); one that ends after bf16 only
+    // gives bf16.
+    engram_kernel_table v11 = good->table();
+    v11.struct_size = ENGRAM_KERNEL_TABLE_V1_0_SIZE + 4;
+    std::memcpy(raw, &v11, sizeof v11);
+    const engram_kernel_table cut =
+        negotiate_table(reinterpret_cast<const engram_kernel_table*>(raw), "cut.so");
+    CHECK(cut.similarity_bf16 == nullptr);
+    CHECK(cut.similarity_int8 == nullptr);
+    v11.struct_size = ENGRAM_KERNEL_TABLE_V1_0_SIZE + sizeof(void*);
+    std::memcpy(raw, &v11, sizeof v11);
+    const engram_kernel_table half =
+        negotiate_table(reinterpret_cast<const engram_kernel_table*>(raw), "half.so");
+    CHECK(half.similarity_bf16 == good->table().similarity_bf16);
+    CHECK(half.similarity_int8 == nullptr);
+    // The reference plugin itself is 1.1 and offers both.
+    CHECK(good->table().abi_minor == 1);
+    CHECK(good->table().similarity_bf16 != nullptr);
+    CHECK(good->table().similarity_int8 != nullptr);
+}
+
+#if defined(ENGRAM_TEST_SDK_FIXTURE_DIR)
+TEST_CASE("the frozen ABI 1.0 fixture loads, its 1.1 fields NULL") {
+    auto p = load_plugin(ENGRAM_TEST_SDK_FIXTURE_DIR "/libengram_abi_v1_0.so", opts());
+    CHECK(p->table().abi_minor == 0);
+    CHECK(p->table().struct_size == ENGRAM_KERNEL_TABLE_V1_0_SIZE);
+    CHECK(p->table().similarity_bf16 == nullptr);
+    CHECK(p->table().similarity_int8 == nullptr);
+}
+#endif
 
 TEST_CASE("masking the feature a plugin needs refuses it; unmasked it loads") {
     LoadOptions o = opts();

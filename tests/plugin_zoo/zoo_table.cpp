@@ -121,6 +121,19 @@ engram_status decay(const float* strength, const float* age, const float* stabil
     return engram_reference::decay(strength, age, stability, scalar, n, out, scratch, cap);
 }
 
+#if defined(ZOO_WRONG_INT8)
+// ABI 1.1: right float similarity, an int8 kernel 10 % off (as if it forgot
+// part of the scale): only the compressed checks can tell.
+engram_status similarity_int8(const float* q, const int8_t* c, const float* scales,
+                              const float* norms, uint64_t n, uint64_t dim, float* scores,
+                              void* scratch, uint64_t cap) {
+    const engram_status st =
+        engram_reference::similarity_int8(q, c, scales, norms, n, dim, scores, scratch, cap);
+    for (uint64_t i = 0; i < n; ++i) scores[i] *= 0.9f;
+    return st;
+}
+#endif
+
 #if defined(ZOO_CPU_FEATURE)
 // A feature this CPU cannot have: NEON on x86-64, AVX2 on AArch64.
 #if defined(__x86_64__)
@@ -134,7 +147,8 @@ constexpr uint64_t kFeatures = 0;
 
 #if defined(ZOO_NEWER_MINOR)
 // A plugin from a future ABI 1.x: a larger table with a field this host does
-// not know. The host must accept it and ignore the tail.
+// not know. The host must accept it, ignore the tail, and still read the 1.1
+// fields it does know (it offers the reference compressed kernels).
 struct FutureTable {
     engram_kernel_table v1_0;
     void* future_kernel;
@@ -180,12 +194,19 @@ const engram_kernel_table kTable = {
     spread,
     decay,
     &engram_reference::scratch_bytes,
+    nullptr,  // ABI 1.1: the zoo offers no compressed kernels (but newer_minor does)
+#if defined(ZOO_WRONG_INT8)
+    similarity_int8,
+#else
+    nullptr,
+#endif
 };
 
 #if defined(ZOO_NEWER_MINOR)
 const FutureTable kFuture = {
     {sizeof(FutureTable), ENGRAM_ABI_MAJOR, ENGRAM_ABI_MINOR + 3, ZOO_NAME, ZOO_VERSION,
-     "plugin zoo", 0, similarity, spread, decay, &engram_reference::scratch_bytes},
+     "plugin zoo", 0, similarity, spread, decay, &engram_reference::scratch_bytes,
+     &engram_reference::similarity_bf16, &engram_reference::similarity_int8},
     nullptr,
 };
 #endif

@@ -61,7 +61,7 @@ TEST_CASE("health, ready and backends describe what serves") {
         CHECK(p["backend"] == "reference");
         CHECK(p["path"] == plugin("reference"));
         CHECK(p["sha256"].get<std::string>().size() == 64);
-        CHECK(p["abi"] == "1.0");
+        CHECK(p["abi"] == "1.1");  // the reference plugin is built against ABI 1.1
         CHECK(p["required_features"] == "none");
     }
     REQUIRE(b["generations"].size() == 1);
@@ -133,7 +133,7 @@ TEST_CASE("engramd command line: --version, --help, flags over TOML, pid file") 
     TempDir dir;
     auto r = run({kEngramd, "--version"}, dir.path);
     CHECK(r.code == 0);
-    CHECK_THAT(r.out, Catch::StartsWith("engramd ") && Catch::Contains("plugin ABI 1.0"));
+    CHECK_THAT(r.out, Catch::StartsWith("engramd ") && Catch::Contains("plugin ABI 1.1"));
     r = run({kEngramd, "--help"}, dir.path);
     CHECK(r.code == 0);
     for (const char* f : {"--config", "--check-config", "--listen", "--threads", "--log-level",
@@ -182,4 +182,48 @@ TEST_CASE("engramctl verify passes a good plugin and fails a refused one") {
     r = run({kEngramctl, "verify", zoo("wrong_major")}, dir.path);
     CHECK(r.code == 1);
     CHECK_THAT(r.out, Catch::Contains("E_ABI_MAJOR"));
+}
+
+TEST_CASE(
+    "embedding_format = int8 / bf16: /v1/similar served from the compressed store; an ABI "
+    "1.0 backend is refused") {
+    const OracleCheck oracle{StoreShape{}};
+    std::vector<float> q(64);
+    for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<float>(i % 7) - 3.0f;
+    const auto exact =
+        oracle::similarity(q.data(), oracle.store().embeddings.data(), oracle.store().n, 64);
+    for (const std::string f : {"int8", "bf16"}) {
+        INFO(f);
+        TempDir dir;
+        std::string text = config_text(kRef, "reference");
+        const std::string seed = "seed = " + std::to_string(StoreShape{}.seed) + "\n";
+        text.replace(text.find(seed), seed.size(), seed + "embedding_format = \"" + f + "\"\n");
+        Daemon d{dir.write("engram.toml", text), dir.path};
+        REQUIRE(d.ready());
+        int status = 0;
+        const json a = d.post("/v1/similar", json{{"vector", q}, {"k", 5}}.dump(), &status);
+        CHECK(status == 200);
+        CHECK(a["backend"] == "reference");
+        REQUIRE(a["results"].size() == 5);
+        for (const auto& item : a["results"]) {
+            // Within the compression's bound of the exact fp32 cosine
+            // (docs/internal/kernels.md; 64-d int8: sqrt(64)/254 at worst).
+            const double got = item["score"].get<double>();
+            CHECK(std::fabs(got - exact[item["id"].get<uint32_t>()]) <= 0.035);
+        }
+        d.process().signal(SIGTERM);
+        d.process().wait();
+
+        // The frozen ABI 1.0 fixture has no compressed kernel: refused, named.
+        const std::string fixture =
+            std::string(ENGRAM_TEST_SDK_FIXTURE_DIR) + "/libengram_abi_v1_0.so";
+        std::string old = config_text({{"abi_v1_0", fixture}}, "abi_v1_0");
+        old.replace(old.find(seed), seed.size(), seed + "embedding_format = \"" + f + "\"\n");
+        const Run r =
+            run({kEngramd, "--check-config", dir.write("old.toml", old).string()}, dir.path);
+        CHECK(r.code != 0);
+        CHECK_THAT(r.out + r.err, Catch::Contains("E_BACKEND_FORMAT_UNSUPPORTED") &&
+                                      Catch::Contains("abi_v1_0") &&
+                                      Catch::Contains("similarity_" + f));
+    }
 }

@@ -61,6 +61,20 @@ StoreConfig synthetic(uint64_t memories, uint64_t dim) {
 
 }  // namespace
 
+TEST_CASE("compressed stores are sealed too: codes, scales and norms", "[store][sealed]") {
+    StoreConfig cfg = synthetic(300, 24);
+    cfg.embedding_format = engram::EmbeddingFormat::Bf16;
+    const MemoryStore b = engram::build_store(cfg, kNow);
+    CHECK(b.embeddings.empty());
+    CHECK(poke(b.embeddings_bf16, 0) == SIGSEGV);
+    CHECK(poke(b.embeddings_bf16, b.embeddings_bf16.size() - 1) == SIGSEGV);
+    CHECK(poke(b.norms, 0) == SIGSEGV);
+    cfg.embedding_format = engram::EmbeddingFormat::Int8;
+    const MemoryStore i = engram::build_store(cfg, kNow);
+    CHECK(poke(i.embeddings_int8, 5) == SIGSEGV);
+    CHECK(poke(i.scales, 0) == SIGSEGV);
+}
+
 TEST_CASE("build_store seals every array: a write faults, the parent's value is unchanged",
           "[store][seal]") {
     const MemoryStore s = engram::build_store(synthetic(500, 16), kNow);

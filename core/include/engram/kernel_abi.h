@@ -25,6 +25,14 @@
  *     and refuses a table smaller than ENGRAM_KERNEL_TABLE_V1_0_SIZE;
  *   - a different abi_major is refused; a minor older or newer than the host's
  *     is accepted (minors only append fields at the end of the table).
+ *
+ * History:
+ *   1.0  similarity, spread, decay, scratch_bytes.
+ *   1.1  appends the optional compressed-embedding kernels similarity_bf16 and
+ *        similarity_int8 (NULL when a plugin does not offer them; a 1.0 table
+ *        reads as both NULL), the kernel ids ENGRAM_KERNEL_SIMILARITY_BF16 /
+ *        _INT8 for scratch_bytes, and the CPU feature bits AVX512_BF16 and
+ *        AVX512_VNNI. ENGRAM_KERNEL_TABLE_V1_1_SIZE is the 1.1 prefix.
  */
 #ifndef ENGRAM_KERNEL_ABI_H
 #define ENGRAM_KERNEL_ABI_H
@@ -37,7 +45,7 @@ extern "C" {
 #endif
 
 #define ENGRAM_ABI_MAJOR 1
-#define ENGRAM_ABI_MINOR 0
+#define ENGRAM_ABI_MINOR 1
 
 /* Name of the one exported entry point, and its type. */
 #define ENGRAM_PLUGIN_ENTRY_SYMBOL "engram_kernel_plugin_entry"
@@ -66,12 +74,20 @@ enum {
     ENGRAM_CPU_AVX512BW = 1u << 5,
     ENGRAM_CPU_AVX512VL = 1u << 6,
     ENGRAM_CPU_AVX512DQ = 1u << 7,
-    ENGRAM_CPU_NEON = 1u << 16 /* AArch64 Advanced SIMD (asimd) */
+    ENGRAM_CPU_AVX512_BF16 = 1u << 8, /* ABI 1.1: VDPBF16PS (avx512_bf16) */
+    ENGRAM_CPU_AVX512_VNNI = 1u << 9, /* ABI 1.1: VPDPBUSD (avx512_vnni) */
+    ENGRAM_CPU_NEON = 1u << 16        /* AArch64 Advanced SIMD (asimd) */
 };
 
 /* Kernel identifiers, used by scratch_bytes(). */
 typedef int32_t engram_kernel_id;
-enum { ENGRAM_KERNEL_SIMILARITY = 0, ENGRAM_KERNEL_SPREADING = 1, ENGRAM_KERNEL_DECAY = 2 };
+enum {
+    ENGRAM_KERNEL_SIMILARITY = 0,
+    ENGRAM_KERNEL_SPREADING = 1,
+    ENGRAM_KERNEL_DECAY = 2,
+    ENGRAM_KERNEL_SIMILARITY_BF16 = 3, /* ABI 1.1 */
+    ENGRAM_KERNEL_SIMILARITY_INT8 = 4  /* ABI 1.1 */
+};
 
 /* Shape of one call, for scratch sizing. Unused fields are 0. */
 typedef struct engram_shape {
@@ -120,6 +136,31 @@ typedef engram_status (*engram_decay_fn)(const float* strength, const float* age
                                          const float* stability, float stability_scalar, uint64_t n,
                                          float* out, void* scratch, uint64_t scratch_capacity);
 
+/* ABI 1.1, compressed stored embeddings. Both compute exactly what
+ * engram_similarity_fn computes, against the DECODED candidates:
+ *
+ *   bf16: c_i[k] = the float whose upper 16 bits are candidates[i*dim + k]
+ *         and whose lower 16 bits are 0 (exact in float);
+ *   int8: c_i[k] = scales[i] * candidates[i*dim + k]  (the real product;
+ *         scales[i] finite and >= 0; codes in [-127, 127] from the host,
+ *         a kernel must still accept -128).
+ *
+ * candidate_norms: NULL, or n values |c_i| of the decoded rows (the host
+ * computes them in double at load). scores as for similarity: cosine
+ * clamped to [-1, 1], 0 for a zero or non-finite norm or quotient. The
+ * tolerance against the double oracle on the decoded rows is that of
+ * float similarity (docs/internal/kernels.md): only the kernel's own
+ * rounding counts, not the compression's. */
+typedef engram_status (*engram_similarity_bf16_fn)(const float* query, const uint16_t* candidates,
+                                                   const float* candidate_norms, uint64_t n,
+                                                   uint64_t dim, float* scores, void* scratch,
+                                                   uint64_t scratch_capacity);
+typedef engram_status (*engram_similarity_int8_fn)(const float* query, const int8_t* candidates,
+                                                   const float* scales,
+                                                   const float* candidate_norms, uint64_t n,
+                                                   uint64_t dim, float* scores, void* scratch,
+                                                   uint64_t scratch_capacity);
+
 /* Bytes of scratch the kernel needs for a call of this shape (0 if none). */
 typedef uint64_t (*engram_scratch_bytes_fn)(engram_kernel_id kernel, const engram_shape* shape);
 
@@ -136,6 +177,9 @@ typedef struct engram_kernel_table {
     engram_spread_fn spread;
     engram_decay_fn decay;
     engram_scratch_bytes_fn scratch_bytes;
+    /* --- ABI 1.1: optional, NULL when not offered --- */
+    engram_similarity_bf16_fn similarity_bf16;
+    engram_similarity_int8_fn similarity_int8;
     /* --- later minors append fields here, never reorder or remove --- */
 } engram_kernel_table;
 
@@ -147,6 +191,16 @@ typedef struct engram_kernel_table {
 #else
 #define ENGRAM_KERNEL_TABLE_V1_0_SIZE \
     ((uint32_t)(offsetof(engram_kernel_table, scratch_bytes) + sizeof(engram_scratch_bytes_fn)))
+#endif
+
+/* The size of the ABI 1.1 prefix (1.0 plus similarity_bf16, similarity_int8). */
+#ifdef __cplusplus
+#define ENGRAM_KERNEL_TABLE_V1_1_SIZE                                      \
+    static_cast<uint32_t>(offsetof(engram_kernel_table, similarity_int8) + \
+                          sizeof(engram_similarity_int8_fn))
+#else
+#define ENGRAM_KERNEL_TABLE_V1_1_SIZE \
+    ((uint32_t)(offsetof(engram_kernel_table, similarity_int8) + sizeof(engram_similarity_int8_fn)))
 #endif
 
 typedef const engram_kernel_table* (*engram_plugin_entry_fn)(void);
