@@ -4,6 +4,8 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#include <time.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -13,6 +15,7 @@
 #include "arena/arena.h"
 #include "common/error.h"
 #include "engine/finite_check.h"
+#include "engine/kernel_pool.h"
 #include "engine/kernel_timer.h"
 #include "platform/tick_clock.h"
 #include "validation/agreement.h"
@@ -109,6 +112,85 @@ void call_kernel(const Plugin& p, metrics::KernelSeries& series, LatencyRing* ri
     check_finite(out, n, k, p, series);
 }
 
+uint64_t thread_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// One kernel call over rows [0, n) split into `ranges` (kernel_pool.h): each
+// range gets its own scratch from the request's arena (sized for that
+// range's shape) and runs on the lease's threads; `call(t, begin, end, out,
+// scratch, cap)` computes rows [begin, end) into out[begin, end). Recorded as
+// ONE call of the backend: the wall time of the whole split in the duration
+// histogram and, for routes under analysis, the CPU time of all its threads
+// together in the latency ring (a split call costs what its ranges cost).
+// The status and finiteness checks then cover all n outputs.
+template <class ShapeOf, class Call>
+void call_kernel_split(KernelPool::Lease& lease, const std::vector<RowRange>& ranges,
+                       const Plugin& p, metrics::KernelSeries& series, LatencyRing* ring, Kernel k,
+                       engram_kernel_id id, ShapeOf shape_of, ArenaScope& arena, float* out,
+                       uint64_t n, Call&& call) {
+    struct Part {
+        RowRange rows;
+        void* scratch = nullptr;
+        uint64_t cap = 0;
+        engram_status st = ENGRAM_E_INTERNAL;
+        uint64_t cpu_ns = 0;
+    };
+    struct Ctx {
+        const engram_kernel_table* t;
+        Part* parts;
+        float* out;
+        bool cpu;
+        Call* call;
+    };
+    const auto& t = p.table();
+    std::vector<Part> parts(ranges.size());
+    for (size_t i = 0; i < ranges.size(); ++i) {
+        const engram_shape shape = shape_of(ranges[i].end - ranges[i].begin);
+        parts[i].rows = ranges[i];
+        parts[i].cap = t.scratch_bytes(id, &shape);
+        parts[i].scratch = arena.allocate(parts[i].cap);
+    }
+    Ctx ctx{&t, parts.data(), out, ring != nullptr, &call};
+    metrics::Registry::global().parallel[static_cast<size_t>(k)].split_calls.add();
+    engram_status st = ENGRAM_OK;
+    {
+        KernelTimer timer(series, st, nullptr);
+        lease.run(
+            [](void* c, unsigned i) {
+                const Ctx& x = *static_cast<const Ctx*>(c);
+                Part& part = x.parts[i];
+                const uint64_t cpu0 = x.cpu ? thread_cpu_ns() : 0;
+                part.st = (*x.call)(*x.t, part.rows.begin, part.rows.end, x.out + part.rows.begin,
+                                    part.scratch, part.cap);
+                if (x.cpu) part.cpu_ns = thread_cpu_ns() - cpu0;
+            },
+            &ctx);
+        uint64_t cpu = 0;
+        for (const Part& part : parts) {
+            if (st == ENGRAM_OK) st = part.st;
+            cpu += part.cpu_ns;
+        }
+        if (ring) ring->record(cpu);
+    }
+    check_status(st, k, p);
+    check_finite(out, n, k, p, series);
+}
+
+// What the ranges' scratch takes from the arena (one block per range).
+template <class ShapeOf>
+uint64_t split_scratch_need(const engram_kernel_table& t, engram_kernel_id id,
+                            const std::vector<RowRange>& ranges, ShapeOf shape_of) {
+    uint64_t need = 0;
+    for (const RowRange& r : ranges) {
+        const engram_shape shape = shape_of(r.end - r.begin);
+        need += ArenaScope::block(t.scratch_bytes(id, &shape));
+    }
+    return need;
+}
+
 // A per-thread draw in [0, 10000) for routing shares (xorshift64*: no lock,
 // no shared cache line).
 uint32_t draw_bp() {
@@ -145,8 +227,20 @@ double unix_now() {
 
 }  // namespace
 
-Engine::Engine(std::shared_ptr<const MemoryStore> store) : store_(std::move(store)) {
+Engine::Engine(std::shared_ptr<const MemoryStore> store, ParallelSettings parallel)
+    : store_(std::move(store)),
+      parallel_(parallel),
+      kernel_pool_(std::clamp(parallel.threads, 1u, kMaxKernelThreads)) {
     tick_clock::calibration();  // the ~2 ms calibration happens here, not in the first request
+    metrics::Registry::global().kernel_threads.set(static_cast<int64_t>(kernel_pool_.threads()));
+}
+
+KernelPool::Lease Engine::lease_for(Kernel k, uint64_t rows) const {
+    if (rows < parallel_.min_rows || rows < 2 * kSplitAlignRows || kernel_pool_.threads() < 2)
+        return {};
+    KernelPool::Lease lease = kernel_pool_.claim(kernel_pool_.threads());
+    if (lease.parts() < 2) metrics::Registry::global().parallel[static_cast<size_t>(k)].busy.add();
+    return lease;
 }
 
 Engine::~Engine() = default;
@@ -264,11 +358,14 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
     const View v = view();  // held until return: the plugins stay loaded
     const Pick p = pick(v, Kernel::Similarity);
     ArenaScope arena;
+    // A large store: rows split over the kernel pool's idle threads.
+    KernelPool::Lease lease = lease_for(Kernel::Similarity, s.n);
+    const std::vector<RowRange> ranges = split_rows(s.n, lease.parts());
+    const auto shape_of = [&s](uint64_t rows) { return engram_shape{rows, s.dim, 0}; };
     // The whole need first: a refused request still reports all of it.
-    const engram_shape sim_shape{s.n, s.dim, 0};
-    arena.reserve(ArenaScope::block(s.n * sizeof(float)) +
-                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_SIMILARITY,
-                                                                           &sim_shape)));
+    arena.reserve(
+        ArenaScope::block(s.n * sizeof(float)) +
+        split_scratch_need(p.chosen.plugin->table(), ENGRAM_KERNEL_SIMILARITY, ranges, shape_of));
     float* scores = arena.allocate_array<float>(s.n);
     const auto run = [&s, query](const Side& side, ArenaScope& a, float* out) {
         call_kernel(*side.plugin, *side.series, side.ring, Kernel::Similarity,
@@ -278,7 +375,18 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
                                             s.dim, o, sc, cap);
                     });
     };
-    run(p.chosen, arena, scores);
+    if (ranges.size() > 1) {
+        call_kernel_split(lease, ranges, *p.chosen.plugin, *p.chosen.series, p.chosen.ring,
+                          Kernel::Similarity, ENGRAM_KERNEL_SIMILARITY, shape_of, arena, scores,
+                          s.n,
+                          [&s, query](const engram_kernel_table& t, uint64_t b, uint64_t e,
+                                      float* o, void* sc, uint64_t cap) {
+                              return t.similarity(query.data(), s.embeddings.data() + b * s.dim,
+                                                  s.norms.data() + b, e - b, s.dim, o, sc, cap);
+                          });
+    } else {
+        run(p.chosen, arena, scores);
+    }
     if (p.compare) {
         std::vector<float> q(query.begin(), query.end());
         submit_shadow(
@@ -317,10 +425,11 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
     const Pick p = pick(v, Kernel::Spreading);
     const engram_spread_params params{r.iterations, r.decay, r.threshold};
     // Seeds are applied inside the call: the other backend of a compared
-    // call starts from the same activations.
+    // call starts from the same activations. Activations are indexed by the
+    // store's graph rows ([store] reorder): memory id i is row graph_slot[i].
     const auto run = [&s, params, seeds = r.seeds](const Side& side, ArenaScope& a, float* act) {
         std::fill(act, act + s.n, 0.0f);
-        for (uint32_t id : seeds) act[id] = 1.0f;
+        for (uint32_t id : seeds) act[s.graph_reordered() ? s.graph_slot[id] : id] = 1.0f;
         call_kernel(*side.plugin, *side.series, side.ring, Kernel::Spreading,
                     ENGRAM_KERNEL_SPREADING, {s.n, 0, s.sources.size()}, a, act, s.n,
                     [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
@@ -330,7 +439,7 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
     };
     ArenaScope arena;
     const engram_shape spread_shape{s.n, 0, s.sources.size()};
-    arena.reserve(ArenaScope::block(s.n * sizeof(float)) +
+    arena.reserve((s.graph_reordered() ? 2 : 1) * ArenaScope::block(s.n * sizeof(float)) +
                   ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_SPREADING,
                                                                            &spread_shape)));
     float* act = arena.allocate_array<float>(s.n);
@@ -344,7 +453,14 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
                       run, [n = s.n](const float* a, const float* b) {
                           return validation::agree_spread(a, b, n);
                       });
-    return {top_k(act, s.n, r.top, true), p.chosen.plugin->name(), v.set->generation()};
+    const float* by_id = act;
+    if (s.graph_reordered()) {  // back to memory ids: top_k breaks ties by id
+        float* out = arena.allocate_array<float>(s.n);
+        const uint32_t* slot = s.graph_slot.data();
+        for (uint64_t id = 0; id < s.n; ++id) out[id] = act[slot[id]];
+        by_id = out;
+    }
+    return {top_k(by_id, s.n, r.top, true), p.chosen.plugin->name(), v.set->generation()};
 }
 
 KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const {
@@ -356,10 +472,12 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
     const uint64_t n = ids.size();
     const View v = view();
     const Pick p = pick(v, Kernel::Decay);
-    const engram_shape decay_shape{n, 0, 0};
-    arena.reserve(4 * ArenaScope::block(n * sizeof(float)) +
-                  ArenaScope::block(
-                      p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_DECAY, &decay_shape)));
+    KernelPool::Lease lease = lease_for(Kernel::Decay, n);
+    const std::vector<RowRange> ranges = split_rows(n, lease.parts());
+    const auto shape_of = [](uint64_t rows) { return engram_shape{rows, 0, 0}; };
+    arena.reserve(
+        4 * ArenaScope::block(n * sizeof(float)) +
+        split_scratch_need(p.chosen.plugin->table(), ENGRAM_KERNEL_DECAY, ranges, shape_of));
     float* strength = arena.allocate_array<float>(n);
     float* age = arena.allocate_array<float>(n);
     float* stability = arena.allocate_array<float>(n);
@@ -381,7 +499,17 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
                         });
         };
     };
-    run_on(strength, age, stability)(p.chosen, arena, out);
+    if (ranges.size() > 1) {
+        call_kernel_split(lease, ranges, *p.chosen.plugin, *p.chosen.series, p.chosen.ring,
+                          Kernel::Decay, ENGRAM_KERNEL_DECAY, shape_of, arena, out, n,
+                          [strength, age, stability](const engram_kernel_table& t, uint64_t b,
+                                                     uint64_t e, float* o, void* sc, uint64_t cap) {
+                              return t.decay(strength + b, age + b, stability + b, 0.0f, e - b, o,
+                                             sc, cap);
+                          });
+    } else {
+        run_on(strength, age, stability)(p.chosen, arena, out);
+    }
     if (p.compare) {
         // The job outlives this request's arena: it owns copies of the inputs.
         auto inputs = std::make_shared<std::vector<float>>();
