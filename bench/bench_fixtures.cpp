@@ -248,8 +248,7 @@ SpreadData make_rmat() {
     return g;
 }
 
-SpreadData make_rmat_degree() {
-    const SpreadData& g = rmat_data(false);
+SpreadData make_degree(const SpreadData& g) {
     SpreadData r;
     r.n = g.n;
     r.m = g.m;
@@ -331,13 +330,23 @@ const SpreadData& rmat_data(bool reordered) {
         return cached(plain, 0, [](uint64_t) { return make_rmat(); });
     }
     static std::map<uint64_t, std::unique_ptr<SpreadData>> degree;
-    return cached(degree, 0, [](uint64_t) { return make_rmat_degree(); });
+    return cached(degree, 0, [](uint64_t) { return make_degree(rmat_data(false)); });
+}
+
+const SpreadData& spread_data_degree(uint64_t n) {
+    static std::map<uint64_t, std::unique_ptr<SpreadData>> degree;
+    return cached(degree, n, [](uint64_t k) { return make_degree(spread_data(k)); });
 }
 
 std::vector<SpreadWorkload> spread_workloads() {
     std::vector<SpreadWorkload> out;
     for (uint64_t n : kSpreadNodes)
         out.push_back({std::to_string(n) + "x" + std::to_string(kSpreadAvgInDegree), n, false});
+    // The largest uniform-source graph reordered too: what "degree" does
+    // where sources carry no locality to gain.
+    const uint64_t big = kSpreadNodes[std::size(kSpreadNodes) - 1];
+    out.push_back(
+        {std::to_string(big) + "x" + std::to_string(kSpreadAvgInDegree) + "_degree", big, true});
     const std::string rmat =
         "rmat" + std::to_string(kRmatNodes) + "x" + std::to_string(kRmatEdges / kRmatNodes);
     out.push_back({rmat, 0, false});
@@ -345,7 +354,10 @@ std::vector<SpreadWorkload> spread_workloads() {
     return out;
 }
 
-const SpreadData& SpreadWorkload::data() const { return n ? spread_data(n) : rmat_data(reordered); }
+const SpreadData& SpreadWorkload::data() const {
+    if (n == 0) return rmat_data(reordered);
+    return reordered ? spread_data_degree(n) : spread_data(n);
+}
 
 const DecayData& decay_data(uint64_t n) {
     static std::map<uint64_t, std::unique_ptr<DecayData>> cache;

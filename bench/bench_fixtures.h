@@ -126,9 +126,9 @@ const SpreadData& rmat_data(bool reordered);
 // Every spreading workload the suites run, in registration order, named
 // without building it (the data is made on first use, outside the timing).
 struct SpreadWorkload {
-    std::string name;        // "1000x8", "rmat100000x10", "rmat100000x10_degree"
+    std::string name;        // "1000x8", "100000x8_degree", "rmat100000x10", "rmat100000x10_degree"
     uint64_t n = 0;          // spread_data(n); 0: the R-MAT graph
-    bool reordered = false;  // rmat_data(reordered)
+    bool reordered = false;  // renumbered by descending in-degree (as [store] reorder = "degree")
     const SpreadData& data() const;
 };
 std::vector<SpreadWorkload> spread_workloads();
