@@ -8,12 +8,14 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "app/host.h"
 #include "engine/kernel_pool.h"
 #include "engine_fixture.h"
 #include "metrics/registry.h"
@@ -266,4 +268,33 @@ TEST_CASE("a low threshold splits small stores the same way, under concurrent re
         for (auto& t : clients) t.join();
         CHECK(bad.load() == 0);
     }
+}
+
+TEST_CASE("engramd's config reaches the engine: kernel_threads, kernel_split_min_rows, reorder") {
+    namespace fs = std::filesystem;
+    std::string t = (fs::temp_directory_path() / "engram-parallel-XXXXXX").string();
+    const fs::path dir = mkdtemp(t.data());
+    const fs::path file = dir / "engram.toml";
+    std::ofstream(file) << "[plugins]\nreference = \"" << testing::reference_path()
+                        << "\"\n[server]\nkernel_threads = 3\nkernel_split_min_rows = 256\n"
+                           "[store]\nmemories = 1000\ndim = 8\navg_in_degree = 4\n"
+                           "reorder = \"degree\"\n[validation]\ntimeout_seconds = 60\n";
+    {
+        Host host(file);
+        CHECK(host.engine().parallel().threads == 3);
+        CHECK(host.engine().parallel().min_rows == 256);
+        CHECK(host.engine().store().graph_reordered());
+        CHECK(metrics::Registry::global().kernel_threads.value() == 3);
+        // 1,000 memories >= 256: this similarity request is split.
+        const uint64_t s0 = split_calls(Kernel::Similarity);
+        const std::vector<float> q(8, 0.5f);
+        CHECK(host.engine().find_similar(q, 5).items.size() == 5);
+        CHECK(split_calls(Kernel::Similarity) == s0 + 1);
+        const std::string text = metrics::Registry::global().render();
+        CHECK_THAT(text, Catch::Contains("engram_kernel_threads 3\n"));
+        CHECK_THAT(text, Catch::Contains("engram_kernel_split_calls_total{kernel=\"similarity\"} " +
+                                         std::to_string(s0 + 1) + "\n"));
+        CHECK_THAT(text, Catch::Contains("engram_kernel_split_busy_total{kernel=\"decay\"} "));
+    }
+    fs::remove_all(dir);
 }
