@@ -93,6 +93,46 @@ std::vector<Scored> top_k(const float* values, uint64_t n, uint32_t k, bool skip
     return heap;
 }
 
+// top_k over values indexed by the store's graph rows ([store] reorder):
+// row r is memory id_of[r]. The same answer as top_k over the values put back
+// in id order (value, then smaller id first), without that n-float copy: ids
+// no longer grow with the index, so a score that ties the worst kept one is
+// compared by id rather than dropped, and a block of 8 is skipped only when
+// every score in it is below the worst kept one.
+std::vector<Scored> top_k_mapped(const float* values, uint64_t n, uint32_t k, bool skip_zero,
+                                 const uint32_t* id_of) {
+    const auto better = [](const Scored& a, const Scored& b) {
+        return a.value > b.value || (a.value == b.value && a.id < b.id);
+    };
+    std::vector<Scored> heap;  // heap.front() is the worst of the kept
+    heap.reserve(std::min<uint64_t>(k, n));
+    uint64_t i = 0;
+    for (; i < n && heap.size() < k; ++i) {
+        if (skip_zero && values[i] == 0.0f) continue;
+        heap.push_back({id_of[i], values[i]});
+        std::push_heap(heap.begin(), heap.end(), better);
+    }
+    const auto offer = [&](uint64_t at) {
+        const Scored c{id_of[at], values[at]};
+        if ((skip_zero && c.value == 0.0f) || !better(c, heap.front())) return;
+        std::pop_heap(heap.begin(), heap.end(), better);
+        heap.back() = c;
+        std::push_heap(heap.begin(), heap.end(), better);
+    };
+#if defined(__SSE2__)
+    for (; i + 8 <= n; i += 8) {
+        const __m128 w = _mm_set1_ps(heap.front().value);
+        const __m128 ge = _mm_or_ps(_mm_cmpge_ps(_mm_loadu_ps(values + i), w),
+                                    _mm_cmpge_ps(_mm_loadu_ps(values + i + 4), w));
+        if (_mm_movemask_ps(ge) == 0) continue;
+        for (uint64_t j = i; j < i + 8; ++j) offer(j);
+    }
+#endif
+    for (; i < n; ++i) offer(i);
+    std::sort_heap(heap.begin(), heap.end(), better);
+    return heap;
+}
+
 // One kernel call as the engine makes it: scratch from the request's arena,
 // timed into the backend's series (and the route's latency ring while a
 // rollout or watch is active), then the status and finiteness checks.
@@ -439,7 +479,7 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
     };
     ArenaScope arena;
     const engram_shape spread_shape{s.n, 0, s.sources.size()};
-    arena.reserve((s.graph_reordered() ? 2 : 1) * ArenaScope::block(s.n * sizeof(float)) +
+    arena.reserve(ArenaScope::block(s.n * sizeof(float)) +
                   ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_SPREADING,
                                                                            &spread_shape)));
     float* act = arena.allocate_array<float>(s.n);
@@ -453,14 +493,10 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
                       run, [n = s.n](const float* a, const float* b) {
                           return validation::agree_spread(a, b, n);
                       });
-    const float* by_id = act;
-    if (s.graph_reordered()) {  // back to memory ids: top_k breaks ties by id
-        float* out = arena.allocate_array<float>(s.n);
-        const uint32_t* slot = s.graph_slot.data();
-        for (uint64_t id = 0; id < s.n; ++id) out[id] = act[slot[id]];
-        by_id = out;
-    }
-    return {top_k(by_id, s.n, r.top, true), p.chosen.plugin->name(), v.set->generation()};
+    // act[r] is memory graph_id[r] when the store is reordered.
+    return {s.graph_reordered() ? top_k_mapped(act, s.n, r.top, true, s.graph_id.data())
+                                : top_k(act, s.n, r.top, true),
+            p.chosen.plugin->name(), v.set->generation()};
 }
 
 KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const {

@@ -1,7 +1,7 @@
 // [store] reorder: relabelling the memory graph's nodes for locality. The
 // store keeps the permutation (graph_slot / graph_id); memory ids, and so
-// every API answer, are unchanged (the engine maps seeds in and activations
-// out, core/engine/engine.cpp).
+// every API answer, are unchanged (the engine maps seeds in and ranks the
+// activations by memory id, core/engine/engine.cpp).
 #include <algorithm>
 #include <numeric>
 

@@ -176,6 +176,40 @@ TEST_CASE("a degree-reordered store answers every request as the id-ordered one"
     }
 }
 
+TEST_CASE("a reordered store keeps top-k ties in id order at every k") {
+    // Iterations 0: every seed has activation exactly 1, so the answer is the
+    // seeds in id order, whatever rows they sit in; then a real spread with
+    // small tops, where the heap (not a full sort) decides.
+    const MemoryStore plain_store = skewed_store(3000, 30000, 9);
+    MemoryStore reordered_store = plain_store;
+    reorder_graph(reordered_store, StoreConfig::Reorder::Degree);
+    auto plain = std::make_shared<const MemoryStore>(plain_store);
+    auto reordered = std::make_shared<const MemoryStore>(std::move(reordered_store));
+    Engine a(plain), b(reordered);
+    const auto sets = shipped_sets();
+    a.install(sets.front());
+    b.install(sets.front());
+    SpreadRequest r;
+    r.seeds = {2999, 5, 1700, 17, 400, 2, 2500, 999, 1, 0};
+    r.iterations = 0;
+    for (uint32_t top : {1u, 3u, 7u, 10u, 11u}) {
+        r.top = top;
+        const KernelAnswer x = a.spread(r), y = b.spread(r);
+        REQUIRE(x.items.size() == y.items.size());
+        for (size_t i = 0; i < x.items.size(); ++i) {
+            CHECK(y.items[i].id == x.items[i].id);
+            CHECK(y.items[i].value == 1.0f);
+        }
+    }
+    r.iterations = 4;
+    for (uint32_t top : {1u, 2u, 5u, 16u, 100u}) {
+        r.top = top;
+        const KernelAnswer x = a.spread(r), y = b.spread(r);
+        REQUIRE(x.items.size() == y.items.size());
+        for (size_t i = 0; i < x.items.size(); ++i) CHECK(y.items[i].id == x.items[i].id);
+    }
+}
+
 TEST_CASE("build_store applies [store] reorder and seals the permutation") {
     StoreConfig c;
     c.memories = 2000;
