@@ -11,6 +11,7 @@
 //   decay/<backend>/<n>               peer_sleef_expf8_u10avx2/<n>
 //                                     peer_sleef_expf16_u10avx512f/<n>
 //   roofline_read/768x<n>             (memory roofline of the batches)
+//   roofline_read_2t/768x100000/real_time/threads:2  (two threads, one half each)
 #pragma once
 
 #include <string>
