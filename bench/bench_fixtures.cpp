@@ -12,6 +12,7 @@
 #include "loader/plugin_loader.h"
 #include "oracle/oracle.h"
 #include "platform/cpu_features.h"
+#include "store/memory_store.h"
 
 #ifndef ENGRAM_BENCH_PLUGIN_DIR_DEFAULT
 #error "ENGRAM_BENCH_PLUGIN_DIR_DEFAULT must name the build's plugin directory"
@@ -187,7 +188,84 @@ SpreadData make_spread(uint64_t n) {
     }
     g.seeds = AlignedArray<float>(n);
     for (int s = 0; s < 8; ++s) g.seeds[rng.below(n)] = 1.0f;
+    g.name = std::to_string(n) + "x" + std::to_string(kSpreadAvgInDegree);
     return g;
+}
+
+SpreadData make_rmat() {
+    const uint64_t n = kRmatNodes, m = kRmatEdges;
+    SpreadData g;
+    g.n = n;
+    g.m = m;
+    g.params.iterations = 10;
+    g.params.decay = 0.5f;
+    g.params.threshold = 0.01f;
+    g.name = "rmat" + std::to_string(n) + "x" + std::to_string(m / n);
+    Rng rng(seed_for(4, n));
+    int scale = 0;
+    while ((uint64_t{1} << scale) < n) ++scale;
+    constexpr double a = 0.57, b = 0.19, c = 0.19;  // d = 0.05
+    std::vector<uint32_t> perm(n);
+    std::iota(perm.begin(), perm.end(), 0u);
+    for (uint64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[rng.below(i + 1)]);
+    std::vector<uint32_t> target(m), source(m), degree(n, 0);
+    for (uint64_t j = 0; j < m; ++j) {
+        uint64_t u = 0, v = 0;
+        do {
+            u = v = 0;
+            for (int bit = scale - 1; bit >= 0; --bit) {
+                const double r = rng.uniform_d();
+                if (r < a) continue;
+                if (r < a + b) {
+                    v |= uint64_t{1} << bit;
+                } else if (r < a + b + c) {
+                    u |= uint64_t{1} << bit;
+                } else {
+                    u |= uint64_t{1} << bit;
+                    v |= uint64_t{1} << bit;
+                }
+            }
+        } while (u >= n || v >= n);
+        source[j] = perm[u];
+        target[j] = perm[v];
+        ++degree[target[j]];
+    }
+    g.offsets = AlignedArray<uint32_t>(n + 1);
+    g.sources = AlignedArray<uint32_t>(m);
+    g.weights = AlignedArray<float>(m);
+    for (uint64_t i = 0; i < n; ++i) {
+        g.offsets[i + 1] = g.offsets[i] + degree[i];
+        g.max_in_degree = std::max(g.max_in_degree, degree[i]);
+    }
+    std::vector<uint32_t> fill(g.offsets.data(), g.offsets.data() + n);
+    for (uint64_t j = 0; j < m; ++j) {
+        const uint32_t at = fill[target[j]]++;
+        g.sources[at] = source[j];
+        g.weights[at] = 0.05f + 0.95f * rng.uniform();
+    }
+    g.seeds = AlignedArray<float>(n);
+    for (int s = 0; s < 8; ++s) g.seeds[rng.below(n)] = 1.0f;
+    return g;
+}
+
+SpreadData make_degree(const SpreadData& g) {
+    SpreadData r;
+    r.n = g.n;
+    r.m = g.m;
+    r.params = g.params;
+    r.max_in_degree = g.max_in_degree;
+    r.name = g.name + "_degree";
+    const std::vector<uint32_t> id_of_row = degree_order(g.offsets.data(), g.n);
+    std::vector<uint32_t> row_of_id(g.n);
+    for (uint64_t row = 0; row < g.n; ++row) row_of_id[id_of_row[row]] = static_cast<uint32_t>(row);
+    r.offsets = AlignedArray<uint32_t>(g.n + 1);
+    r.sources = AlignedArray<uint32_t>(g.m);
+    r.weights = AlignedArray<float>(g.m);
+    permute_csr(g.offsets.data(), g.sources.data(), g.weights.data(), g.n, id_of_row.data(),
+                row_of_id.data(), r.offsets.data(), r.sources.data(), r.weights.data());
+    r.seeds = AlignedArray<float>(g.n);
+    for (uint64_t row = 0; row < g.n; ++row) r.seeds[row] = g.seeds[id_of_row[row]];
+    return r;
 }
 
 DecayData make_decay(uint64_t n) {
@@ -244,6 +322,43 @@ const SpreadData& spread_data(uint64_t n) {
     return cached(cache, n, make_spread);
 }
 
+const SpreadData& rmat_data(bool reordered) {
+    // Two caches with two makers (so two locks: the reordered graph is
+    // made from the plain one while its own lock is held).
+    if (!reordered) {
+        static std::map<uint64_t, std::unique_ptr<SpreadData>> plain;
+        return cached(plain, 0, [](uint64_t) { return make_rmat(); });
+    }
+    static std::map<uint64_t, std::unique_ptr<SpreadData>> degree;
+    return cached(degree, 0, [](uint64_t) { return make_degree(rmat_data(false)); });
+}
+
+const SpreadData& spread_data_degree(uint64_t n) {
+    static std::map<uint64_t, std::unique_ptr<SpreadData>> degree;
+    return cached(degree, n, [](uint64_t k) { return make_degree(spread_data(k)); });
+}
+
+std::vector<SpreadWorkload> spread_workloads() {
+    std::vector<SpreadWorkload> out;
+    for (uint64_t n : kSpreadNodes)
+        out.push_back({std::to_string(n) + "x" + std::to_string(kSpreadAvgInDegree), n, false});
+    // The largest uniform-source graph reordered too: what "degree" does
+    // where sources carry no locality to gain.
+    const uint64_t big = kSpreadNodes[std::size(kSpreadNodes) - 1];
+    out.push_back(
+        {std::to_string(big) + "x" + std::to_string(kSpreadAvgInDegree) + "_degree", big, true});
+    const std::string rmat =
+        "rmat" + std::to_string(kRmatNodes) + "x" + std::to_string(kRmatEdges / kRmatNodes);
+    out.push_back({rmat, 0, false});
+    out.push_back({rmat + "_degree", 0, true});
+    return out;
+}
+
+const SpreadData& SpreadWorkload::data() const {
+    if (n == 0) return rmat_data(reordered);
+    return reordered ? spread_data_degree(n) : spread_data(n);
+}
+
 const DecayData& decay_data(uint64_t n) {
     static std::map<uint64_t, std::unique_ptr<DecayData>> cache;
     return cached(cache, n, make_decay);
@@ -286,10 +401,10 @@ const std::vector<double>& oracle_dots(uint64_t n) {
     });
 }
 
-const std::vector<double>& oracle_spread(uint64_t n_nodes) {
+const std::vector<double>& oracle_spread(const SpreadData& graph) {
     static std::map<uint64_t, std::unique_ptr<std::vector<double>>> cache;
-    return cached(cache, n_nodes, [](uint64_t k) {
-        const SpreadData& g = spread_data(k);
+    return cached(cache, reinterpret_cast<uintptr_t>(&graph), [](uint64_t key) {
+        const SpreadData& g = *reinterpret_cast<const SpreadData*>(static_cast<uintptr_t>(key));
         return oracle::spread(g.offsets.data(), g.sources.data(), g.weights.data(), g.n, g.params,
                               g.seeds.data())
             .activation;

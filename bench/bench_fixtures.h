@@ -105,8 +105,33 @@ struct SpreadData {
     AlignedArray<float> seeds;       // n
     engram_spread_params params{};   // 10 iterations, decay 0.5, threshold 0.01
     uint32_t max_in_degree = 0;
+    std::string name;  // workload name: "<n>x8", "rmat100000x10", ...
 };
 const SpreadData& spread_data(uint64_t n);
+
+// The real-shaped graph: R-MAT (Chakrabarti et al. 2004) with a = 0.57,
+// b = 0.19, c = 0.19, d = 0.05 over 2^17 ids, pairs with an id >= kRmatNodes
+// drawn again, then every id renamed by a seeded random permutation (as
+// Graph500 scrambles its Kronecker graphs, so a hub's id says nothing about
+// its degree). kRmatEdges edges source -> target, self loops and duplicates
+// kept, grouped by target in draw order; weights, seeds and parameters as
+// spread_data. Workload "rmat100000x10".
+inline constexpr uint64_t kRmatNodes = 100000;
+inline constexpr uint64_t kRmatEdges = 1000000;
+// reordered: the same graph renumbered as the store's reorder = "degree"
+// does (core/store/graph_order.cpp: rows by descending in-degree, each
+// node's in-edges in their order), seeds moved with their nodes. Workload
+// "rmat100000x10_degree".
+const SpreadData& rmat_data(bool reordered);
+// Every spreading workload the suites run, in registration order, named
+// without building it (the data is made on first use, outside the timing).
+struct SpreadWorkload {
+    std::string name;        // "1000x8", "100000x8_degree", "rmat100000x10", "rmat100000x10_degree"
+    uint64_t n = 0;          // spread_data(n); 0: the R-MAT graph
+    bool reordered = false;  // renumbered by descending in-degree (as [store] reorder = "degree")
+    const SpreadData& data() const;
+};
+std::vector<SpreadWorkload> spread_workloads();
 
 // n memories: strength in [0.1, 1), age log-uniform in [1 s, 3e6 s] with 1%
 // negative (clock skew), per-memory stability log-uniform in [1e4 s, 1e6 s].
@@ -161,7 +186,7 @@ bool check_close(const std::string& who, const float* got, const double* want, u
 
 // Expected results from the double oracle, computed once per shape.
 const std::vector<double>& oracle_dots(uint64_t n);  // q . c_i
-const std::vector<double>& oracle_spread(uint64_t n_nodes);
+const std::vector<double>& oracle_spread(const SpreadData& g);
 const std::vector<double>& oracle_decay(uint64_t n);
 
 }  // namespace engram::bench

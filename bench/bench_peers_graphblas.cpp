@@ -2,6 +2,8 @@
 // spreading/<backend>/<n>x8. The matrix A (A(i, src) = w, the in-edge CSR as
 // rows; duplicates summed) is built once, outside the timing, by row (CSR).
 //
+// Every spreading workload (bench_fixtures.h: <n>x8, rmat100000x10 and its
+// degree-reordered copy) has both peers.
 // peer_graphblas_spread/<n>x8 — the whole kernel contract per iteration:
 //     f   = select(act >= threshold)                GrB_select, GrB_VALUEGE_FP32
 //     act = act + (decay A) f                        GrB_mxv, accum GrB_PLUS_FP32
@@ -49,6 +51,7 @@ struct Graph {
     GrB_Vector fire = nullptr;
     GrB_Vector y = nullptr;
     uint64_t n = 0;
+    const SpreadData* data = nullptr;
     bool good = false;
 };
 
@@ -68,10 +71,11 @@ bool build_matrix(GrB_Matrix* m, const SpreadData& g, float scale) {
            ok(GrB_Matrix_wait(*m, GrB_MATERIALIZE), "Matrix_wait");
 }
 
-Graph make_graph(uint64_t n) {
-    const SpreadData& g = spread_data(n);
+Graph make_graph(const SpreadData& g) {
+    const uint64_t n = g.n;
     Graph G;
     G.n = n;
+    G.data = &g;
     std::vector<GrB_Index> idx(n);
     for (uint64_t i = 0; i < n; ++i) idx[i] = i;
     G.good = build_matrix(&G.a, g, 1.0f) && build_matrix(&G.a_decay, g, g.params.decay) &&
@@ -84,11 +88,11 @@ Graph make_graph(uint64_t n) {
     return G;
 }
 
-Graph& graph(uint64_t n) {
+Graph& graph(const SpreadData& g) {
     static std::vector<std::unique_ptr<Graph>> graphs;  // lives until exit
     for (auto& p : graphs)
-        if (p->n == n) return *p;
-    graphs.push_back(std::make_unique<Graph>(make_graph(n)));
+        if (p->data == &g) return *p;
+    graphs.push_back(std::make_unique<Graph>(make_graph(g)));
     return *graphs.back();
 }
 
@@ -132,19 +136,19 @@ void check_spread(Graph& G) {
     for (GrB_Index k = 0; k < nv; ++k) dense[idx[k]] = val[k];
     // Summation order differs from every backend: a loose bound, it only has
     // to show the same work was done.
-    check_close("peer_graphblas_spread/" + std::to_string(G.n) + "x8", dense.data(),
-                oracle_spread(G.n).data(), G.n, 1e-6, 1e-3);
+    check_close("peer_graphblas_spread/" + G.data->name, dense.data(),
+                oracle_spread(*G.data).data(), G.n, 1e-6, 1e-3);
 }
 
-void bm_graphblas(benchmark::State& state, uint64_t n, bool full) {
-    const SpreadData& g = spread_data(n);
-    Graph& G = graph(n);
+void bm_graphblas(benchmark::State& state, const SpreadWorkload* w, bool full) {
+    const SpreadData& g = w->data();
+    Graph& G = graph(g);
     if (!G.good || !(full ? spread_once(G, g.params) : mxv_once(G, g.params.iterations))) {
         state.SkipWithError("GraphBLAS setup or first call failed");
         return;
     }
-    static std::set<uint64_t> checked;
-    if (full && checked.insert(n).second) check_spread(G);
+    static std::set<const SpreadData*> checked;
+    if (full && checked.insert(&g).second) check_spread(G);
     bool good = true;
     for (auto _ : state) {
         good &= full ? spread_once(G, g.params) : mxv_once(G, g.params.iterations);
@@ -162,11 +166,11 @@ std::string register_peer_graphblas() {
         !ok(GxB_Global_Option_set(GxB_GLOBAL_NTHREADS, 1), "GxB_NTHREADS=1")) {
         return "graphblas: init failed, peers not registered";
     }
-    for (uint64_t n : kSpreadNodes) {
-        const std::string shape = std::to_string(n) + "x" + std::to_string(kSpreadAvgInDegree);
-        benchmark::RegisterBenchmark(("peer_graphblas_spread/" + shape).c_str(), bm_graphblas, n,
+    static const std::vector<SpreadWorkload> workloads = spread_workloads();
+    for (const SpreadWorkload& w : workloads) {
+        benchmark::RegisterBenchmark(("peer_graphblas_spread/" + w.name).c_str(), bm_graphblas, &w,
                                      true);
-        benchmark::RegisterBenchmark(("peer_graphblas_mxv/" + shape).c_str(), bm_graphblas, n,
+        benchmark::RegisterBenchmark(("peer_graphblas_mxv/" + w.name).c_str(), bm_graphblas, &w,
                                      false);
     }
     int threads = 0;

@@ -5,8 +5,12 @@
 // bytes once per call too, so a contender close to this is bandwidth-bound.
 // It is not a hard upper bound: wider loads keep more cache lines in flight
 // and can beat it where the data sits in L3 (see docs/benchmarks/kernels.md).
+// roofline_read_2t/768x100000: the same 100k matrix read by two threads at
+// once, one half each (the two-core bandwidth; engram_bench_parallel has the
+// same pair next to the engine's split similarity).
 #include <benchmark/benchmark.h>
 
+#include <iterator>
 #include <string>
 
 #include "bench_fixtures.h"
@@ -43,6 +47,24 @@ void bm_read(benchmark::State& state, uint64_t n) {
     state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(4 * n * s.dim));
 }
 
+// The same bytes read by two threads at once, each its own contiguous half
+// (rows split on a multiple of 64, as the engine splits a large request):
+// the two-core bandwidth a split similarity request can reach at best.
+// Wall time; bytes are counted once per iteration for the pair.
+void bm_read_threads(benchmark::State& state, uint64_t n) {
+    const SimilarityData& s = similarity_data(n);
+    const uint64_t half = (n / 2 + 63) / 64 * 64;
+    const bool first = state.thread_index() == 0;
+    const uint64_t begin = first ? 0 : half, end = first ? half : n;
+    float sink = 0.0f;
+    for (auto _ : state) {
+        sink += stream_sum(s.candidates.data() + begin * s.dim, (end - begin) * s.dim);
+        consume(&sink);
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(end - begin));
+    state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(4 * (end - begin) * s.dim));
+}
+
 }  // namespace
 
 void register_roofline_benchmarks() {
@@ -51,6 +73,11 @@ void register_roofline_benchmarks() {
         const std::string name = "roofline_read/" + std::to_string(kDim) + "x" + std::to_string(n);
         benchmark::RegisterBenchmark(name.c_str(), bm_read, n);
     }
+    // roofline_read_2t/768x100000/real_time/threads:2 (issue 16), next to the
+    // one-thread roofline_read/768x100000.
+    const uint64_t n = kSimilarityCounts[std::size(kSimilarityCounts) - 1];
+    const std::string name = "roofline_read_2t/" + std::to_string(kDim) + "x" + std::to_string(n);
+    benchmark::RegisterBenchmark(name.c_str(), bm_read_threads, n)->Threads(2)->UseRealTime();
 }
 
 }  // namespace engram::bench

@@ -1,8 +1,11 @@
 // spreading/<backend>/<n>x8: 10 synchronous iterations over a CSR of in-edges
 // (average in-degree 8, power-law-ish), decay 0.5, threshold 0.01, eight
-// seeds. The kernel updates activation in place, so each timed call starts
-// with a copy of the seeds (n floats, under 2% of the bytes a call moves);
-// the GraphBLAS peer pays the same copy.
+// seeds. spreading/<backend>/rmat100000x10: the same over an R-MAT graph of
+// 100,000 nodes and 1,000,000 edges (bench_fixtures.h), and
+// .../rmat100000x10_degree: that graph renumbered by descending in-degree as
+// [store] reorder = "degree" does. The kernel updates activation in place, so each timed call
+// starts with a copy of the seeds (n floats, under 2% of the bytes a call moves); the GraphBLAS
+// peer pays the same copy.
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -15,8 +18,8 @@
 namespace engram::bench {
 namespace {
 
-void bm_spreading(benchmark::State& state, const Backend* backend, uint64_t n) {
-    const SpreadData& g = spread_data(n);
+void bm_spreading(benchmark::State& state, const Backend* backend, const SpreadWorkload* w) {
+    const SpreadData& g = w->data();
     const engram_kernel_table* table = backend->table;
     const engram_shape shape{g.n, 0, g.m};
     const uint64_t cap = table->scratch_bytes(ENGRAM_KERNEL_SPREADING, &shape);
@@ -47,11 +50,11 @@ void bm_spreading(benchmark::State& state, const Backend* backend, uint64_t n) {
 }  // namespace
 
 void register_spreading_benchmarks() {
+    static const std::vector<SpreadWorkload> workloads = spread_workloads();
     for (const Backend& b : backends()) {
-        for (uint64_t n : kSpreadNodes) {
-            const std::string name = "spreading/" + b.name + "/" + std::to_string(n) + "x" +
-                                     std::to_string(kSpreadAvgInDegree);
-            benchmark::RegisterBenchmark(name.c_str(), bm_spreading, &b, n);
+        for (const SpreadWorkload& w : workloads) {
+            const std::string name = "spreading/" + b.name + "/" + w.name;
+            benchmark::RegisterBenchmark(name.c_str(), bm_spreading, &b, &w);
         }
     }
 }

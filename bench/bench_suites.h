@@ -6,9 +6,12 @@
 //                                     peer_faiss_inner_products/768x<n>
 //   spreading/<backend>/<n>x8         peer_graphblas_spread/<n>x8
 //                                     peer_graphblas_mxv/<n>x8
+//   spreading/<backend>/rmat100000x10[_degree]  (R-MAT graph, and reordered)
+//                                     peer_graphblas_{spread,mxv}/rmat100000x10[_degree]
 //   decay/<backend>/<n>               peer_sleef_expf8_u10avx2/<n>
 //                                     peer_sleef_expf16_u10avx512f/<n>
 //   roofline_read/768x<n>             (memory roofline of the batches)
+//   roofline_read_2t/768x100000/real_time/threads:2  (two threads, one half each)
 #pragma once
 
 #include <string>

@@ -50,6 +50,10 @@ std::vector<std::string> server_changes(const ServerConfig& a, const ServerConfi
     note("log_level", a.log_level, b.log_level);
     note("log_format", a.log_format, b.log_format);
     note("pid_file", a.pid_file, b.pid_file);
+    const auto kt = [](unsigned t) { return t == 0 ? std::string("auto") : std::to_string(t); };
+    note("kernel_threads", kt(a.kernel_threads), kt(b.kernel_threads));
+    note("kernel_split_min_rows", std::to_string(a.kernel_split_min_rows),
+         std::to_string(b.kernel_split_min_rows));
     // allow_remote_admin is read live from config() by the server.
     return w;
 }
@@ -81,6 +85,10 @@ std::vector<std::string> store_changes(const StoreConfig& a, const StoreConfig& 
          format_double(b.default_stability_seconds));
     note("embedding_format", embedding_format_name(a.embedding_format),
          embedding_format_name(b.embedding_format));
+    const auto reorder = [](StoreConfig::Reorder r) {
+        return r == StoreConfig::Reorder::Degree ? "degree" : "none";
+    };
+    note("reorder", reorder(a.reorder), reorder(b.reorder));
     if (w.empty())
         w.push_back("[store] changed: the store is built once, at start-up; restart to apply");
     return w;
@@ -155,13 +163,20 @@ Host::Host(HostOptions options)
         {{"memories", std::to_string(store->n)},
          {"dim", std::to_string(store->dim)},
          {"edges", std::to_string(store->sources.size())},
+         {"graph_order", store->graph_reordered() ? "degree" : "id"},
          // [store] embedding_format and what the rows take in memory.
          {"embedding_format", embedding_format_name(store->format)},
          {"embedding_bytes",
           std::to_string(store->embeddings.size() * sizeof(float) +
                          store->embeddings_bf16.size() * sizeof(uint16_t) +
                          store->embeddings_int8.size() + store->scales.size() * sizeof(float))}});
-    engine_ = std::make_unique<Engine>(std::move(store));
+    ParallelSettings parallel;
+    if (config_.server.kernel_threads != 0) parallel.threads = config_.server.kernel_threads;
+    parallel.min_rows = config_.server.kernel_split_min_rows;
+    engine_ = std::make_unique<Engine>(std::move(store), parallel);
+    log::write(log::Level::Info, "kernel threads",
+               {{"kernel_threads", std::to_string(parallel.threads)},
+                {"kernel_split_min_rows", std::to_string(parallel.min_rows)}});
     install(set);
     log_kernel_set(*set);
     rollouts_ = std::make_unique<RolloutController>(

@@ -43,6 +43,9 @@ struct StoreConfig {
     std::filesystem::path memories_csv;  // optional CSV: id,strength,last_access,stability
     // defaults for memories without a row in memories_csv, and for synthetic
     double default_stability_seconds = 86400.0;  // e-folding time, not a half-life
+    // How the graph's nodes are numbered inside the store (core/store/graph_order.cpp).
+    enum class Reorder { None, Degree };
+    Reorder reorder = Reorder::None;
 
     // Every key: a reload compares the whole table (a change needs a restart).
     bool operator==(const StoreConfig&) const = default;
@@ -65,6 +68,11 @@ struct ServerConfig {
     std::string log_format = "text";  // text|json
     std::string pid_file;             // empty: none
     bool allow_remote_admin = false;
+    // Threads one large similarity/decay request may use (core/engine/kernel_pool.h);
+    // 0 (key absent): min(2, hardware threads). 1 never splits.
+    unsigned kernel_threads = 0;
+    // Rows (store memories for similarity, ids for decay) from which a request is split.
+    uint64_t kernel_split_min_rows = 100000;
 };
 
 // [arena]: the per-thread scratch arena kernels allocate from.

@@ -8,9 +8,9 @@ using config_values::quote;
 
 void read_server(Diagnostics& diag, const toml::table& root, const std::filesystem::path& base_dir,
                  ServerConfig& out) {
-    const Section s(
-        diag, sub_table(diag, root, "server"), "[server]",
-        {"listen", "threads", "log_level", "log_format", "pid_file", "allow_remote_admin"});
+    const Section s(diag, sub_table(diag, root, "server"), "[server]",
+                    {"listen", "threads", "log_level", "log_format", "pid_file",
+                     "allow_remote_admin", "kernel_threads", "kernel_split_min_rows"});
     if (auto v = s.string("listen")) {
         if (auto reason = config_values::check_listen(*v))
             s.error(ErrorCode::ConfigValue, "listen", quote(*v) + ": " + *reason);
@@ -24,6 +24,10 @@ void read_server(Diagnostics& diag, const toml::table& root, const std::filesyst
     if (auto v = s.string("pid_file"))
         out.pid_file = v->empty() ? "" : config_values::resolve_path(base_dir, *v).string();
     if (auto v = s.boolean("allow_remote_admin")) out.allow_remote_admin = *v;
+    // Bounds: core/engine/kernel_pool.h (kMaxKernelThreads, kSplitAlignRows).
+    if (auto v = s.integer("kernel_threads", 1, 64)) out.kernel_threads = static_cast<unsigned>(*v);
+    if (auto v = s.integer("kernel_split_min_rows", 128, 4294967295))
+        out.kernel_split_min_rows = static_cast<uint64_t>(*v);
 }
 
 void read_arena(Diagnostics& diag, const toml::table& root, ArenaConfig& out) {

@@ -51,7 +51,8 @@ void read_store(Diagnostics& diag, const toml::table& root, const std::filesyste
                 StoreConfig& out) {
     const Section s(diag, sub_table(diag, root, "store"), "[store]",
                     {"kind", "memories", "dim", "avg_in_degree", "seed", "embeddings", "edges",
-                     "memories_csv", "default_stability_seconds", "embedding_format"});
+                     "memories_csv", "default_stability_seconds", "embedding_format",
+                     "reorder"});
     if (!s.present()) return;
 
     // An invalid kind is reported once; the other keys are still checked on
@@ -100,6 +101,8 @@ void read_store(Diagnostics& diag, const toml::table& root, const std::filesyste
         out.embedding_format = *f == "bf16"   ? EmbeddingFormat::Bf16
                                : *f == "int8" ? EmbeddingFormat::Int8
                                               : EmbeddingFormat::F32;
+    if (auto v = s.one_of("reorder", {"none", "degree"}))
+        out.reorder = *v == "degree" ? StoreConfig::Reorder::Degree : StoreConfig::Reorder::None;
 
     if (auto v = s.number("default_stability_seconds", 0.0, std::numeric_limits<double>::infinity(),
                           /*min_exclusive=*/true))

@@ -5,6 +5,7 @@
 #include <emmintrin.h>
 #endif
 #include <sched.h>
+#include <time.h>
 
 #include <chrono>
 #include <cmath>
@@ -15,6 +16,7 @@
 #include "arena/arena.h"
 #include "common/error.h"
 #include "engine/finite_check.h"
+#include "engine/kernel_pool.h"
 #include "engine/kernel_timer.h"
 #include "platform/tick_clock.h"
 #include "validation/agreement.h"
@@ -92,6 +94,46 @@ std::vector<Scored> top_k(const float* values, uint64_t n, uint32_t k, bool skip
     return heap;
 }
 
+// top_k over values indexed by the store's graph rows ([store] reorder):
+// row r is memory id_of[r]. The same answer as top_k over the values put back
+// in id order (value, then smaller id first), without that n-float copy: ids
+// no longer grow with the index, so a score that ties the worst kept one is
+// compared by id rather than dropped, and a block of 8 is skipped only when
+// every score in it is below the worst kept one.
+std::vector<Scored> top_k_mapped(const float* values, uint64_t n, uint32_t k, bool skip_zero,
+                                 const uint32_t* id_of) {
+    const auto better = [](const Scored& a, const Scored& b) {
+        return a.value > b.value || (a.value == b.value && a.id < b.id);
+    };
+    std::vector<Scored> heap;  // heap.front() is the worst of the kept
+    heap.reserve(std::min<uint64_t>(k, n));
+    uint64_t i = 0;
+    for (; i < n && heap.size() < k; ++i) {
+        if (skip_zero && values[i] == 0.0f) continue;
+        heap.push_back({id_of[i], values[i]});
+        std::push_heap(heap.begin(), heap.end(), better);
+    }
+    const auto offer = [&](uint64_t at) {
+        const Scored c{id_of[at], values[at]};
+        if ((skip_zero && c.value == 0.0f) || !better(c, heap.front())) return;
+        std::pop_heap(heap.begin(), heap.end(), better);
+        heap.back() = c;
+        std::push_heap(heap.begin(), heap.end(), better);
+    };
+#if defined(__SSE2__)
+    for (; i + 8 <= n; i += 8) {
+        const __m128 w = _mm_set1_ps(heap.front().value);
+        const __m128 ge = _mm_or_ps(_mm_cmpge_ps(_mm_loadu_ps(values + i), w),
+                                    _mm_cmpge_ps(_mm_loadu_ps(values + i + 4), w));
+        if (_mm_movemask_ps(ge) == 0) continue;
+        for (uint64_t j = i; j < i + 8; ++j) offer(j);
+    }
+#endif
+    for (; i < n; ++i) offer(i);
+    std::sort_heap(heap.begin(), heap.end(), better);
+    return heap;
+}
+
 // One kernel call as the engine makes it: scratch from the request's arena,
 // timed into the backend's series (and the route's latency ring while a
 // rollout or watch is active), then the status and finiteness checks.
@@ -109,6 +151,85 @@ void call_kernel(const Plugin& p, metrics::KernelSeries& series, LatencyRing* ri
     }
     check_status(st, k, p);
     check_finite(out, n, k, p, series);
+}
+
+uint64_t thread_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// One kernel call over rows [0, n) split into `ranges` (kernel_pool.h): each
+// range gets its own scratch from the request's arena (sized for that
+// range's shape) and runs on the lease's threads; `call(t, begin, end, out,
+// scratch, cap)` computes rows [begin, end) into out[begin, end). Recorded as
+// ONE call of the backend: the wall time of the whole split in the duration
+// histogram and, for routes under analysis, the CPU time of all its threads
+// together in the latency ring (a split call costs what its ranges cost).
+// The status and finiteness checks then cover all n outputs.
+template <class ShapeOf, class Call>
+void call_kernel_split(KernelPool::Lease& lease, const std::vector<RowRange>& ranges,
+                       const Plugin& p, metrics::KernelSeries& series, LatencyRing* ring, Kernel k,
+                       engram_kernel_id id, ShapeOf shape_of, ArenaScope& arena, float* out,
+                       uint64_t n, Call&& call) {
+    struct Part {
+        RowRange rows;
+        void* scratch = nullptr;
+        uint64_t cap = 0;
+        engram_status st = ENGRAM_E_INTERNAL;
+        uint64_t cpu_ns = 0;
+    };
+    struct Ctx {
+        const engram_kernel_table* t;
+        Part* parts;
+        float* out;
+        bool cpu;
+        Call* call;
+    };
+    const auto& t = p.table();
+    std::vector<Part> parts(ranges.size());
+    for (size_t i = 0; i < ranges.size(); ++i) {
+        const engram_shape shape = shape_of(ranges[i].end - ranges[i].begin);
+        parts[i].rows = ranges[i];
+        parts[i].cap = t.scratch_bytes(id, &shape);
+        parts[i].scratch = arena.allocate(parts[i].cap);
+    }
+    Ctx ctx{&t, parts.data(), out, ring != nullptr, &call};
+    metrics::Registry::global().parallel[static_cast<size_t>(k)].split_calls.add();
+    engram_status st = ENGRAM_OK;
+    {
+        KernelTimer timer(series, st, nullptr);
+        lease.run(
+            [](void* c, unsigned i) {
+                const Ctx& x = *static_cast<const Ctx*>(c);
+                Part& part = x.parts[i];
+                const uint64_t cpu0 = x.cpu ? thread_cpu_ns() : 0;
+                part.st = (*x.call)(*x.t, part.rows.begin, part.rows.end, x.out + part.rows.begin,
+                                    part.scratch, part.cap);
+                if (x.cpu) part.cpu_ns = thread_cpu_ns() - cpu0;
+            },
+            &ctx);
+        uint64_t cpu = 0;
+        for (const Part& part : parts) {
+            if (st == ENGRAM_OK) st = part.st;
+            cpu += part.cpu_ns;
+        }
+        if (ring) ring->record(cpu);
+    }
+    check_status(st, k, p);
+    check_finite(out, n, k, p, series);
+}
+
+// What the ranges' scratch takes from the arena (one block per range).
+template <class ShapeOf>
+uint64_t split_scratch_need(const engram_kernel_table& t, engram_kernel_id id,
+                            const std::vector<RowRange>& ranges, ShapeOf shape_of) {
+    uint64_t need = 0;
+    for (const RowRange& r : ranges) {
+        const engram_shape shape = shape_of(r.end - r.begin);
+        need += ArenaScope::block(t.scratch_bytes(id, &shape));
+    }
+    return need;
 }
 
 // A per-thread draw in [0, 10000) for routing shares (xorshift64*: no lock,
@@ -156,9 +277,21 @@ int usable_cores() {
 }
 }  // namespace
 
-Engine::Engine(std::shared_ptr<const MemoryStore> store)
-    : store_(std::move(store)), cores_(usable_cores()) {
+Engine::Engine(std::shared_ptr<const MemoryStore> store, ParallelSettings parallel)
+    : store_(std::move(store)),
+      parallel_(parallel),
+      kernel_pool_(std::clamp(parallel.threads, 1u, kMaxKernelThreads)),
+      cores_(usable_cores()) {
     tick_clock::calibration();  // the ~2 ms calibration happens here, not in the first request
+    metrics::Registry::global().kernel_threads.set(static_cast<int64_t>(kernel_pool_.threads()));
+}
+
+KernelPool::Lease Engine::lease_for(Kernel k, uint64_t rows) const {
+    if (rows < parallel_.min_rows || rows < 2 * kSplitAlignRows || kernel_pool_.threads() < 2)
+        return {};
+    KernelPool::Lease lease = kernel_pool_.claim(kernel_pool_.threads());
+    if (lease.parts() < 2) metrics::Registry::global().parallel[static_cast<size_t>(k)].busy.add();
+    return lease;
 }
 
 Engine::~Engine() = default;
@@ -294,31 +427,49 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
     const engram_kernel_id id = format == EmbeddingFormat::Bf16   ? ENGRAM_KERNEL_SIMILARITY_BF16
                                 : format == EmbeddingFormat::Int8 ? ENGRAM_KERNEL_SIMILARITY_INT8
                                                                   : ENGRAM_KERNEL_SIMILARITY;
+    // Rows [b, e) of the store scored against q by that kernel: the whole
+    // store in one call, or one range of a split call.
+    const auto rows = [&s, format](const engram_kernel_table& t, const float* q, uint64_t b,
+                                   uint64_t e, float* o, void* sc, uint64_t cap) {
+        if (format == EmbeddingFormat::Bf16) {
+            if (!t.similarity_bf16) return engram_status{ENGRAM_E_INVALID_ARGUMENT};
+            return t.similarity_bf16(q, s.embeddings_bf16.data() + b * s.dim, s.norms.data() + b,
+                                     e - b, s.dim, o, sc, cap);
+        }
+        if (format == EmbeddingFormat::Int8) {
+            if (!t.similarity_int8) return engram_status{ENGRAM_E_INVALID_ARGUMENT};
+            return t.similarity_int8(q, s.embeddings_int8.data() + b * s.dim, s.scales.data() + b,
+                                     s.norms.data() + b, e - b, s.dim, o, sc, cap);
+        }
+        return t.similarity(q, s.embeddings.data() + b * s.dim, s.norms.data() + b, e - b, s.dim,
+                            o, sc, cap);
+    };
+    // A large store: rows split over the kernel pool's idle threads.
+    KernelPool::Lease lease = lease_for(Kernel::Similarity, s.n);
+    const std::vector<RowRange> ranges = split_rows(s.n, lease.parts());
+    const auto shape_of = [&s](uint64_t n) { return engram_shape{n, s.dim, 0}; };
     // The whole need first: a refused request still reports all of it.
-    const engram_shape sim_shape{s.n, s.dim, 0};
     arena.reserve(ArenaScope::block(s.n * sizeof(float)) +
-                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(id, &sim_shape)));
+                  split_scratch_need(p.chosen.plugin->table(), id, ranges, shape_of));
     float* scores = arena.allocate_array<float>(s.n);
     // One call on `side` for the query q (the request's or the shadow job's copy).
-    const auto call = [&s, format, id](const Side& side, ArenaScope& a, float* out,
-                                       const float* q) {
-        call_kernel(
-            *side.plugin, *side.series, side.ring, Kernel::Similarity, id, {s.n, s.dim, 0}, a, out,
-            s.n, [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
-                if (format == EmbeddingFormat::Bf16) {
-                    if (!t.similarity_bf16) return engram_status{ENGRAM_E_INVALID_ARGUMENT};
-                    return t.similarity_bf16(q, s.embeddings_bf16.data(), s.norms.data(), s.n,
-                                             s.dim, o, sc, cap);
-                }
-                if (format == EmbeddingFormat::Int8) {
-                    if (!t.similarity_int8) return engram_status{ENGRAM_E_INVALID_ARGUMENT};
-                    return t.similarity_int8(q, s.embeddings_int8.data(), s.scales.data(),
-                                             s.norms.data(), s.n, s.dim, o, sc, cap);
-                }
-                return t.similarity(q, s.embeddings.data(), s.norms.data(), s.n, s.dim, o, sc, cap);
-            });
+    const auto call = [&s, id, rows](const Side& side, ArenaScope& a, float* out, const float* q) {
+        call_kernel(*side.plugin, *side.series, side.ring, Kernel::Similarity, id, {s.n, s.dim, 0},
+                    a, out, s.n,
+                    [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
+                        return rows(t, q, 0, s.n, o, sc, cap);
+                    });
     };
-    call(p.chosen, arena, scores, query.data());
+    if (ranges.size() > 1) {
+        call_kernel_split(lease, ranges, *p.chosen.plugin, *p.chosen.series, p.chosen.ring,
+                          Kernel::Similarity, id, shape_of, arena, scores, s.n,
+                          [&rows, query](const engram_kernel_table& t, uint64_t b, uint64_t e,
+                                         float* o, void* sc, uint64_t cap) {
+                              return rows(t, query.data(), b, e, o, sc, cap);
+                          });
+    } else {
+        call(p.chosen, arena, scores, query.data());
+    }
     if (p.compare) {
         std::vector<float> q(query.begin(), query.end());
         submit_shadow(
@@ -353,10 +504,11 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
     const Pick p = pick(v, Kernel::Spreading);
     const engram_spread_params params{r.iterations, r.decay, r.threshold};
     // Seeds are applied inside the call: the other backend of a compared
-    // call starts from the same activations.
+    // call starts from the same activations. Activations are indexed by the
+    // store's graph rows ([store] reorder): memory id i is row graph_slot[i].
     const auto run = [&s, params, seeds = r.seeds](const Side& side, ArenaScope& a, float* act) {
         std::fill(act, act + s.n, 0.0f);
-        for (uint32_t id : seeds) act[id] = 1.0f;
+        for (uint32_t id : seeds) act[s.graph_reordered() ? s.graph_slot[id] : id] = 1.0f;
         call_kernel(*side.plugin, *side.series, side.ring, Kernel::Spreading,
                     ENGRAM_KERNEL_SPREADING, {s.n, 0, s.sources.size()}, a, act, s.n,
                     [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
@@ -380,7 +532,10 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
                       run, [n = s.n](const float* a, const float* b) {
                           return validation::agree_spread(a, b, n);
                       });
-    return {top_k(act, s.n, r.top, true), p.chosen.plugin->name(), v.set->generation()};
+    // act[r] is memory graph_id[r] when the store is reordered.
+    return {s.graph_reordered() ? top_k_mapped(act, s.n, r.top, true, s.graph_id.data())
+                                : top_k(act, s.n, r.top, true),
+            p.chosen.plugin->name(), v.set->generation()};
 }
 
 KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const {
@@ -393,10 +548,12 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
     const InFlight live(in_flight_);
     const View v = view();
     const Pick p = pick(v, Kernel::Decay);
-    const engram_shape decay_shape{n, 0, 0};
-    arena.reserve(4 * ArenaScope::block(n * sizeof(float)) +
-                  ArenaScope::block(
-                      p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_DECAY, &decay_shape)));
+    KernelPool::Lease lease = lease_for(Kernel::Decay, n);
+    const std::vector<RowRange> ranges = split_rows(n, lease.parts());
+    const auto shape_of = [](uint64_t rows) { return engram_shape{rows, 0, 0}; };
+    arena.reserve(
+        4 * ArenaScope::block(n * sizeof(float)) +
+        split_scratch_need(p.chosen.plugin->table(), ENGRAM_KERNEL_DECAY, ranges, shape_of));
     float* strength = arena.allocate_array<float>(n);
     float* age = arena.allocate_array<float>(n);
     float* stability = arena.allocate_array<float>(n);
@@ -418,7 +575,17 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
                         });
         };
     };
-    run_on(strength, age, stability)(p.chosen, arena, out);
+    if (ranges.size() > 1) {
+        call_kernel_split(lease, ranges, *p.chosen.plugin, *p.chosen.series, p.chosen.ring,
+                          Kernel::Decay, ENGRAM_KERNEL_DECAY, shape_of, arena, out, n,
+                          [strength, age, stability](const engram_kernel_table& t, uint64_t b,
+                                                     uint64_t e, float* o, void* sc, uint64_t cap) {
+                              return t.decay(strength + b, age + b, stability + b, 0.0f, e - b, o,
+                                             sc, cap);
+                          });
+    } else {
+        run_on(strength, age, stability)(p.chosen, arena, out);
+    }
     if (p.compare) {
         // The job outlives this request's arena: it owns copies of the inputs.
         auto inputs = std::make_shared<std::vector<float>>();

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/kernel_pool.h"
 #include "engine/routing.h"
 #include "engine/shadow_pool.h"
 #include "kernelset/kernel_set.h"
@@ -58,7 +59,9 @@ class Engine {
     static constexpr uint32_t kMaxIterations = 1000;
     static constexpr float kMaxSpreadDecay = 1000.0f;
 
-    explicit Engine(std::shared_ptr<const MemoryStore> store);
+    // `parallel`: how large similarity and decay requests are split over
+    // threads (kernel_pool.h); the pool's threads start here.
+    explicit Engine(std::shared_ptr<const MemoryStore> store, ParallelSettings parallel = {});
     ~Engine();
 
     // Publishes a new kernel set; calls already running finish on the old.
@@ -74,6 +77,7 @@ class Engine {
     // Waits until every queued comparison has run (tests, drills).
     void drain_shadow() const;
     const MemoryStore& store() const { return *store_; }
+    const ParallelSettings& parallel() const { return parallel_; }
 
     // Top-k memories by cosine similarity to `query` (length store().dim).
     KernelAnswer find_similar(std::span<const float> query, uint32_t k) const;
@@ -118,6 +122,9 @@ class Engine {
         return live >= cores_;
     }
     View view() const;
+    // The kernel pool's idle helpers for a request of `rows` rows, if it is
+    // large enough to split (an empty lease otherwise, or when all are busy).
+    KernelPool::Lease lease_for(Kernel k, uint64_t rows) const;
     Pick pick(const View& v, Kernel k) const;
     void submit_shadow(
         const View& v, Kernel k, const Pick& p, std::vector<float> served, std::string digest,
@@ -126,6 +133,8 @@ class Engine {
         const;
 
     std::shared_ptr<const MemoryStore> store_;
+    ParallelSettings parallel_;
+    mutable KernelPool kernel_pool_;
     // A mutex-guarded shared_ptr rather than std::atomic<std::shared_ptr>:
     // libstdc++ 12 implements the latter with a lock bit that ThreadSanitizer
     // cannot see, so every reload under load was reported as a data race on

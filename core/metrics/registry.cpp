@@ -132,6 +132,24 @@ void Registry::set_backend_info(std::vector<BackendInfo> info) {
     backend_info_ = std::move(info);
 }
 
+void Registry::render_parallel(std::string& out) const {
+    static const char* kKernels[] = {"similarity", "spreading", "decay"};
+    header(out, "engram_kernel_threads", "gauge",
+           "Threads one large similarity or decay request may use ([server] kernel_threads).");
+    out += "engram_kernel_threads " + std::to_string(kernel_threads.value()) + "\n";
+    header(out, "engram_kernel_split_calls_total", "counter",
+           "Kernel calls split into row ranges over more than one thread.");
+    for (size_t k = 0; k < 3; ++k)
+        out += std::string("engram_kernel_split_calls_total{kernel=\"") + kKernels[k] + "\"} " +
+               std::to_string(parallel[k].split_calls.value()) + "\n";
+    header(
+        out, "engram_kernel_split_busy_total", "counter",
+        "Kernel calls large enough to split that ran on one thread: every pool thread was busy.");
+    for (size_t k = 0; k < 3; ++k)
+        out += std::string("engram_kernel_split_busy_total{kernel=\"") + kKernels[k] + "\"} " +
+               std::to_string(parallel[k].busy.value()) + "\n";
+}
+
 void Registry::render_rollouts(std::string& out) const {
     static const char* kKernels[] = {"similarity", "spreading", "decay"};
     const auto per_kernel = [&](const char* name, const char* type, const char* help, auto value) {
@@ -251,6 +269,7 @@ std::string Registry::render() const {
                          "route=\"" + escape_label(s.route) + "\"", s.duration);
     }
     render_rollouts(out);
+    render_parallel(out);
     render_process_stats(out, read_process_stats());
     return out;
 }

@@ -59,6 +59,12 @@ struct RolloutSeries {
     std::array<Counter, 4> auto_rollbacks;  // by kReasons
 };
 
+// Large requests split over the kernel pool (core/engine/kernel_pool.h).
+struct ParallelSeries {
+    Counter split_calls;  // calls that ran on more than one thread
+    Counter busy;         // calls large enough to split that ran on one: every helper was busy
+};
+
 class Registry {
   public:
     static Registry& global();
@@ -78,6 +84,9 @@ class Registry {
     Counter state_write_failures;
     // Indexed by engram_kernel_id (similarity, spreading, decay).
     std::array<RolloutSeries, 3> rollout;
+    // Indexed by engram_kernel_id; spreading is never split (its entry stays 0).
+    std::array<ParallelSeries, 3> parallel;
+    Gauge kernel_threads;  // [server] kernel_threads as the engine applied it
 
     void set_backend_info(std::vector<BackendInfo> info);
 
@@ -86,6 +95,7 @@ class Registry {
 
   private:
     void render_rollouts(std::string& out) const;
+    void render_parallel(std::string& out) const;
     static constexpr size_t kMaxSeries = 256;
     template <class T>
     struct Slots {

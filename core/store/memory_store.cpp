@@ -163,10 +163,13 @@ void seal_store(const MemoryStore& s) {
     seal_array(s.strength);
     seal_array(s.last_access);
     seal_array(s.stability);
+    seal_array(s.graph_slot);
+    seal_array(s.graph_id);
 }
 
 MemoryStore build_store(const StoreConfig& cfg, double now) {
     MemoryStore store = build_unsealed(cfg, now);
+    reorder_graph(store, cfg.reorder);
     seal_store(store);
     return store;  // moving keeps the pages, and so the protection
 }

@@ -35,6 +35,14 @@ struct MemoryStore {
     StoreArray<float> strength;      // n, > 0
     StoreArray<double> last_access;  // n, unix seconds
     StoreArray<float> stability;     // n, seconds (e-folding time), > 0
+    // [store] reorder: the CSR's rows are not the memory ids. The graph
+    // (offsets, sources) is then in row numbers: memory id i is row
+    // graph_slot[i], row r is memory graph_id[r]. Both empty (rows are ids)
+    // with reorder = "none". Only the graph is permuted: embeddings and the
+    // per-memory attributes stay in id order.
+    StoreArray<uint32_t> graph_slot;  // n or empty
+    StoreArray<uint32_t> graph_id;    // n or empty
+    bool graph_reordered() const { return !graph_slot.empty(); }
 };
 
 // Builds the store the config asks for, sealed (see seal_store). `now` is the
@@ -66,5 +74,18 @@ void compress_embeddings(MemoryStore& store, EmbeddingFormat format);
 
 // Row i decoded to float, whatever the store's format (tests, oracle checks).
 std::vector<float> decoded_row(const MemoryStore& store, uint64_t i);
+
+// Relabels the graph's nodes (reorder = "degree": by descending in-degree,
+// ties by id), keeping each node's in-edges in their order; fills
+// graph_slot / graph_id. With Reorder::None the graph is left in id order
+// and the permutation emptied. Called by build_store; not on a sealed store.
+void reorder_graph(MemoryStore& store, StoreConfig::Reorder order);
+// The pieces, for benchmarks: rows by descending in-degree (id_of_row), and
+// the CSR renamed by a permutation (row_of_id is its inverse). The output
+// arrays hold n + 1, m and m entries.
+std::vector<uint32_t> degree_order(const uint32_t* offsets, uint64_t n);
+void permute_csr(const uint32_t* offsets, const uint32_t* sources, const float* weights, uint64_t n,
+                 const uint32_t* id_of_row, const uint32_t* row_of_id, uint32_t* new_offsets,
+                 uint32_t* new_sources, float* new_weights);
 
 }  // namespace engram

@@ -44,16 +44,30 @@ TEST_CASE("unknown keys at every level", "[config][errors]") {
     check_one(kPlugins + "[store.extra]\nx = 1\n", ErrorCode::ConfigUnknownKey,
               "t.toml:3:1: [store] unknown key \"extra\" (known: kind, memories, dim, "
               "avg_in_degree, seed, embeddings, edges, memories_csv, default_stability_seconds, "
-              "embedding_format)");
+              "embedding_format, reorder)");
     check_one(kPlugins + "[server]\n  threads = 2\n  thread = 3\n", ErrorCode::ConfigUnknownKey,
               "t.toml:5:3: [server] unknown key \"thread\" (known: listen, threads, log_level, "
-              "log_format, pid_file, allow_remote_admin)");
+              "log_format, pid_file, allow_remote_admin, kernel_threads, kernel_split_min_rows)");
     check_one(kPlugins + "[arena]\nsize = 4096\npolicy = \"error\"\n", ErrorCode::ConfigUnknownKey,
               "t.toml:5:1: [arena] unknown key \"policy\" (known: size, overflow)");
     check_one("server = { threads = 2, \"odd\\nkey\" = 1 }\n" + kPlugins,
               ErrorCode::ConfigUnknownKey,
               "t.toml:1:25: [server] unknown key \"odd\\x0akey\" (known: listen, threads, "
-              "log_level, log_format, pid_file, allow_remote_admin)");
+              "log_level, log_format, pid_file, allow_remote_admin, kernel_threads, "
+              "kernel_split_min_rows)");
+}
+
+TEST_CASE("kernel_threads, kernel_split_min_rows and reorder are range-checked",
+          "[config][errors]") {
+    check_one(kPlugins + "[server]\nkernel_threads = 0\n", ErrorCode::ConfigValue,
+              "t.toml:4:18: [server] kernel_threads: 0 is out of range (must be 1..64)");
+    check_one(kPlugins + "[server]\nkernel_threads = 65\n", ErrorCode::ConfigValue,
+              "t.toml:4:18: [server] kernel_threads: 65 is out of range (must be 1..64)");
+    check_one(kPlugins + "[server]\nkernel_split_min_rows = 64\n", ErrorCode::ConfigValue,
+              "t.toml:4:25: [server] kernel_split_min_rows: 64 is out of range (must be "
+              "128..4294967295)");
+    check_one(kPlugins + "[store]\nreorder = \"rcm\"\n", ErrorCode::ConfigValue,
+              "t.toml:4:11: [store] reorder: \"rcm\" is not one of \"none\", \"degree\"");
 }
 
 TEST_CASE("wrong types are E_CONFIG_TYPE at the value", "[config][errors]") {

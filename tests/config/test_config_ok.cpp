@@ -169,6 +169,19 @@ TEST_CASE("files store: paths resolved, memories_csv optional", "[config]") {
     CHECK(with_csv.store.memories_csv == "/srv/engram/m.csv");
 }
 
+TEST_CASE("kernel threads and graph order", "[config]") {
+    const Config d = parse(kPlugins);
+    CHECK(d.server.kernel_threads == 0);  // absent: the engine's default, min(2, hardware)
+    CHECK(d.server.kernel_split_min_rows == 100000);
+    CHECK(d.store.reorder == StoreConfig::Reorder::None);
+    const Config c = parse(kPlugins +
+                           "[server]\nkernel_threads = 4\nkernel_split_min_rows = 128\n"
+                           "[store]\nreorder = \"degree\"\n");
+    CHECK(c.server.kernel_threads == 4);
+    CHECK(c.server.kernel_split_min_rows == 128);
+    CHECK(c.store.reorder == StoreConfig::Reorder::Degree);
+}
+
 TEST_CASE("server values", "[config]") {
     const Config cfg =
         parse(kPlugins +
