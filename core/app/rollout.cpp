@@ -291,14 +291,20 @@ std::optional<std::pair<std::string, std::string>> RolloutController::judge_roll
                    serv = r.serv_latency->since(r.serv.latency);
         if (cand.size() >= 20 && serv.size() >= 20) {
             const bool p99 = cand.size() >= kP99Calls && serv.size() >= kP99Calls;
-            const std::string q = p99 ? "p99" : "p90";
-            const double cp = quantile_ns(cand, p99 ? 0.99 : 0.90),
-                         sp = quantile_ns(serv, p99 ? 0.99 : 0.90);
-            if (sp > 0 && cp / sp > r.cfg.max_latency_ratio)
-                return std::pair{std::string("latency"),
-                                 "candidate " + q + " " + fmt(cp / 1e6) + " ms is " + fmt(cp / sp) +
-                                     "x the serving backend's " + fmt(sp / 1e6) + " ms (limit " +
-                                     fmt(r.cfg.max_latency_ratio) + "x)"};
+            // The tail first, then the median: a candidate slower on most
+            // calls fails even when a noisy neighbour has stretched the
+            // serving side's tail as far as the candidate's.
+            const std::pair<const char*, double> quantiles[] = {
+                {p99 ? "p99" : "p90", p99 ? 0.99 : 0.90}, {"median", 0.50}};
+            for (const auto& [q, at] : quantiles) {
+                const double cp = quantile_ns(cand, at), sp = quantile_ns(serv, at);
+                if (sp > 0 && cp / sp > r.cfg.max_latency_ratio)
+                    return std::pair{std::string("latency"),
+                                     "candidate " + std::string(q) + " " + fmt(cp / 1e6) +
+                                         " ms is " + fmt(cp / sp) + "x the serving backend's " +
+                                         fmt(sp / 1e6) + " ms (limit " +
+                                         fmt(r.cfg.max_latency_ratio) + "x)"};
+            }
         }
     }
     return std::nullopt;

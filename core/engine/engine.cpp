@@ -441,8 +441,8 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
             return t.similarity_int8(q, s.embeddings_int8.data() + b * s.dim, s.scales.data() + b,
                                      s.norms.data() + b, e - b, s.dim, o, sc, cap);
         }
-        return t.similarity(q, s.embeddings.data() + b * s.dim, s.norms.data() + b, e - b, s.dim,
-                            o, sc, cap);
+        return t.similarity(q, s.embeddings.data() + b * s.dim, s.norms.data() + b, e - b, s.dim, o,
+                            sc, cap);
     };
     // A large store: rows split over the kernel pool's idle threads.
     KernelPool::Lease lease = lease_for(Kernel::Similarity, s.n);
@@ -461,12 +461,11 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
                     });
     };
     if (ranges.size() > 1) {
-        call_kernel_split(lease, ranges, *p.chosen.plugin, *p.chosen.series, p.chosen.ring,
-                          Kernel::Similarity, id, shape_of, arena, scores, s.n,
-                          [&rows, query](const engram_kernel_table& t, uint64_t b, uint64_t e,
-                                         float* o, void* sc, uint64_t cap) {
-                              return rows(t, query.data(), b, e, o, sc, cap);
-                          });
+        call_kernel_split(
+            lease, ranges, *p.chosen.plugin, *p.chosen.series, p.chosen.ring, Kernel::Similarity,
+            id, shape_of, arena, scores, s.n,
+            [&rows, query](const engram_kernel_table& t, uint64_t b, uint64_t e, float* o, void* sc,
+                           uint64_t cap) { return rows(t, query.data(), b, e, o, sc, cap); });
     } else {
         call(p.chosen, arena, scores, query.data());
     }
