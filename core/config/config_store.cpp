@@ -51,8 +51,7 @@ void read_store(Diagnostics& diag, const toml::table& root, const std::filesyste
                 StoreConfig& out) {
     const Section s(diag, sub_table(diag, root, "store"), "[store]",
                     {"kind", "memories", "dim", "avg_in_degree", "seed", "embeddings", "edges",
-                     "memories_csv", "default_stability_seconds", "embedding_format",
-                     "reorder"});
+                     "memories_csv", "default_stability_seconds", "embedding_format", "reorder"});
     if (!s.present()) return;
 
     // An invalid kind is reported once; the other keys are still checked on
