@@ -461,6 +461,8 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
                     });
     };
     if (ranges.size() > 1) {
+        // The pool's helpers are live work too (shadow jobs yield to them).
+        const InFlight helpers(in_flight_, static_cast<int>(ranges.size()) - 1);
         call_kernel_split(
             lease, ranges, *p.chosen.plugin, *p.chosen.series, p.chosen.ring, Kernel::Similarity,
             id, shape_of, arena, scores, s.n,
@@ -575,6 +577,8 @@ KernelAnswer Engine::retention(std::span<const uint32_t> ids, double now) const 
         };
     };
     if (ranges.size() > 1) {
+        // The pool's helpers are live work too (shadow jobs yield to them).
+        const InFlight helpers(in_flight_, static_cast<int>(ranges.size()) - 1);
         call_kernel_split(lease, ranges, *p.chosen.plugin, *p.chosen.series, p.chosen.ring,
                           Kernel::Decay, ENGRAM_KERNEL_DECAY, shape_of, arena, out, n,
                           [strength, age, stability](const engram_kernel_table& t, uint64_t b,

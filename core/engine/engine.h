@@ -105,13 +105,17 @@ class Engine {
     // cores no live call is using.
     class InFlight {
       public:
-        explicit InFlight(std::atomic<int>& n) : n_(n) { n_.fetch_add(1); }
-        ~InFlight() { n_.fetch_sub(1); }
+        // `calls`: a split call counts once per thread it runs on.
+        explicit InFlight(std::atomic<int>& n, int calls = 1) : n_(n), calls_(calls) {
+            n_.fetch_add(calls_);
+        }
+        ~InFlight() { n_.fetch_sub(calls_); }
         InFlight(const InFlight&) = delete;
         InFlight& operator=(const InFlight&) = delete;
 
       private:
         std::atomic<int>& n_;
+        const int calls_;
     };
     // Every usable core has a live call. On a one-core host the calling
     // request is not counted (it would always be busy): its comparison is

@@ -298,3 +298,38 @@ TEST_CASE("engramd's config reaches the engine: kernel_threads, kernel_split_min
     }
     fs::remove_all(dir);
 }
+
+TEST_CASE("compressed stores (bf16, int8) split over the pool answer the same bits as one thread") {
+    // The split path calls the store format's kernel on each 64-aligned
+    // range (rows, scales and norms offset together): 4 threads on 1,093
+    // rows of 40 dimensions with the split threshold lowered to 128.
+    const double now = 1.7e9;
+    const uint64_t n = 1093, dim = 40;
+    int ran = 0;
+    for (EmbeddingFormat format : {EmbeddingFormat::Bf16, EmbeddingFormat::Int8}) {
+        MemoryStore built = make_synthetic_store(n, dim, 2.0, 9, 86400.0, now);
+        std::vector<float> query(built.embeddings.begin() + 5 * dim,
+                                 built.embeddings.begin() + 6 * dim);
+        query[1] += 0.25f;
+        compress_embeddings(built, format);
+        auto store = std::make_shared<const MemoryStore>(std::move(built));
+        for (const Backend& b : backends()) {
+            const engram_kernel_table& t = b.set->table(Kernel::Similarity);
+            const bool offered = format == EmbeddingFormat::Bf16 ? t.similarity_bf16 != nullptr
+                                                                 : t.similarity_int8 != nullptr;
+            if (!offered) continue;
+            INFO("backend " << b.name << ", format "
+                            << (format == EmbeddingFormat::Bf16 ? "bf16" : "int8"));
+            Engine one(store, ParallelSettings{1, 128});
+            one.install(b.set);
+            Engine many(store, ParallelSettings{4, 128});
+            many.install(b.set);
+            const uint64_t s0 = split_calls(Kernel::Similarity);
+            require_same(many.find_similar(query, Engine::kMaxK),
+                         one.find_similar(query, Engine::kMaxK));
+            CHECK(split_calls(Kernel::Similarity) == s0 + 1);
+            ++ran;
+        }
+    }
+    CHECK(ran >= 2);  // the reference backend offers both formats
+}
