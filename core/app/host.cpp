@@ -79,6 +79,7 @@ std::vector<std::string> store_changes(const StoreConfig& a, const StoreConfig& 
     note("avg_in_degree", format_double(a.avg_in_degree), format_double(b.avg_in_degree));
     note("seed", std::to_string(a.seed), std::to_string(b.seed));
     note("embeddings", a.embeddings.string(), b.embeddings.string());
+    note("embedding_scales", a.embedding_scales.string(), b.embedding_scales.string());
     note("edges", a.edges.string(), b.edges.string());
     note("memories_csv", a.memories_csv.string(), b.memories_csv.string());
     note("default_stability_seconds", format_double(a.default_stability_seconds),

@@ -38,9 +38,13 @@ struct StoreConfig {
     double avg_in_degree = 8.0;
     uint64_t seed = 42;
     // files (paths already resolved against the config file's directory)
-    std::filesystem::path embeddings;    // .npy, float32 or float64, shape (n, dim)
-    std::filesystem::path edges;         // CSV: source,target,weight
-    std::filesystem::path memories_csv;  // optional CSV: id,strength,last_access,stability
+    // .npy, shape (n, dim): float32 or float64 (converted at load), or the
+    // compressed rows themselves: int8 codes with embedding_format = "int8",
+    // bf16 bit patterns with embedding_format = "bf16" (store/dataset_io.h)
+    std::filesystem::path embeddings;
+    std::filesystem::path embedding_scales;  // .npy float32 (n,) or (n, 1): the int8 codes' scales
+    std::filesystem::path edges;             // CSV: source,target,weight
+    std::filesystem::path memories_csv;      // optional CSV: id,strength,last_access,stability
     // defaults for memories without a row in memories_csv, and for synthetic
     double default_stability_seconds = 86400.0;  // e-folding time, not a half-life
     // How the graph's nodes are numbered inside the store (core/store/graph_order.cpp).

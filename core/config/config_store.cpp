@@ -13,7 +13,8 @@ using config_values::quote;
 namespace {
 
 constexpr std::string_view kSyntheticKeys[] = {"memories", "dim", "avg_in_degree", "seed"};
-constexpr std::string_view kFilesKeys[] = {"embeddings", "edges", "memories_csv"};
+constexpr std::string_view kFilesKeys[] = {"embeddings", "embedding_scales", "edges",
+                                           "memories_csv"};
 constexpr int64_t kMaxMemories = 50'000'000;
 constexpr int64_t kMaxDim = 65536;
 // The store indexes edges with uint32_t (core/store/memory_store.h), so a
@@ -49,9 +50,10 @@ void refuse_keys(const Section& s, const std::string_view (&keys)[N], std::strin
 
 void read_store(Diagnostics& diag, const toml::table& root, const std::filesystem::path& base_dir,
                 StoreConfig& out) {
-    const Section s(diag, sub_table(diag, root, "store"), "[store]",
-                    {"kind", "memories", "dim", "avg_in_degree", "seed", "embeddings", "edges",
-                     "memories_csv", "default_stability_seconds", "embedding_format", "reorder"});
+    const Section s(
+        diag, sub_table(diag, root, "store"), "[store]",
+        {"kind", "memories", "dim", "avg_in_degree", "seed", "embeddings", "embedding_scales",
+         "edges", "memories_csv", "default_stability_seconds", "embedding_format", "reorder"});
     if (!s.present()) return;
 
     // An invalid kind is reported once; the other keys are still checked on
@@ -86,6 +88,7 @@ void read_store(Diagnostics& diag, const toml::table& root, const std::filesyste
     }
 
     read_path(s, "embeddings", base_dir, out.embeddings);
+    read_path(s, "embedding_scales", base_dir, out.embedding_scales);
     read_path(s, "edges", base_dir, out.edges);
     read_path(s, "memories_csv", base_dir, out.memories_csv);
     if (kind_known && files) {
@@ -96,10 +99,23 @@ void read_store(Diagnostics& diag, const toml::table& root, const std::filesyste
         }
     }
 
-    if (const auto f = s.one_of("embedding_format", {"f32", "bf16", "int8"}))
-        out.embedding_format = *f == "bf16"   ? EmbeddingFormat::Bf16
-                               : *f == "int8" ? EmbeddingFormat::Int8
-                                              : EmbeddingFormat::F32;
+    const auto format = s.one_of("embedding_format", {"f32", "bf16", "int8"});
+    if (format)
+        out.embedding_format = *format == "bf16"   ? EmbeddingFormat::Bf16
+                               : *format == "int8" ? EmbeddingFormat::Int8
+                                                   : EmbeddingFormat::F32;
+    // The scales of a .npy of int8 codes (whether embeddings holds codes is
+    // up to the file, checked by the store). With kind = "synthetic" the key
+    // is already refused above; with an invalid format, not checked against it.
+    const bool format_known = format.has_value() || !s.has("embedding_format");
+    if (kind_known && files && format_known && s.has("embedding_scales") &&
+        out.embedding_format != EmbeddingFormat::Int8) {
+        s.report(ErrorCode::ConfigValue, s.name_pos("embedding_scales"),
+                 s.label() +
+                     " embedding_scales: only allowed with embedding_format = " + quote("int8") +
+                     " (embedding_format is " + quote(embedding_format_name(out.embedding_format)) +
+                     (format ? "" : ", the default") + ")");
+    }
     if (auto v = s.one_of("reorder", {"none", "degree"}))
         out.reorder = *v == "degree" ? StoreConfig::Reorder::Degree : StoreConfig::Reorder::None;
 

@@ -1,13 +1,16 @@
 // Readers for real datasets: embeddings as NumPy .npy, edges and per-memory
 // attributes as CSV. Hand-written because Debian 12 packages no C++ .npy
-// reader, and the format subset we need (little-endian float32/float64, C
-// order, 2-D) is small; every malformed input is a clear E_DATA_* error.
+// reader, and the format subset we need (little-endian float32/float64, int8
+// codes or bf16 bit patterns, C order, 2-D) is small; every malformed input
+// is a clear E_DATA_* error.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <vector>
 
+#include "config/config.h"
+#include "store/npy_header.h"
 #include "store/store_array.h"
 
 namespace engram {
@@ -15,12 +18,28 @@ namespace engram {
 struct NpyMatrix {
     uint64_t rows = 0;
     uint64_t cols = 0;
-    StoreArray<float> data;  // rows * cols, row-major; becomes the store's embeddings as is
+    NpyDtype dtype = NpyDtype::F4;  // the file's; exactly one array below holds rows * cols
+    StoreArray<float> data;         // F4 / F8 (converted to float), finite; row-major
+    StoreArray<uint16_t> bf16;      // Bf16: the bit patterns as stored, each finite
+    StoreArray<int8_t> int8;        // I1: the codes as stored, each in -127..127
+    // Each becomes the store's array as is (the pages move, no copy).
 };
 
-// Reads a 2-D .npy array of '<f4' or '<f8' (converted to float), C order.
+// The dtype of a .npy file (any NpyDtype), from its preamble and header only.
+// Throws engram::Error(E_DATA_READ | E_DATA_NPY) as read_npy_matrix does.
+NpyDtype read_npy_dtype(const std::filesystem::path& file);
+
+// Reads a 2-D .npy array in C order: '<f4' or '<f8' always (converted to
+// float); int8 codes ('|i1', '<i1') only with `format` Int8 and bf16 bit
+// patterns ('<u2', '<V2', '|V2') only with Bf16, kept as they are. A dtype of
+// another format is refused from the header, before the data is read.
 // Throws engram::Error(E_DATA_READ | E_DATA_NPY) naming the file and reason.
-NpyMatrix read_npy_matrix(const std::filesystem::path& file);
+NpyMatrix read_npy_matrix(const std::filesystem::path& file,
+                          EmbeddingFormat format = EmbeddingFormat::F32);
+
+// Reads the per-row scales of int8 codes: '<f4' of shape (n,) or (n, 1), C
+// order, each finite and >= 0. Throws as read_npy_matrix.
+StoreArray<float> read_npy_scales(const std::filesystem::path& file);
 
 struct Edge {
     uint32_t source;

@@ -20,7 +20,8 @@ struct MemoryStore {
     uint64_t dim = 0;  // embedding dimension
     // [store] embedding_format: which ONE of the three embedding arrays
     // holds the rows (the other two are empty; the f32 rows are released
-    // once compressed, see store/embedding_codec.h for the formats).
+    // once compressed, or never exist when the rows are read compressed from
+    // a .npy; see store/embedding_codec.h for the formats).
     EmbeddingFormat format = EmbeddingFormat::F32;
     StoreArray<float> embeddings;          // f32: n * dim, row-major
     StoreArray<uint16_t> embeddings_bf16;  // bf16: n * dim bf16 bit patterns, row-major
@@ -64,12 +65,15 @@ void seal_store(const MemoryStore& store);
 MemoryStore make_synthetic_store(uint64_t memories, uint64_t dim, double avg_in_degree,
                                  uint64_t seed, double default_stability_seconds, double now);
 
-// Computes norms (double accumulation) from embeddings.
+// Computes the norms of the rows as stored, decoded, in double (one code
+// for every format: the rows converted at load and those read compressed
+// from a .npy get the same norms).
 void compute_norms(MemoryStore& store);
 
 // Converts an f32 store (not sealed) to `format`: fills the compressed
 // array (and scales), recomputes the norms of the decoded rows in double,
-// and releases the f32 rows. F32 does nothing.
+// and releases the f32 rows. A store already in `format` (F32, or rows read
+// compressed) is left as it is; any other conversion is a logic_error.
 void compress_embeddings(MemoryStore& store, EmbeddingFormat format);
 
 // Row i decoded to float, whatever the store's format (tests, oracle checks).

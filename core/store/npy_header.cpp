@@ -153,6 +153,45 @@ class DictParser {
 
 NpyHeader parse_npy_header(std::string_view text) { return DictParser(text).parse(); }
 
+std::optional<NpyDtype> parse_npy_dtype(std::string_view descr) {
+    if (descr == "<f4") return NpyDtype::F4;
+    if (descr == "<f8") return NpyDtype::F8;
+    // One byte has no order: NumPy writes '|', some writers '<'.
+    if (descr == "|i1" || descr == "<i1") return NpyDtype::I1;
+    // ml_dtypes.bfloat16 has kind 'V' and native byte order, so np.save
+    // writes '<V2' on a little-endian machine; a plain 2-byte void is '|V2'.
+    if (descr == "<u2" || descr == "<V2" || descr == "|V2") return NpyDtype::Bf16;
+    return std::nullopt;
+}
+
+uint64_t npy_itemsize(NpyDtype dtype) {
+    switch (dtype) {
+        case NpyDtype::F4:
+            return 4;
+        case NpyDtype::F8:
+            return 8;
+        case NpyDtype::I1:
+            return 1;
+        case NpyDtype::Bf16:
+            return 2;
+    }
+    return 0;
+}
+
+const char* npy_dtype_name(NpyDtype dtype) {
+    switch (dtype) {
+        case NpyDtype::F4:
+            return "float32";
+        case NpyDtype::F8:
+            return "float64";
+        case NpyDtype::I1:
+            return "int8 codes";
+        case NpyDtype::Bf16:
+            return "bf16 bit patterns";
+    }
+    return "?";
+}
+
 std::string shape_string(const std::vector<uint64_t>& shape) {
     std::string out = "(";
     for (size_t i = 0; i < shape.size(); ++i) {

@@ -1,4 +1,5 @@
-// read_npy_matrix: the .npy preamble, header and data of a 2-D float array.
+// read_npy_matrix: the .npy preamble, header and data of a 2-D array (float,
+// int8 codes or bf16 bit patterns), and read_npy_scales: the int8 scales.
 // Format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
 #include <algorithm>
 #include <bit>
@@ -12,11 +13,12 @@
 
 #include "common/error.h"
 #include "store/dataset_io.h"
+#include "store/embedding_codec.h"
 #include "store/npy_header.h"
 
 namespace engram {
 
-// '<f4' / '<f8' data is copied straight into host floats.
+// '<f4' / '<f8' / '<u2' data is copied straight into host values.
 static_assert(std::endian::native == std::endian::little,
               "the .npy reader assumes a little-endian host");
 
@@ -115,12 +117,38 @@ detail::NpyHeader read_header(NpyFile& file, uint64_t& data_offset) {
     }
 }
 
+// The dtype named by the header, any the host reads.
+NpyDtype dtype_of(const NpyFile& file, const detail::NpyHeader& header) {
+    const std::optional<NpyDtype> dtype = detail::parse_npy_dtype(header.descr);
+    if (!dtype)
+        file.npy_error("unsupported dtype '" + header.descr + "' (need " +
+                       detail::kNpyDtypesAccepted + ")");
+    return *dtype;
+}
+
+// The data after the header must be exactly `elements` of `itemsize` bytes.
+void check_data_length(const NpyFile& file, const detail::NpyHeader& header, uint64_t data_offset,
+                       uint64_t elements, uint64_t itemsize) {
+    const std::string shape = detail::shape_string(header.shape);
+    const uint64_t expected = elements * itemsize;
+    const uint64_t actual = file.size() - data_offset;
+    if (actual < expected)
+        file.npy_error("truncated data: shape " + shape + " '" + header.descr + "' needs " +
+                       std::to_string(expected) + " bytes, file has " + std::to_string(actual));
+    if (actual > expected)
+        file.npy_error("trailing data: " + std::to_string(actual - expected) + " bytes after the " +
+                       shape + " '" + header.descr + "' array");
+}
+
+std::string at_row_column(size_t i, uint64_t cols) {
+    return " at row " + std::to_string(i / cols) + ", column " + std::to_string(i % cols);
+}
+
 void read_f4(NpyFile& file, NpyMatrix& m) {
     file.read(m.data.data(), m.data.size() * sizeof(float));
     for (size_t i = 0; i < m.data.size(); ++i) {
         if (!std::isfinite(m.data[i]))
-            file.npy_error("non-finite value " + value_text(m.data[i]) + " at row " +
-                           std::to_string(i / m.cols) + ", column " + std::to_string(i % m.cols));
+            file.npy_error("non-finite value " + value_text(m.data[i]) + at_row_column(i, m.cols));
     }
 }
 
@@ -134,31 +162,63 @@ void read_f8(NpyFile& file, NpyMatrix& m) {
             const double v = chunk[k];
             const auto f = static_cast<float>(v);
             if (!std::isfinite(v))
-                file.npy_error("non-finite value " + value_text(v) + " at row " +
-                               std::to_string(i / m.cols) + ", column " +
-                               std::to_string(i % m.cols));
+                file.npy_error("non-finite value " + value_text(v) + at_row_column(i, m.cols));
             if (!std::isfinite(f))
-                file.npy_error("value " + value_text(v) + " at row " + std::to_string(i / m.cols) +
-                               ", column " + std::to_string(i % m.cols) + " is out of float range");
+                file.npy_error("value " + value_text(v) + at_row_column(i, m.cols) +
+                               " is out of float range");
             m.data[i] = f;
         }
     }
 }
 
+// bf16 bit patterns, kept; an all-ones exponent (infinity, NaN) is refused
+// as a non-finite float is.
+void read_bf16(NpyFile& file, NpyMatrix& m) {
+    file.read(m.bf16.data(), m.bf16.size() * sizeof(uint16_t));
+    for (size_t i = 0; i < m.bf16.size(); ++i) {
+        if ((m.bf16[i] & 0x7f80u) == 0x7f80u)
+            file.npy_error("non-finite value " + value_text(codec::bf16_to_float(m.bf16[i])) +
+                           at_row_column(i, m.cols));
+    }
+}
+
+// int8 codes, kept; -128 is outside the store's symmetric encoding
+// (store/embedding_codec.h writes -127..127).
+void read_i1(NpyFile& file, NpyMatrix& m) {
+    file.read(m.int8.data(), m.int8.size());
+    for (size_t i = 0; i < m.int8.size(); ++i) {
+        if (m.int8[i] == std::numeric_limits<int8_t>::min())
+            file.npy_error("int8 code -128" + at_row_column(i, m.cols) +
+                           " (the codes are -127..127, symmetric around 0)");
+    }
+}
+
 }  // namespace
 
-NpyMatrix read_npy_matrix(const std::filesystem::path& path) {
+NpyDtype read_npy_dtype(const std::filesystem::path& path) {
+    NpyFile file(path);
+    uint64_t data_offset = 0;
+    return dtype_of(file, read_header(file, data_offset));
+}
+
+NpyMatrix read_npy_matrix(const std::filesystem::path& path, EmbeddingFormat format) {
     NpyFile file(path);
     uint64_t data_offset = 0;
     const detail::NpyHeader header = read_header(file, data_offset);
 
-    uint64_t itemsize = 0;
-    if (header.descr == "<f4")
-        itemsize = 4;
-    else if (header.descr == "<f8")
-        itemsize = 8;
-    else
-        file.npy_error("unsupported dtype '" + header.descr + "' (need '<f4' or '<f8')");
+    const NpyDtype dtype = dtype_of(file, header);
+    // Compressed rows are taken as they are, so only for their own format:
+    // converting them (to float, or to the other format) would be lossy or
+    // silently change what the store holds.
+    const auto needs = dtype == NpyDtype::I1     ? EmbeddingFormat::Int8
+                       : dtype == NpyDtype::Bf16 ? EmbeddingFormat::Bf16
+                                                 : format;
+    if (needs != format)
+        file.npy_error("dtype '" + header.descr + "' (" + detail::npy_dtype_name(dtype) +
+                       ") is only read with [store] embedding_format = \"" +
+                       embedding_format_name(needs) + "\" (it is \"" +
+                       embedding_format_name(format) + "\")");
+    const uint64_t itemsize = detail::npy_itemsize(dtype);
     if (header.fortran_order)
         file.npy_error("fortran_order arrays are not supported (need C order)");
     const std::string shape = detail::shape_string(header.shape);
@@ -172,24 +232,63 @@ NpyMatrix read_npy_matrix(const std::filesystem::path& path) {
     if (cols > std::numeric_limits<uint64_t>::max() / itemsize / rows ||
         rows * cols > std::numeric_limits<size_t>::max() / sizeof(float))
         file.npy_error("shape " + shape + " is too large");
-    const uint64_t expected = rows * cols * itemsize;
-    const uint64_t actual = file.size() - data_offset;
-    if (actual < expected)
-        file.npy_error("truncated data: shape " + shape + " '" + header.descr + "' needs " +
-                       std::to_string(expected) + " bytes, file has " + std::to_string(actual));
-    if (actual > expected)
-        file.npy_error("trailing data: " + std::to_string(actual - expected) + " bytes after the " +
-                       shape + " '" + header.descr + "' array");
+    check_data_length(file, header, data_offset, rows * cols, itemsize);
 
     NpyMatrix m;
     m.rows = rows;
     m.cols = cols;
-    m.data.resize(rows * cols);
-    if (itemsize == 4)
-        read_f4(file, m);
-    else
-        read_f8(file, m);
+    m.dtype = dtype;
+    switch (dtype) {
+        case NpyDtype::F4:
+            m.data.resize(rows * cols);
+            read_f4(file, m);
+            break;
+        case NpyDtype::F8:
+            m.data.resize(rows * cols);
+            read_f8(file, m);
+            break;
+        case NpyDtype::Bf16:
+            m.bf16.resize(rows * cols);
+            read_bf16(file, m);
+            break;
+        case NpyDtype::I1:
+            m.int8.resize(rows * cols);
+            read_i1(file, m);
+            break;
+    }
     return m;
+}
+
+StoreArray<float> read_npy_scales(const std::filesystem::path& path) {
+    NpyFile file(path);
+    uint64_t data_offset = 0;
+    const detail::NpyHeader header = read_header(file, data_offset);
+
+    if (dtype_of(file, header) != NpyDtype::F4)
+        file.npy_error("dtype '" + header.descr + "': the int8 scales must be '<f4' (float32)");
+    if (header.fortran_order)
+        file.npy_error("fortran_order arrays are not supported (need C order)");
+    const std::string shape = detail::shape_string(header.shape);
+    const bool column = header.shape.size() == 2 && header.shape[1] == 1;
+    if (header.shape.size() != 1 && !column)
+        file.npy_error("shape " + shape + ": need (n,) or (n, 1), one scale per row");
+    const uint64_t n = header.shape[0];
+    if (n == 0) file.npy_error("shape " + shape + " is empty");
+    if (n > std::numeric_limits<size_t>::max() / sizeof(float))
+        file.npy_error("shape " + shape + " is too large");
+    check_data_length(file, header, data_offset, n, sizeof(float));
+
+    StoreArray<float> scales(n);
+    file.read(scales.data(), n * sizeof(float));
+    for (uint64_t i = 0; i < n; ++i) {
+        if (!std::isfinite(scales[i]))
+            file.npy_error("non-finite scale " + value_text(scales[i]) + " at row " +
+                           std::to_string(i));
+        if (scales[i] < 0.0f)
+            file.npy_error("negative scale " + value_text(scales[i]) + " at row " +
+                           std::to_string(i) + " (the scales are >= 0)");
+    }
+    return scales;
 }
 
 }  // namespace engram

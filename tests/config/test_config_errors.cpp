@@ -43,8 +43,8 @@ TEST_CASE("unknown keys at every level", "[config][errors]") {
               "store, server, arena, validation, security, rollout, watchdog)");
     check_one(kPlugins + "[store.extra]\nx = 1\n", ErrorCode::ConfigUnknownKey,
               "t.toml:3:1: [store] unknown key \"extra\" (known: kind, memories, dim, "
-              "avg_in_degree, seed, embeddings, edges, memories_csv, default_stability_seconds, "
-              "embedding_format, reorder)");
+              "avg_in_degree, seed, embeddings, embedding_scales, edges, memories_csv, "
+              "default_stability_seconds, embedding_format, reorder)");
     check_one(kPlugins + "[server]\n  threads = 2\n  thread = 3\n", ErrorCode::ConfigUnknownKey,
               "t.toml:5:3: [server] unknown key \"thread\" (known: listen, threads, log_level, "
               "log_format, pid_file, allow_remote_admin, kernel_threads, kernel_split_min_rows)");
@@ -172,6 +172,32 @@ TEST_CASE("[store] embedding_format: one of f32, bf16, int8, a string", "[config
               "\"int8\"");
     check_one(st + "embedding_format = 8\n", ErrorCode::ConfigType,
               "t.toml:4:20: [store] embedding_format: expected a string, got integer");
+}
+
+TEST_CASE("[store] embedding_scales: only with kind files and embedding_format int8",
+          "[config][errors]") {
+    const std::string files =
+        kPlugins + "[store]\nkind = \"files\"\nembeddings = \"e.npy\"\nedges = \"e.csv\"\n";
+    check_one(files + "embedding_scales = \"s.npy\"\n", ErrorCode::ConfigValue,
+              "t.toml:7:1: [store] embedding_scales: only allowed with embedding_format = "
+              "\"int8\" (embedding_format is \"f32\", the default)");
+    check_one(files + "embedding_format = \"bf16\"\nembedding_scales = \"s.npy\"\n",
+              ErrorCode::ConfigValue,
+              "t.toml:8:1: [store] embedding_scales: only allowed with embedding_format = "
+              "\"int8\" (embedding_format is \"bf16\")");
+    check_one(kPlugins + "[store]\nembedding_format = \"int8\"\nembedding_scales = \"s.npy\"\n",
+              ErrorCode::ConfigValue,
+              "t.toml:5:1: [store] embedding_scales: only allowed with kind = \"files\" (kind is "
+              "\"synthetic\", the default)");
+    check_one(files + "embedding_format = \"int8\"\nembedding_scales = \"\"\n",
+              ErrorCode::ConfigValue, "t.toml:8:20: [store] embedding_scales: the path is empty");
+    check_one(files + "embedding_format = \"int8\"\nembedding_scales = 1\n", ErrorCode::ConfigType,
+              "t.toml:8:20: [store] embedding_scales: expected a string, got integer");
+    // An invalid format is reported once, not also against the scales.
+    check_one(files + "embedding_format = \"int4\"\nembedding_scales = \"s.npy\"\n",
+              ErrorCode::ConfigValue,
+              "t.toml:7:20: [store] embedding_format: \"int4\" is not one of \"f32\", \"bf16\", "
+              "\"int8\"");
 }
 
 TEST_CASE("plugin names, paths and backend references", "[config][errors]") {

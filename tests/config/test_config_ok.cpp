@@ -141,6 +141,20 @@ TEST_CASE("[store] embedding_format: f32 by default, bf16 and int8 for either ki
     CHECK_FALSE(parse(kPlugins).store == files.store);
 }
 
+TEST_CASE("[store] embedding_scales: a path, with kind files and embedding_format int8",
+          "[config]") {
+    const std::string files = kPlugins +
+                              "[store]\nkind = \"files\"\nembeddings = \"codes.npy\"\nedges = "
+                              "\"e.csv\"\nembedding_format = \"int8\"\n";
+    const Config without = parse(files);
+    CHECK(without.store.embedding_scales.empty());
+    const Config with = parse(files + "embedding_scales = \"../data/scales.npy\"\n");
+    CHECK(with.store.embedding_scales == "/srv/engram/data/scales.npy");
+    CHECK(with.store.embeddings == "/srv/engram/etc/codes.npy");
+    // Another scales file is another store (a reload warns: restart to apply).
+    CHECK_FALSE(with.store == without.store);
+}
+
 TEST_CASE("synthetic store values, ints accepted where floats are", "[config]") {
     const Config cfg = parse(kPlugins +
                              "[store]\nkind = \"synthetic\"\nmemories = 50_000_000\ndim = 65536\n"

@@ -3,16 +3,21 @@
 // their top-k agrees with the exact fp32 top-k within the documented bound
 // (docs/internal/kernels.md, "Compressed embeddings"); a backend without the
 // kernel (the frozen ABI 1.0 fixture, a 1.1 table with NULL fields) is
-// refused with E_BACKEND_FORMAT_UNSUPPORTED.
+// refused with E_BACKEND_FORMAT_UNSUPPORTED. A store read from a .npy of
+// int8 codes (+ scales) or bf16 bit patterns serves exactly what the store
+// converted from the float32 file serves.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
+#include "../store/store_test_support.h"
 #include "common/error.h"
 #include "engine_fixture.h"
 #include "oracle/oracle.h"
 #include "oracle/tolerances.h"
+#include "store/embedding_codec.h"
 #include "store/memory_store.h"
 
 using namespace engram;
@@ -189,4 +194,53 @@ TEST_CASE(
     CHECK(a.backend == "zoo_newer_minor");
     CHECK(a.items.front().id == 42);
     CHECK(a.items.front().value == Approx(1.0).margin(1e-5));
+}
+
+TEST_CASE("a store read from int8 codes or bf16 .npy serves what the converted store serves") {
+    const MemoryStore f32 = make_synthetic_store(700, 96, 2.0, 9, 86400.0, kNow);
+    const std::vector<float> rows(f32.embeddings.begin(), f32.embeddings.end());
+    engram::test::TempDir dir;
+    const auto float_file = dir.write("f32.npy", engram::test::npy_matrix(f32.n, f32.dim, rows));
+    const auto edges = dir.write("e.csv", "0,1,0.5\n5,4,1\n");
+    std::vector<int8_t> codes(rows.size());
+    std::vector<float> scales(f32.n);
+    std::vector<uint16_t> bits(rows.size());
+    for (uint64_t i = 0; i < f32.n; ++i)
+        scales[i] = codec::int8_quantize_row(rows.data() + i * f32.dim, f32.dim,
+                                             codes.data() + i * f32.dim);
+    for (size_t k = 0; k < rows.size(); ++k) bits[k] = codec::float_to_bf16(rows[k]);
+    const auto codes_file =
+        dir.write("codes.npy", engram::test::npy_typed("|i1", f32.n, f32.dim, codes));
+    const auto scales_file = dir.write("scales.npy", engram::test::npy_scales(scales));
+    const auto bf16_file =
+        dir.write("bf16.npy", engram::test::npy_typed("<u2", f32.n, f32.dim, bits));
+
+    for (EmbeddingFormat f : {EmbeddingFormat::Bf16, EmbeddingFormat::Int8}) {
+        INFO(embedding_format_name(f));
+        Config c = reference_config();
+        c.store.kind = StoreConfig::Kind::Files;
+        c.store.edges = edges;
+        c.store.embedding_format = f;
+        c.store.embeddings = float_file;
+        Engine converted(std::make_shared<const MemoryStore>(build_store(c.store, kNow)));
+        converted.install(build_kernel_set(c, detect_cpu_features(), 1, nullptr));
+        c.store.embeddings = f == EmbeddingFormat::Int8 ? codes_file : bf16_file;
+        if (f == EmbeddingFormat::Int8) c.store.embedding_scales = scales_file;
+        Engine read(std::make_shared<const MemoryStore>(build_store(c.store, kNow)));
+        read.install(build_kernel_set(c, detect_cpu_features(), 1, nullptr));
+        for (uint64_t qi = 0; qi < 5; ++qi) {
+            std::vector<float> q(rows.begin() + long(qi * 97 * f32.dim),
+                                 rows.begin() + long((qi * 97 + 1) * f32.dim));
+            q[qi] += 0.25f;
+            const KernelAnswer a = converted.find_similar(q, 10);
+            const KernelAnswer b = read.find_similar(q, 10);
+            REQUIRE(a.items.size() == 10);
+            REQUIRE(b.items.size() == 10);
+            CHECK(a.items.front().id == qi * 97);
+            for (size_t k = 0; k < 10; ++k) {
+                CHECK(a.items[k].id == b.items[k].id);
+                CHECK(std::memcmp(&a.items[k].value, &b.items[k].value, sizeof(float)) == 0);
+            }
+        }
+    }
 }

@@ -1,7 +1,8 @@
 // libFuzzer harness: the .npy reader. The input is used twice: as the header
 // dictionary text (detail::parse_npy_header: a value or NpyHeaderError) and
-// as a whole .npy file (read_npy_matrix: a matrix or engram::Error
-// E_DATA_READ / E_DATA_NPY). A matrix read must be exactly rows x cols.
+// as a whole .npy file (read_npy_matrix with each embedding_format, and
+// read_npy_scales: a value or engram::Error E_DATA_READ / E_DATA_NPY). A
+// matrix read must hold exactly rows x cols elements of its dtype.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -19,9 +20,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const engram::detail::NpyHeaderError&) {
     }
     const auto& file = engram::fuzz::write_input("input.npy", data, size);
+    for (const engram::EmbeddingFormat format :
+         {engram::EmbeddingFormat::F32, engram::EmbeddingFormat::Bf16,
+          engram::EmbeddingFormat::Int8}) {
+        try {
+            const engram::NpyMatrix m = engram::read_npy_matrix(file, format);
+            const size_t held = m.dtype == engram::NpyDtype::I1     ? m.int8.size()
+                                : m.dtype == engram::NpyDtype::Bf16 ? m.bf16.size()
+                                                                    : m.data.size();
+            if (held != m.rows * m.cols) std::abort();
+        } catch (const engram::Error&) {
+        }
+    }
     try {
-        const engram::NpyMatrix m = engram::read_npy_matrix(file);
-        if (m.data.size() != m.rows * m.cols) std::abort();
+        (void)engram::read_npy_scales(file);
     } catch (const engram::Error&) {
     }
     return 0;

@@ -89,6 +89,21 @@ std::string npy_matrix(uint64_t rows, uint64_t cols, const std::vector<T>& value
     return npy_file(npy_dict(sizeof(T) == 4 ? "<f4" : "<f8", rows, cols), major, raw_bytes(values));
 }
 
+// A well-formed 2-D file of any dtype string (int8 codes '|i1', bf16 bit
+// patterns '<u2' / '<V2', ...), the values written as they are.
+template <class T>
+std::string npy_typed(std::string_view descr, uint64_t rows, uint64_t cols,
+                      const std::vector<T>& values) {
+    return npy_file(npy_dict(descr, rows, cols), 1, raw_bytes(values));
+}
+
+// A 1-D '<f4' file of shape (n,): the int8 scales.
+inline std::string npy_scales(const std::vector<float>& values) {
+    return npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (" +
+                        std::to_string(values.size()) + ",), }",
+                    1, raw_bytes(values));
+}
+
 // Runs f, which must throw engram::Error, and returns that error.
 inline Error error_from(const std::function<void()>& f) {
     try {

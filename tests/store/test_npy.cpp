@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/dataset_io.h"
+#include "store/npy_header.h"
 #include "store_test_support.h"
 
 using engram::ErrorCode;
@@ -26,10 +27,15 @@ const std::vector<float> kValues = {0.0f, 1.5f,  -2.25f,  3.0e-8f, 4.0f,   -5.5f
 
 // The error reading `bytes` as a file, checked to be E_DATA_NPY and to name
 // the file; returns the message for reason checks.
-std::string npy_error(const std::string& bytes) {
+std::string npy_error(const std::string& bytes, bool scales = false) {
     TempDir dir;
     const auto file = dir.write("emb.npy", bytes);
-    const engram::Error e = error_from([&] { read_npy_matrix(file); });
+    const engram::Error e = error_from([&] {
+        if (scales)
+            engram::read_npy_scales(file);
+        else
+            read_npy_matrix(file);
+    });
     INFO(e.what());
     CHECK(e.code() == ErrorCode::DataNpy);
     CHECK_THAT(e.what(), Catch::StartsWith(file.string() + ": "));
@@ -171,7 +177,187 @@ TEST_CASE("npy: unsupported dtypes", "[store][npy]") {
     const std::string descr = GENERATE(std::string("<i4"), std::string(">f4"), std::string("<f2"),
                                        std::string("|u1"), std::string("=f4"), std::string("<c8"));
     const std::string msg = npy_error(npy_file(npy_dict(descr, 3, 4), 1, raw_bytes(kValues)));
-    CHECK_THAT(msg, Catch::EndsWith(": unsupported dtype '" + descr + "' (need '<f4' or '<f8')"));
+    CHECK_THAT(msg, Catch::EndsWith(": unsupported dtype '" + descr +
+                                    "' (need '<f4' or '<f8'; '|i1' int8 codes or '<u2' / '<V2' "
+                                    "bf16 bit patterns with the matching [store] "
+                                    "embedding_format)"));
+}
+
+TEST_CASE("npy: the dtypes the header names", "[store][npy]") {
+    using engram::NpyDtype;
+    using engram::detail::parse_npy_dtype;
+    CHECK(parse_npy_dtype("<f4") == NpyDtype::F4);
+    CHECK(parse_npy_dtype("<f8") == NpyDtype::F8);
+    CHECK(parse_npy_dtype("|i1") == NpyDtype::I1);
+    CHECK(parse_npy_dtype("<i1") == NpyDtype::I1);
+    CHECK(parse_npy_dtype("<u2") == NpyDtype::Bf16);
+    CHECK(parse_npy_dtype("<V2") == NpyDtype::Bf16);
+    CHECK(parse_npy_dtype("|V2") == NpyDtype::Bf16);
+    for (const char* other :
+         {">f4", "=f4", "|u1", ">i1", "=i1", ">u2", "<i2", "|V4", "<f2", "bf16"})
+        CHECK_FALSE(parse_npy_dtype(other).has_value());
+    CHECK(engram::detail::npy_itemsize(NpyDtype::I1) == 1);
+    CHECK(engram::detail::npy_itemsize(NpyDtype::Bf16) == 2);
+
+    TempDir dir;
+    const auto file =
+        dir.write("c.npy", engram::test::npy_typed("|i1", 2, 2, std::vector<int8_t>{1, 2, 3, 4}));
+    CHECK(engram::read_npy_dtype(file) == NpyDtype::I1);
+}
+
+TEST_CASE("npy: int8 codes are read as they are, with embedding_format int8", "[store][npy]") {
+    using engram::EmbeddingFormat;
+    const std::string descr = GENERATE(std::string("|i1"), std::string("<i1"));
+    const std::vector<int8_t> codes = {0, 1, -1, 127, -127, 42, -7, 100, 3, 0, 0, -50};
+    TempDir dir;
+    const auto file = dir.write("c.npy", engram::test::npy_typed(descr, 3, 4, codes));
+    const NpyMatrix m = read_npy_matrix(file, EmbeddingFormat::Int8);
+    CHECK(m.dtype == engram::NpyDtype::I1);
+    CHECK(m.rows == 3);
+    CHECK(m.cols == 4);
+    CHECK(m.data.empty());
+    CHECK(m.bf16.empty());
+    CHECK(std::vector<int8_t>(m.int8.begin(), m.int8.end()) == codes);
+}
+
+TEST_CASE("npy: bf16 bit patterns are read as they are, with embedding_format bf16",
+          "[store][npy]") {
+    using engram::EmbeddingFormat;
+    const std::string descr = GENERATE(std::string("<u2"), std::string("<V2"), std::string("|V2"));
+    const std::vector<uint16_t> bits = {0x3f80, 0xc000, 0x0000, 0x8000, 0x7f7f, 0x0001};
+    TempDir dir;
+    const auto file = dir.write("b.npy", engram::test::npy_typed(descr, 2, 3, bits));
+    const NpyMatrix m = read_npy_matrix(file, EmbeddingFormat::Bf16);
+    CHECK(m.dtype == engram::NpyDtype::Bf16);
+    CHECK(m.rows == 2);
+    CHECK(m.cols == 3);
+    CHECK(m.data.empty());
+    CHECK(std::vector<uint16_t>(m.bf16.begin(), m.bf16.end()) == bits);
+}
+
+TEST_CASE("npy: float files are read with every embedding_format", "[store][npy]") {
+    using engram::EmbeddingFormat;
+    const EmbeddingFormat f =
+        GENERATE(EmbeddingFormat::F32, EmbeddingFormat::Bf16, EmbeddingFormat::Int8);
+    TempDir dir;
+    const NpyMatrix m = read_npy_matrix(dir.write("e.npy", npy_matrix(3, 4, kValues)), f);
+    CHECK(m.dtype == engram::NpyDtype::F4);
+    CHECK(std::vector<float>(m.data.begin(), m.data.end()) == kValues);
+    const NpyMatrix d =
+        read_npy_matrix(dir.write("d.npy", npy_matrix(1, 2, std::vector<double>{0.5, -2})), f);
+    CHECK(d.dtype == engram::NpyDtype::F8);
+    CHECK(std::vector<float>(d.data.begin(), d.data.end()) == std::vector<float>{0.5f, -2.0f});
+}
+
+TEST_CASE("npy: compressed rows only for their own embedding_format", "[store][npy]") {
+    using engram::EmbeddingFormat;
+    struct Case {
+        std::string descr;
+        EmbeddingFormat format;
+        std::string reason;
+    };
+    const Case c = GENERATE(
+        Case{"|i1", EmbeddingFormat::F32,
+             "dtype '|i1' (int8 codes) is only read with [store] embedding_format = \"int8\" (it "
+             "is \"f32\")"},
+        Case{"<i1", EmbeddingFormat::Bf16,
+             "dtype '<i1' (int8 codes) is only read with [store] embedding_format = \"int8\" (it "
+             "is \"bf16\")"},
+        Case{"<u2", EmbeddingFormat::F32,
+             "dtype '<u2' (bf16 bit patterns) is only read with [store] embedding_format = "
+             "\"bf16\" (it is \"f32\")"},
+        Case{"<V2", EmbeddingFormat::Int8,
+             "dtype '<V2' (bf16 bit patterns) is only read with [store] embedding_format = "
+             "\"bf16\" (it is \"int8\")"});
+    INFO(c.descr);
+    TempDir dir;
+    // Refused from the header: the data (here too short) is never looked at.
+    const auto file = dir.write("c.npy", npy_file(npy_dict(c.descr, 1000, 1000), 1, ""));
+    const engram::Error e = error_from([&] { read_npy_matrix(file, c.format); });
+    CHECK(e.code() == ErrorCode::DataNpy);
+    CHECK(std::string(e.what()) == file.string() + ": " + c.reason);
+}
+
+TEST_CASE("npy: int8 code -128 and non-finite bf16 are refused with their place", "[store][npy]") {
+    using engram::EmbeddingFormat;
+    TempDir dir;
+    SECTION("-128") {
+        const auto file = dir.write(
+            "c.npy",
+            engram::test::npy_typed("|i1", 2, 3, std::vector<int8_t>{1, 2, 3, 4, -128, 6}));
+        const engram::Error e = error_from([&] { read_npy_matrix(file, EmbeddingFormat::Int8); });
+        CHECK(e.code() == ErrorCode::DataNpy);
+        CHECK(std::string(e.what()) ==
+              file.string() +
+                  ": int8 code -128 at row 1, column 1 (the codes are -127..127, symmetric around "
+                  "0)");
+    }
+    SECTION("bf16 infinity and NaN") {
+        struct Case {
+            uint16_t bits;
+            std::string text;
+        };
+        const Case c = GENERATE(Case{0x7f80, "inf"}, Case{0xff80, "-inf"}, Case{0x7fc0, "NaN"},
+                                Case{0xffc1, "NaN"});
+        const auto file = dir.write(
+            "b.npy", engram::test::npy_typed("<u2", 2, 2, std::vector<uint16_t>{0, 0, 0, c.bits}));
+        const engram::Error e = error_from([&] { read_npy_matrix(file, EmbeddingFormat::Bf16); });
+        CHECK(e.code() == ErrorCode::DataNpy);
+        CHECK(std::string(e.what()) ==
+              file.string() + ": non-finite value " + c.text + " at row 1, column 1");
+    }
+    SECTION("data length is checked in the dtype's own item size") {
+        const auto file =
+            dir.write("c.npy", npy_file(npy_dict("<u2", 2, 2), 1, std::string(7, '\0')));
+        const engram::Error e = error_from([&] { read_npy_matrix(file, EmbeddingFormat::Bf16); });
+        CHECK(e.code() == ErrorCode::DataNpy);
+        CHECK_THAT(e.what(), Catch::Contains("needs 8 bytes, file has 7"));
+    }
+}
+
+TEST_CASE("npy: int8 scales, (n,) or (n, 1) float32, finite and >= 0", "[store][npy]") {
+    TempDir dir;
+    const std::vector<float> scales = {0.5f, 0.0f, 1e-30f, 3.0f};
+    SECTION("good") {
+        const auto one_d = dir.write("s.npy", engram::test::npy_scales(scales));
+        const auto col = dir.write("c.npy", npy_file(npy_dict("<f4", 4, 1), 2, raw_bytes(scales)));
+        for (const auto& file : {one_d, col}) {
+            const auto got = engram::read_npy_scales(file);
+            CHECK(std::vector<float>(got.begin(), got.end()) == scales);
+        }
+    }
+    SECTION("malformed") {
+        struct Case {
+            std::string dict;
+            std::vector<float> values;
+            std::string reason;
+        };
+        const auto dict = [](const std::string& descr, const std::string& shape) {
+            return "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + "}";
+        };
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        const float inf = std::numeric_limits<float>::infinity();
+        const Case c = GENERATE_COPY(
+            Case{dict("<f8", "(2,)"),
+                 {1, 2, 3, 4},
+                 "dtype '<f8': the int8 scales must be '<f4' (float32)"},
+            Case{dict("|i1", "(4,)"), {1}, "dtype '|i1': the int8 scales must be '<f4' (float32)"},
+            Case{dict("<f4", "(2, 2)"), scales,
+                 "shape (2, 2): need (n,) or (n, 1), one scale per row"},
+            Case{dict("<f4", "()"), {1}, "shape (): need (n,) or (n, 1), one scale per row"},
+            Case{dict("<f4", "(0,)"), {}, "shape (0,) is empty"},
+            Case{dict("<f4", "(5,)"), scales,
+                 "truncated data: shape (5,) '<f4' needs 20 bytes, file has 16"},
+            Case{dict("<f4", "(3,)"), scales, "trailing data: 4 bytes after the (3,) '<f4' array"},
+            Case{dict("<f4", "(4,)"), {1, 2, nan, 4}, "non-finite scale NaN at row 2"},
+            Case{dict("<f4", "(4,)"), {inf, 2, 3, 4}, "non-finite scale inf at row 0"},
+            Case{dict("<f4", "(4,)"),
+                 {1, 2, 3, -0.25f},
+                 "negative scale -0.25 at row 3 (the scales are >= 0)"});
+        INFO(c.dict);
+        const std::string msg = npy_error(npy_file(c.dict, 1, raw_bytes(c.values)), true);
+        CHECK(msg.substr(msg.find(": ") + 2) == c.reason);
+    }
 }
 
 TEST_CASE("npy: fortran order is refused", "[store][npy]") {
