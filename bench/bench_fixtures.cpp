@@ -3,19 +3,26 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <string_view>
 #include <system_error>
 
 #include "common/error.h"
 #include "loader/plugin_loader.h"
 #include "oracle/oracle.h"
 #include "platform/cpu_features.h"
+#include "store/dataset_io.h"
 #include "store/memory_store.h"
 
 #ifndef ENGRAM_BENCH_PLUGIN_DIR_DEFAULT
 #error "ENGRAM_BENCH_PLUGIN_DIR_DEFAULT must name the build's plugin directory"
+#endif
+#ifndef ENGRAM_BENCH_WORDNET_GRAPH_DEFAULT
+#error "ENGRAM_BENCH_WORDNET_GRAPH_DEFAULT must name <build dir>/scratch/wordnet_nouns_edges.csv"
 #endif
 
 namespace engram::bench {
@@ -248,7 +255,58 @@ SpreadData make_rmat() {
     return g;
 }
 
+// The node count from the "# nodes: N" comment before the first record;
+// without one, the largest id + 1 (read_edges_csv then checks every id).
+uint64_t wordnet_node_count(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line) && (line.empty() || line[0] == '#')) {
+        constexpr std::string_view kKey = "# nodes:";
+        if (line.starts_with(kKey)) return std::stoull(line.substr(kKey.size()));
+    }
+    return 0;
+}
+
+SpreadData make_wordnet() {
+    const std::filesystem::path file = wordnet_graph_path();
+    SpreadData g;
+    try {
+        uint64_t n = wordnet_node_count(file);
+        std::vector<Edge> edges =
+            read_edges_csv(file, n ? n : uint64_t{std::numeric_limits<uint32_t>::max()});
+        if (n == 0)
+            for (const Edge& e : edges)
+                n = std::max<uint64_t>(n, uint64_t{std::max(e.source, e.target)} + 1);
+        StoreArray<uint32_t> offsets, sources;
+        StoreArray<float> weights;
+        build_in_edge_csr(edges, n, offsets, sources, weights);
+        g.n = n;
+        g.m = edges.size();
+        g.offsets = AlignedArray<uint32_t>(n + 1);
+        g.sources = AlignedArray<uint32_t>(g.m);
+        g.weights = AlignedArray<float>(g.m);
+        std::copy(offsets.begin(), offsets.end(), g.offsets.data());
+        std::copy(sources.begin(), sources.end(), g.sources.data());
+        std::copy(weights.begin(), weights.end(), g.weights.data());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "engram_bench: cannot read the WordNet graph %s: %s\n", file.c_str(),
+                     e.what());
+        return SpreadData{};
+    }
+    g.params.iterations = 10;
+    g.params.decay = 0.5f;
+    g.params.threshold = 0.01f;
+    g.name = "wordnet_nouns";
+    for (uint64_t i = 0; i < g.n; ++i)
+        g.max_in_degree = std::max(g.max_in_degree, g.offsets[i + 1] - g.offsets[i]);
+    Rng rng(seed_for(5, g.n));
+    g.seeds = AlignedArray<float>(g.n);
+    for (int s = 0; s < 8; ++s) g.seeds[rng.below(g.n)] = 1.0f;
+    return g;
+}
+
 SpreadData make_degree(const SpreadData& g) {
+    if (g.n == 0) return SpreadData{};  // the source graph could not be made
     SpreadData r;
     r.n = g.n;
     r.m = g.m;
@@ -333,6 +391,20 @@ const SpreadData& rmat_data(bool reordered) {
     return cached(degree, 0, [](uint64_t) { return make_degree(rmat_data(false)); });
 }
 
+std::filesystem::path wordnet_graph_path() {
+    if (const char* env = std::getenv("ENGRAM_BENCH_WORDNET_GRAPH"); env && *env) return env;
+    return ENGRAM_BENCH_WORDNET_GRAPH_DEFAULT;
+}
+
+const SpreadData& wordnet_data(bool reordered) {
+    if (!reordered) {
+        static std::map<uint64_t, std::unique_ptr<SpreadData>> plain;
+        return cached(plain, 0, [](uint64_t) { return make_wordnet(); });
+    }
+    static std::map<uint64_t, std::unique_ptr<SpreadData>> degree;
+    return cached(degree, 0, [](uint64_t) { return make_degree(wordnet_data(false)); });
+}
+
 const SpreadData& spread_data_degree(uint64_t n) {
     static std::map<uint64_t, std::unique_ptr<SpreadData>> degree;
     return cached(degree, n, [](uint64_t k) { return make_degree(spread_data(k)); });
@@ -349,13 +421,35 @@ std::vector<SpreadWorkload> spread_workloads() {
         {std::to_string(big) + "x" + std::to_string(kSpreadAvgInDegree) + "_degree", big, true});
     const std::string rmat =
         "rmat" + std::to_string(kRmatNodes) + "x" + std::to_string(kRmatEdges / kRmatNodes);
-    out.push_back({rmat, 0, false});
-    out.push_back({rmat + "_degree", 0, true});
+    out.push_back({rmat, 0, false, SpreadWorkload::Graph::rmat});
+    out.push_back({rmat + "_degree", 0, true, SpreadWorkload::Graph::rmat});
+    const std::filesystem::path wordnet = wordnet_graph_path();
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(wordnet, ec)) {
+        out.push_back({"wordnet_nouns", 0, false, SpreadWorkload::Graph::wordnet});
+        out.push_back({"wordnet_nouns_degree", 0, true, SpreadWorkload::Graph::wordnet});
+    } else {
+        static std::once_flag said;  // both the kernels' and the peers' suites ask
+        std::call_once(said, [&] {
+            std::fprintf(stderr,
+                         "engram_bench: no %s, wordnet_nouns workloads left out (/usr/bin/python3 "
+                         "bench/make_wordnet_fixture.py --graph-only --out DIR writes "
+                         "DIR/wordnet_nouns_edges.csv; ENGRAM_BENCH_WORDNET_GRAPH=FILE reads it)\n",
+                         wordnet.c_str());
+        });
+    }
     return out;
 }
 
 const SpreadData& SpreadWorkload::data() const {
-    if (n == 0) return rmat_data(reordered);
+    switch (graph) {
+        case Graph::rmat:
+            return rmat_data(reordered);
+        case Graph::wordnet:
+            return wordnet_data(reordered);
+        case Graph::power_law:
+            break;
+    }
     return reordered ? spread_data_degree(n) : spread_data(n);
 }
 

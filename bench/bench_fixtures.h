@@ -105,7 +105,7 @@ struct SpreadData {
     AlignedArray<float> seeds;       // n
     engram_spread_params params{};   // 10 iterations, decay 0.5, threshold 0.01
     uint32_t max_in_degree = 0;
-    std::string name;  // workload name: "<n>x8", "rmat100000x10", ...
+    std::string name;  // workload name: "<n>x8", "rmat100000x10", "wordnet_nouns", ...
 };
 const SpreadData& spread_data(uint64_t n);
 
@@ -123,12 +123,32 @@ inline constexpr uint64_t kRmatEdges = 1000000;
 // node's in-edges in their order), seeds moved with their nodes. Workload
 // "rmat100000x10_degree".
 const SpreadData& rmat_data(bool reordered);
+// A real graph: the WordNet 3.0 noun graph, written by
+// bench/make_wordnet_fixture.py --graph-only (from Debian wordnet-base; not
+// committed): 82,115 noun synsets, 231,535 pointers between them (source =
+// the synset holding the pointer, any pointer type), weights fixed per
+// pointer type in [0.05, 1), max in-degree 671. The file is the store's
+// "source,target,weight" edges CSV (read here by the store's own reader, in
+// file order) with a "# nodes: N" comment line. Seeds (eight at 1.0, seeded
+// like the R-MAT graph's) and parameters as spread_data. Workloads
+// "wordnet_nouns" and, reordered as rmat_data(true), "wordnet_nouns_degree";
+// registered only when the file exists.
+// $ENGRAM_BENCH_WORDNET_GRAPH if set, else <build dir>/scratch/wordnet_nouns_edges.csv.
+std::filesystem::path wordnet_graph_path();
+// The graph, or an empty SpreadData (n == 0) if the file cannot be read
+// (the reason printed once on stderr); benchmarks skip it with an error.
+const SpreadData& wordnet_data(bool reordered);
+
 // Every spreading workload the suites run, in registration order, named
 // without building it (the data is made on first use, outside the timing).
+// The WordNet workloads are left out, with one line on stderr saying how to
+// make the file, when wordnet_graph_path() does not exist.
 struct SpreadWorkload {
-    std::string name;        // "1000x8", "100000x8_degree", "rmat100000x10", "rmat100000x10_degree"
-    uint64_t n = 0;          // spread_data(n); 0: the R-MAT graph
+    enum class Graph { power_law, rmat, wordnet };
+    std::string name;  // "1000x8", "100000x8_degree", "rmat100000x10", "wordnet_nouns_degree", ...
+    uint64_t n = 0;    // power_law: spread_data(n)
     bool reordered = false;  // renumbered by descending in-degree (as [store] reorder = "degree")
+    Graph graph = Graph::power_law;
     const SpreadData& data() const;
 };
 std::vector<SpreadWorkload> spread_workloads();

@@ -2,8 +2,9 @@
 // spreading/<backend>/<n>x8. The matrix A (A(i, src) = w, the in-edge CSR as
 // rows; duplicates summed) is built once, outside the timing, by row (CSR).
 //
-// Every spreading workload (bench_fixtures.h: <n>x8, rmat100000x10 and its
-// degree-reordered copy) has both peers.
+// Every spreading workload (bench_fixtures.h: <n>x8, rmat100000x10 and
+// wordnet_nouns, when its file exists, and their degree-reordered copies)
+// has both peers.
 // peer_graphblas_spread/<n>x8 — the whole kernel contract per iteration:
 //     f   = select(act >= threshold)                GrB_select, GrB_VALUEGE_FP32
 //     act = act + (decay A) f                        GrB_mxv, accum GrB_PLUS_FP32
@@ -142,6 +143,10 @@ void check_spread(Graph& G) {
 
 void bm_graphblas(benchmark::State& state, const SpreadWorkload* w, bool full) {
     const SpreadData& g = w->data();
+    if (g.n == 0) {
+        state.SkipWithError("workload data could not be read");
+        return;
+    }
     Graph& G = graph(g);
     if (!G.good || !(full ? spread_once(G, g.params) : mxv_once(G, g.params.iterations))) {
         state.SkipWithError("GraphBLAS setup or first call failed");
