@@ -35,6 +35,12 @@ fi
 # engram_bench depends on every plugin target, so this builds them too.
 cmake --build "$build" -j 2 --target engram_bench >&2
 
+# The WordNet noun graph (spreading/<backend>/wordnet_nouns*): made from
+# Debian wordnet-base in under a second, kept in the build tree.
+if [ ! -f "$build/scratch/wordnet_nouns_edges.csv" ]; then
+  /usr/bin/python3 bench/make_wordnet_fixture.py --graph-only --out "$build/scratch" >&2
+fi
+
 echo "engram_bench: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p'), $(nproc) CPUs" >&2
 "$build/bin/engram_bench" "${mode[@]}" --benchmark_out="$out" --benchmark_out_format=json "$@"
 
