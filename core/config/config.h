@@ -20,9 +20,9 @@ inline constexpr Kernel kAllKernels[] = {Kernel::Similarity, Kernel::Spreading, 
 // "similarity", "spreading", "decay": the names used in TOML, logs and HTTP.
 const char* kernel_name(Kernel k);
 
-// How the store keeps its embeddings in memory (converted from float32 at
-// load): f32 as read, bf16 (round to nearest even), or int8 with one float
-// scale per row (scale = max|c|/127, code = round(c/scale)). ABI 1.1 kernels
+// How the store keeps its embeddings in memory (converted from float rows at
+// load, or read as such from an int8 / bf16 .npy): f32 as read, bf16 (round to nearest even), or
+// int8 with one float scale per row (scale = max|c|/127, code = round(c/scale)). ABI 1.1 kernels
 // serve the compressed formats (E_BACKEND_FORMAT_UNSUPPORTED otherwise).
 enum class EmbeddingFormat { F32, Bf16, Int8 };
 // "f32", "bf16", "int8".

@@ -182,6 +182,7 @@ void call_kernel_split(KernelPool::Lease& lease, const std::vector<RowRange>& ra
     struct Ctx {
         const engram_kernel_table* t;
         Part* parts;
+        size_t count;
         float* out;
         bool cpu;
         Call* call;
@@ -194,7 +195,7 @@ void call_kernel_split(KernelPool::Lease& lease, const std::vector<RowRange>& ra
         parts[i].cap = t.scratch_bytes(id, &shape);
         parts[i].scratch = arena.allocate(parts[i].cap);
     }
-    Ctx ctx{&t, parts.data(), out, ring != nullptr, &call};
+    Ctx ctx{&t, parts.data(), parts.size(), out, ring != nullptr, &call};
     metrics::Registry::global().parallel[static_cast<size_t>(k)].split_calls.add();
     engram_status st = ENGRAM_OK;
     {
@@ -202,6 +203,7 @@ void call_kernel_split(KernelPool::Lease& lease, const std::vector<RowRange>& ra
         lease.run(
             [](void* c, unsigned i) {
                 const Ctx& x = *static_cast<const Ctx*>(c);
+                if (i >= x.count) return;  // a thread with no range (lease_for prevents it)
                 Part& part = x.parts[i];
                 const uint64_t cpu0 = x.cpu ? thread_cpu_ns() : 0;
                 part.st = (*x.call)(*x.t, part.rows.begin, part.rows.end, x.out + part.rows.begin,
@@ -289,7 +291,11 @@ Engine::Engine(std::shared_ptr<const MemoryStore> store, ParallelSettings parall
 KernelPool::Lease Engine::lease_for(Kernel k, uint64_t rows) const {
     if (rows < parallel_.min_rows || rows < 2 * kSplitAlignRows || kernel_pool_.threads() < 2)
         return {};
-    KernelPool::Lease lease = kernel_pool_.claim(kernel_pool_.threads());
+    // No more threads than whole 64-row blocks: split_rows makes one range
+    // per block at most, and every claimed thread runs one range.
+    const uint64_t blocks = rows / kSplitAlignRows;
+    KernelPool::Lease lease = kernel_pool_.claim(
+        static_cast<unsigned>(std::min<uint64_t>(kernel_pool_.threads(), blocks)));
     if (lease.parts() < 2) metrics::Registry::global().parallel[static_cast<size_t>(k)].busy.add();
     return lease;
 }
@@ -379,9 +385,15 @@ void Engine::submit_shadow(
                 digest = std::move(digest), run_other = std::move(run_other),
                 agree = std::move(agree)]() {
         auto& c = metrics::Registry::global().rollout[static_cast<size_t>(k)];
-        if (busy(false)) {  // the cores filled up while this job waited
-            c.shadow_busy.add();
-            return;
+        // The cores filled up while this job waited? The call that sampled
+        // it may itself still be returning (it counts until it has), so
+        // look again for a short while before giving up the comparison.
+        for (int look = 0; busy(false); ++look) {
+            if (look == kShadowBusyLooks) {
+                c.shadow_busy.add();
+                return;
+            }
+            std::this_thread::sleep_for(kShadowBusyPause);
         }
         std::vector<float> other(served.size());
         std::optional<validation::Disagreement> d;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -120,6 +121,10 @@ class Engine {
     // Every usable core has a live call. On a one-core host the calling
     // request is not counted (it would always be busy): its comparison is
     // queued, and the worker runs it only when no live call is running.
+    // A shadow job that finds every core busy looks again this many times,
+    // this far apart (2 ms in all), before it is skipped.
+    static constexpr int kShadowBusyLooks = 10;
+    static constexpr std::chrono::microseconds kShadowBusyPause{200};
     bool busy(bool from_live_call) const {
         int live = in_flight_.load(std::memory_order_relaxed);
         if (from_live_call && cores_ == 1) --live;

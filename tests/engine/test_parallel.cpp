@@ -333,3 +333,30 @@ TEST_CASE("compressed stores (bf16, int8) split over the pool answer the same bi
     }
     CHECK(ran >= 2);  // the reference backend offers both formats
 }
+
+TEST_CASE("more kernel threads than 64-row blocks: one range per block, nothing past the end") {
+    // kernel_threads = 4 with kernel_split_min_rows = 128: a 150-id retention
+    // and a 150-memory store have two whole blocks, so two threads run (a
+    // lease of four once ran two threads on ranges that did not exist).
+    const double now = 1.7e9;
+    const uint64_t n = 150, dim = 24;
+    auto store =
+        std::make_shared<const MemoryStore>(make_synthetic_store(n, dim, 2.0, 13, 86400.0, now));
+    std::vector<uint32_t> ids(n);
+    for (uint32_t i = 0; i < n; ++i) ids[i] = (i * 37u) % static_cast<uint32_t>(n);
+    const std::vector<float> query(store->embeddings.begin() + 3 * dim,
+                                   store->embeddings.begin() + 4 * dim);
+    REQUIRE(!backends().empty());
+    for (const Backend& b : backends()) {
+        INFO("backend " << b.name);
+        Engine one(store, ParallelSettings{1, 128});
+        one.install(b.set);
+        Engine many(store, ParallelSettings{4, 128});
+        many.install(b.set);
+        const uint64_t s0 = split_calls(Kernel::Similarity), d0 = split_calls(Kernel::Decay);
+        require_same(many.find_similar(query, 20), one.find_similar(query, 20));
+        require_same(many.retention(ids, now), one.retention(ids, now));
+        CHECK(split_calls(Kernel::Similarity) == s0 + 1);
+        CHECK(split_calls(Kernel::Decay) == d0 + 1);
+    }
+}
