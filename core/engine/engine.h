@@ -77,6 +77,7 @@ class Engine {
     std::vector<MismatchExample> mismatches() const;
     // Waits until every queued comparison has run (tests, drills).
     void drain_shadow() const;
+    bool shadow_idle() const { return shadow_pool_.idle(); }
     const MemoryStore& store() const { return *store_; }
     const ParallelSettings& parallel() const { return parallel_; }
 

@@ -32,6 +32,11 @@ void ShadowPool::drain() {
     idle_.wait(lock, [&] { return jobs_.empty() && running_ == 0; });
 }
 
+bool ShadowPool::idle() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return jobs_.empty() && running_ == 0;
+}
+
 void ShadowPool::loop() {
     // Shadow work only ever gets CPU nobody else wants: live requests first.
     const sched_param idle{0};

@@ -24,6 +24,8 @@ class ShadowPool {
     bool try_submit(std::function<void()> job);
     // Blocks until every job submitted so far has run (tests).
     void drain();
+    // No job queued or running (benchmarks poll it without blocking).
+    bool idle();
 
   private:
     void loop();

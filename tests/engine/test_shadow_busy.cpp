@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "engine/shadow_pool.h"
 #include "engine_fixture.h"
 #include "metrics/registry.h"
 #include "store/memory_store.h"
@@ -79,6 +80,7 @@ TEST_CASE("shadow work is skipped while live calls hold every usable core") {
         for (auto& t : live) t.join();
     }
     engine->drain_shadow();
+    CHECK(engine->shadow_idle());
     CHECK(m.shadow_busy.value() > busy0);
 
     // Alone, a call's comparison finds the CPU free and runs.
@@ -89,4 +91,20 @@ TEST_CASE("shadow work is skipped while live calls hold every usable core") {
     }
     CHECK(m.shadow_comparisons.value() > compared0);
     CHECK(m.shadow_mismatches.value() == 0);
+}
+
+TEST_CASE("the shadow pool reports idle only with no job queued or running") {
+    ShadowPool pool(2);
+    CHECK(pool.idle());
+    std::atomic<bool> release{false}, started{false};
+    REQUIRE(pool.try_submit([&] {
+        started = true;
+        while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }));
+    REQUIRE(pool.try_submit([] {}));  // queued behind the first
+    while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    CHECK_FALSE(pool.idle());  // one running, one queued
+    release = true;
+    pool.drain();
+    CHECK(pool.idle());
 }
