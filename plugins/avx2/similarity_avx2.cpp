@@ -190,48 +190,55 @@ constexpr uint64_t kStreamBytes = uint64_t{16} << 20;
 // Measured: 768 B ahead is no better than none, 3-12 KiB all gain ~20-35%.
 constexpr uint64_t kStreamPrefetchBytes = 6144;
 
-// q.c (and with kCC c.c) of one row as vectors of partial sums: four
-// accumulators per sum over 32 floats a step, one prefetch per 64-byte line
-// kStreamPrefetchBytes ahead in the same stream (integer arithmetic: the
-// address may lie past the last row). Always inlined: as an out-of-line call
-// per row the 768x100000 batch measured ~1.2x slower (25 vs 30 GB/s).
+// q.c (and with kCC c.c) of one row as vectors of partial sums, one
+// prefetch per 64-byte line kStreamPrefetchBytes ahead in the same stream
+// (integer arithmetic: the address may lie past the last row). Each sum is
+// accumulated exactly as rows4 accumulates that row (the same vectors into
+// the same accumulators in the same order), so a row scores the same bits
+// whichever walk its call takes: the walk depends on the call's size, and
+// the host splits large requests into ranges that may fall on either side
+// of kStreamBytes (tests/engine/test_parallel.cpp). Two FMA chains per row
+// are enough for a stream from memory (~40 GB/s of FMA at 2.6 GHz against
+// ~16-19 GB/s of DRAM here). Always inlined: as an out-of-line call per row
+// the 768x100000 batch measured ~1.2x slower.
 template <bool kCC>
 [[gnu::always_inline]] inline void row_stream(const float* q, const float* c, uint64_t dim,
                                               __m256& qc, __m256& cc) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    __m256 a = _mm256_setzero_ps(), b = a;
     const uintptr_t pf = reinterpret_cast<uintptr_t>(c) + kStreamPrefetchBytes;
-    auto step = [&](const float* qk, const float* ck, __m256& a, __m256& b) {
-        const __m256 cv = _mm256_loadu_ps(ck);
-        a = _mm256_fmadd_ps(_mm256_loadu_ps(qk), cv, a);
-        if constexpr (kCC) b = _mm256_fmadd_ps(cv, cv, b);
+    const auto prefetch = [pf](uint64_t k) {
+        _mm_prefetch(reinterpret_cast<const char*>(pf + k * sizeof(float)), _MM_HINT_T0);
     };
     uint64_t k = 0;
-    for (; k + 32 <= dim; k += 32) {
-        _mm_prefetch(reinterpret_cast<const char*>(pf + k * sizeof(float)), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(pf + (k + 16) * sizeof(float)), _MM_HINT_T0);
-        step(q + k, c + k, a0, b0);
-        step(q + k + 8, c + k + 8, a1, b1);
-        step(q + k + 16, c + k + 16, a2, b2);
-        step(q + k + 24, c + k + 24, a3, b3);
+    if constexpr (!kCC) {  // rows4: a over the first 8 of every 16, b the second 8
+        for (; k + 16 <= dim; k += 16) {
+            prefetch(k);
+            a = _mm256_fmadd_ps(_mm256_loadu_ps(q + k), _mm256_loadu_ps(c + k), a);
+            b = _mm256_fmadd_ps(_mm256_loadu_ps(q + k + 8), _mm256_loadu_ps(c + k + 8), b);
+        }
+        for (; k + 8 <= dim; k += 8)
+            a = _mm256_fmadd_ps(_mm256_loadu_ps(q + k), _mm256_loadu_ps(c + k), a);
+        if (k < dim) {
+            const __m256i m = tail_mask(dim - k);
+            b = _mm256_fmadd_ps(_mm256_maskload_ps(q + k, m), _mm256_maskload_ps(c + k, m), b);
+        }
+        qc = _mm256_add_ps(a, b);
+    } else {  // rows4 with c.c: a the q.c of every 8, b the c.c
+        const auto step = [&](__m256 q0, __m256 c0) {
+            a = _mm256_fmadd_ps(q0, c0, a);
+            b = _mm256_fmadd_ps(c0, c0, b);
+        };
+        for (; k + 8 <= dim; k += 8) {
+            if ((k & 15) == 0) prefetch(k);
+            step(_mm256_loadu_ps(q + k), _mm256_loadu_ps(c + k));
+        }
+        if (k < dim) {
+            const __m256i m = tail_mask(dim - k);
+            step(_mm256_maskload_ps(q + k, m), _mm256_maskload_ps(c + k, m));
+        }
+        qc = a;
+        cc = b;
     }
-    if (k + 16 <= dim) {
-        step(q + k, c + k, a0, b0);
-        step(q + k + 8, c + k + 8, a1, b1);
-        k += 16;
-    }
-    if (k + 8 <= dim) {
-        step(q + k, c + k, a2, b2);
-        k += 8;
-    }
-    if (k < dim) {
-        const __m256i m = tail_mask(dim - k);
-        const __m256 cv = _mm256_maskload_ps(c + k, m);
-        a3 = _mm256_fmadd_ps(_mm256_maskload_ps(q + k, m), cv, a3);
-        if constexpr (kCC) b3 = _mm256_fmadd_ps(cv, cv, b3);
-    }
-    qc = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-    if constexpr (kCC) cc = _mm256_add_ps(_mm256_add_ps(b0, b1), _mm256_add_ps(b2, b3));
 }
 
 // The sums of rows4, four consecutive rows walked one after another.

@@ -360,3 +360,35 @@ TEST_CASE("more kernel threads than 64-row blocks: one range per block, nothing 
         CHECK(split_calls(Kernel::Decay) == d0 + 1);
     }
 }
+
+TEST_CASE("a split across a backend's cache-size path switch gives the same bits") {
+    // A store over 16 MiB whose halves are under it: a backend that picks its
+    // row walk by the size of the call (avx2 streams rows from 16 MiB on)
+    // must still give each row the same bits.
+    const uint64_t dim = 37, n = 120000;  // 17.8 MB whole, 8.9 MB halves
+    const MemoryStore s = make_synthetic_store(n, dim, 1.0, 13, 86400.0, 1.7e9);
+    std::vector<float> query(s.embeddings.begin() + 9 * dim, s.embeddings.begin() + 10 * dim);
+    query[1] += 0.25f;
+    REQUIRE(!backends().empty());
+    for (const Backend& b : backends()) {
+        INFO("backend " << b.name);
+        const engram_kernel_table& t = b.set->table(Kernel::Similarity);
+        for (const bool with_norms : {true, false}) {
+            INFO("norms given: " << with_norms);
+            const float* norms = with_norms ? s.norms.data() : nullptr;
+            std::vector<float> whole(n), parts(n);
+            REQUIRE(t.similarity(query.data(), s.embeddings.data(), norms, n, dim, whole.data(),
+                                 nullptr, 0) == ENGRAM_OK);
+            const uint64_t at = split_rows(n, 2)[1].begin;
+            REQUIRE(t.similarity(query.data(), s.embeddings.data(), norms, at, dim, parts.data(),
+                                 nullptr, 0) == ENGRAM_OK);
+            REQUIRE(t.similarity(query.data(), s.embeddings.data() + at * dim,
+                                 with_norms ? norms + at : nullptr, n - at, dim, parts.data() + at,
+                                 nullptr, 0) == ENGRAM_OK);
+            uint64_t differ = 0;
+            for (uint64_t i = 0; i < n; ++i)
+                differ += std::memcmp(&whole[i], &parts[i], sizeof(float)) != 0;
+            CHECK(differ == 0);
+        }
+    }
+}
