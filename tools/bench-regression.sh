@@ -90,6 +90,14 @@ if [ ! -x "$bench" ]; then
   echo "  cmake --build $build --target engram_bench" >&2
   exit 2
 fi
+# The WordNet noun graph of spreading/<backend>/wordnet_nouns* (in the full
+# baseline): made from Debian wordnet-base (tools/deps.sh bench), as
+# tools/bench.sh makes it; without it engram_bench leaves those workloads out
+# and the comparison reports them missing.
+if [ "$mode" = full ] && [ ! -f "$build/scratch/wordnet_nouns_edges.csv" ]; then
+  /usr/bin/python3 "$root/bench/make_wordnet_fixture.py" --graph-only --out "$build/scratch" >&2 ||
+    echo "bench-regression: could not make the WordNet graph fixture (is wordnet-base installed?)" >&2
+fi
 compare=(python3 "$root/tools/bench_compare.py")
 slug="$("${compare[@]}" slug)"
 : "${baseline:=$root/bench/baselines/$slug.json}"

@@ -8,9 +8,10 @@ RUN.json: Google Benchmark JSON from engram_bench (e.g. the run-*.json that
 tools/bench-regression.sh --full leaves in <build>/bench-regression/, or
 tools/bench.sh's output). Repetitions of all files are pooled; each bar is the
 median over them, the whisker the interquartile range. Writes
-kernel-similarity.svg, kernel-spreading.svg and kernel-decay.svg: left panel
-throughput (items per CPU second, log scale), right panel speed-up over the
-reference backend on the same workload.
+kernel-similarity.svg, kernel-similarity_compressed.svg, kernel-spreading.svg
+and kernel-decay.svg: left panel throughput (items per CPU second, log scale),
+right panel speed-up over the reference backend on the same workload (for the
+compressed formats: over the avx2 f32 kernel, what the issue's targets name).
 
 Needs matplotlib (Debian: python3-matplotlib). If the python3 on PATH lacks
 it, the script re-runs itself with /usr/bin/python3.
@@ -50,14 +51,35 @@ KERNELS = {
                        ("roofline_read/{w}", "streaming read (roofline)", "#7fbf7f")],
     },
     "spreading": {
-        "title": "spreading activation: 10 iterations, average in-degree 8",
+        "title": "spreading activation: 10 iterations (uniform in-degree 8, R-MAT, WordNet nouns)",
         "item": "edges / s",
-        "workloads": [("1000x8", "1,000 nodes"), ("100000x8", "100,000 nodes")],
+        "workloads": [("1000x8", "1,000 nodes"), ("100000x8", "100,000 nodes"),
+                      ("rmat100000x10", "R-MAT 100k / 1M\nas loaded"),
+                      ("rmat100000x10_degree", "R-MAT 100k / 1M\ndegree order"),
+                      ("wordnet_nouns", "WordNet nouns\nas loaded"),
+                      ("wordnet_nouns_degree", "WordNet nouns\ndegree order")],
         "contenders": [("spreading/reference/{w}", "reference", "#9e9e9e"),
                        ("spreading/avx2/{w}", "avx2", "#4c9be8"),
                        ("spreading/avx512/{w}", "avx512", "#1f4e9c"),
                        ("peer_graphblas_spread/{w}", "GraphBLAS (same contract)", "#e8833a"),
                        ("peer_graphblas_mxv/{w}", "GraphBLAS bare mxv (floor)", "#f2c09a")],
+    },
+    "similarity_compressed": {
+        "title": "similarity over compressed rows (ABI 1.1): one 768-d float query",
+        "item": "candidates / s",
+        # The right panel's baseline: the targets are x the f32 kernel.
+        "baseline": "similarity/avx2/{w}",
+        "baseline_label": "speed-up over avx2 f32 (same workload)",
+        "workloads": [("768x10000", "n = 10,000"), ("768x100000", "n = 100,000")],
+        "contenders": [("similarity/avx2/{w}", "avx2 f32", "#4c9be8"),
+                       ("similarity_bf16/reference/{w}", "reference bf16", "#bdbdbd"),
+                       ("similarity_bf16/avx2/{w}", "avx2 bf16", "#6fb3f0"),
+                       ("similarity_bf16/avx512/{w}", "avx512 bf16", "#3a6fc0"),
+                       ("similarity_int8/reference/{w}", "reference int8", "#8a8a8a"),
+                       ("similarity_int8/avx2/{w}", "avx2 int8", "#2c7fd0"),
+                       ("similarity_int8/avx512/{w}", "avx512 int8", "#173c78"),
+                       ("peer_faiss_sq_fp16/{w}", "FAISS SQ fp16 (k=10 search)", "#e8833a"),
+                       ("peer_faiss_sq8/{w}", "FAISS SQ8 (k=10 search)", "#c0504d")],
     },
     "decay": {
         "title": "decay: strength * exp(-age / stability)",
@@ -125,7 +147,7 @@ def chart(kernel, spec, rates, out_path, note):
             meds.append(m)
             lo.append(m - q1)
             hi.append(q3 - m)
-            ref = rates.get(f"{kernel}/reference/{w}")
+            ref = rates.get(spec.get("baseline", kernel + "/reference/{w}").format(w=w))
             if ref:
                 sx.append(x)
                 sv.append(m / statistics.median(ref))
@@ -148,7 +170,8 @@ def chart(kernel, spec, rates, out_path, note):
     ax_t.set_ylim(top=top * 8)
     ax_t.set_ylabel(f"{spec['item']} (per CPU second, median; whiskers: IQR)", fontsize=8)
     ax_t.legend(fontsize=7, ncol=2, loc="upper right")
-    ax_s.set_ylabel("speed-up over the reference backend (same workload)", fontsize=8)
+    ax_s.set_ylabel(spec.get("baseline_label", "speed-up over the reference backend (same workload)"),
+                    fontsize=8)
     ax_s.axhline(1.0, color="#555555", linewidth=0.6)
     ax_s.set_yscale("log")
     ax_s.set_ylim(s_lo / 1.5, s_hi * 3)
@@ -186,7 +209,7 @@ def main(argv=None):
         else:
             print(f"bench_charts.py: no {kernel} benchmarks in the input, no chart")
     unknown = sorted(n for n in rates if not re.match(
-        r"^(similarity|spreading|decay)/|^peer_|^roofline_read/", n))
+        r"^(similarity|similarity_bf16|similarity_int8|spreading|decay)/|^peer_|^roofline_read/", n))
     if unknown:
         print(f"bench_charts.py: not charted: {', '.join(unknown)}")
     return 0
