@@ -9,9 +9,10 @@
 // 17, which splits 512-bit work into two 256-bit halves; 10.3 vs 7.8 ms, 6.3
 // vs 4.2 ms), below the format's read roofline; from cache (10,000 rows)
 // 512-bit was 1.25x faster. A CPU with full-width 512-bit units may prefer
-// 16 lanes; re-measure there (docs/benchmarks/compressed.md). One width for every call, because the host
-// splits large requests into ranges and a row must score the same bits
-// whichever range it falls in: a width chosen by call size would differ.
+// 16 lanes; re-measure there (docs/benchmarks/compressed.md). One width for
+// every call, because the host splits large requests into ranges and a row
+// must score the same bits whichever range it falls in: a width chosen by
+// call size would differ.
 #pragma once
 
 #include <immintrin.h>
