@@ -130,7 +130,9 @@ def chart(kernel, spec, rates, out_path, note):
                   if any(c[0].format(w=w) in rates for w, _ in workloads)]
     if not workloads:
         return False
-    fig, (ax_t, ax_s) = plt.subplots(1, 2, figsize=(13, 5.2),
+    # Wider with more workloads (the spreading chart has six), so that the
+    # right panel's labels do not run into each other.
+    fig, (ax_t, ax_s) = plt.subplots(1, 2, figsize=(13 + 1.5 * max(0, len(workloads) - 4), 5.2),
                                      gridspec_kw={"width_ratios": [3, 2]})
     width = 0.8 / len(contenders)
     top, s_lo, s_hi = 0.0, 1.0, 1.0
@@ -163,7 +165,7 @@ def chart(kernel, spec, rates, out_path, note):
             ax_s.text(x, s, f"{s:.2g}x", ha="center", va="bottom", fontsize=6.5, rotation=90)
     for ax in (ax_t, ax_s):
         ax.set_xticks(range(len(workloads)))
-        ax.set_xticklabels([label for _, label in workloads], fontsize=8)
+        ax.set_xticklabels([label for _, label in workloads], fontsize=8 if len(workloads) <= 4 else 7)
         ax.grid(axis="y", linewidth=0.4, alpha=0.5)
         ax.set_axisbelow(True)
     ax_t.set_yscale("log")
