@@ -177,19 +177,6 @@ Sums4 rows4(const float* q, const float* c, uint64_t dim) {
     }
 }
 
-// Candidate matrices of at least this many bytes are walked one row at a time
-// (rows1x4), smaller ones four rows in lock-step (rows4). Lock-step reuses
-// each query load four times, which wins while the rows come from cache (768-d:
-// ~1.2x faster at 1k-3k rows); from memory, its four streams 4*dim floats
-// apart make the hardware prefetchers re-acquire every block, and the single
-// sequential stream wins (768-d: ~1.2-1.3x at 10k-100k rows). The crossover
-// measured on Zen 5 (32 MiB L3) lies between 15 and 21 MB.
-constexpr uint64_t kStreamBytes = uint64_t{16} << 20;
-
-// Software prefetch distance of the single stream: ~2 rows of 768 floats.
-// Measured: 768 B ahead is no better than none, 3-12 KiB all gain ~20-35%.
-constexpr uint64_t kStreamPrefetchBytes = 6144;
-
 // q.c (and with kCC c.c) of one row as vectors of partial sums, one
 // prefetch per 64-byte line kStreamPrefetchBytes ahead in the same stream
 // (integer arithmetic: the address may lie past the last row). Each sum is

@@ -2,7 +2,8 @@
 //
 // Hot path: float FMA accumulation over the embedding, 16 lanes per vector,
 // four candidate rows per pass so each query load feeds four FMAs, with
-// enough independent accumulators to hide FMA latency. Tails use masked
+// enough independent accumulators to hide FMA latency; batches of 16 MiB
+// and more stream one row at a time instead (rows1x4, below). Tails use masked
 // loads (no scalar loop), and no pointer needs any alignment.
 // Exactness: a row whose float sums could have overflowed or lost precision to
 // subnormals, or whose score is not finite, is recomputed in double
@@ -159,6 +160,64 @@ Sums4 rows4(const float* q, const float* c, uint64_t dim) {
     }
 }
 
+// One row's q.c (and c.c) for batches of kStreamBytes and more
+// (common/similarity_driver.h), accumulated exactly as rows4 accumulates it:
+// without c.c, a over the first 16 of every 32 floats and b over the second
+// 16, the masked tail into a; with c.c, a the q.c and b the c.c of every 16.
+// So a row scores the same bits on either side of kStreamBytes
+// (tests/engine/test_parallel.cpp). One prefetch per 64-byte line.
+template <bool kCC>
+[[gnu::always_inline]] inline void row_stream(const float* q, const float* c, uint64_t dim,
+                                              __m512& qc, __m512& cc) {
+    __m512 a = _mm512_setzero_ps(), b = a;
+    const uintptr_t pf = reinterpret_cast<uintptr_t>(c) + kStreamPrefetchBytes;
+    const auto prefetch = [pf](uint64_t k) {
+        _mm_prefetch(reinterpret_cast<const char*>(pf + k * sizeof(float)), _MM_HINT_T0);
+    };
+    uint64_t k = 0;
+    if constexpr (!kCC) {
+        for (; k + 32 <= dim; k += 32) {
+            prefetch(k);
+            prefetch(k + 16);
+            a = _mm512_fmadd_ps(_mm512_loadu_ps(q + k), _mm512_loadu_ps(c + k), a);
+            b = _mm512_fmadd_ps(_mm512_loadu_ps(q + k + 16), _mm512_loadu_ps(c + k + 16), b);
+        }
+        for (; k < dim; k += 16) {
+            const __mmask16 m = tail_mask(dim - k < 16 ? dim - k : 16);
+            a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + k), _mm512_maskz_loadu_ps(m, c + k),
+                                a);
+        }
+        qc = _mm512_add_ps(a, b);
+    } else {
+        const auto step = [&](__m512 q0, __m512 c0) {
+            a = _mm512_fmadd_ps(q0, c0, a);
+            b = _mm512_fmadd_ps(c0, c0, b);
+        };
+        for (; k + 16 <= dim; k += 16) {
+            prefetch(k);
+            step(_mm512_loadu_ps(q + k), _mm512_loadu_ps(c + k));
+        }
+        if (k < dim) {
+            const __mmask16 m = tail_mask(dim - k);
+            step(_mm512_maskz_loadu_ps(m, q + k), _mm512_maskz_loadu_ps(m, c + k));
+        }
+        qc = a;
+        cc = b;
+    }
+}
+
+// The sums of rows4, four consecutive rows walked one after another.
+template <bool kCC>
+Sums4 rows1x4(const float* q, const float* c, uint64_t dim) {
+    __m512 qc0, qc1, qc2, qc3;
+    __m512 cc0 = _mm512_setzero_ps(), cc1 = cc0, cc2 = cc0, cc3 = cc0;
+    row_stream<kCC>(q, c, dim, qc0, cc0);
+    row_stream<kCC>(q, c + dim, dim, qc1, cc1);
+    row_stream<kCC>(q, c + 2 * dim, dim, qc2, cc2);
+    row_stream<kCC>(q, c + 3 * dim, dim, qc3, cc3);
+    return {hsum4(qc0, qc1, qc2, qc3), kCC ? hsum4(cc0, cc1, cc2, cc3) : _mm_setzero_ps()};
+}
+
 // Scores of rows [i, i+4) from their float sums; rows that fail the fast-path
 // range checks are redone in double.
 void finish4(const Sums4& s, const float* q, double qn_d, float qn_f, const float* c,
@@ -200,9 +259,11 @@ struct Isa {
     template <bool kCC>
     static void block4(const float* q, double qn_d, float qn_f, const float* candidates,
                        const float* norms, uint64_t i, uint64_t n, uint64_t dim, float* scores) {
-        (void)n;
-        finish4(rows4<kCC>(q, candidates + i * dim, dim), q, qn_d, qn_f, candidates, norms, i, dim,
-                scores);
+        // n * dim floats exist in memory, so the product cannot overflow.
+        const bool stream = n * dim >= kStreamBytes / sizeof(float);
+        const float* c = candidates + i * dim;
+        finish4(stream ? rows1x4<kCC>(q, c, dim) : rows4<kCC>(q, c, dim), q, qn_d, qn_f, candidates,
+                norms, i, dim, scores);
     }
 };
 

@@ -15,7 +15,7 @@
 //
 // Tails (< kLanes elements) go through a zero-padded copy on the stack, so
 // the backends need no masked byte loads. Rows are walked one at a time, one
-// sequential stream with a software prefetch ahead (the batch is
+// sequential stream, int8 with a software prefetch ahead (the batch is
 // memory-bound from a few thousand rows on, which is the point of storing
 // fewer bytes). Accumulation is in float; for int8 the integer codes are
 // exact in float and the row's scale is applied once, in double, with the
@@ -44,9 +44,14 @@ inline float bf16_to_float(uint16_t h) {
 inline double decode(uint16_t h) { return bf16_to_float(h); }
 inline double decode(int8_t c) { return c; }
 
-// Prefetch distance of the row stream, in stored bytes (as kStreamPrefetchBytes
-// of the float kernels: a couple of rows ahead).
-inline constexpr uint64_t kCompressedPrefetchBytes = 4096;
+// Software prefetch distance of the row stream, in stored bytes, per format.
+// int8: 4096 (five rows of 768 ahead). bf16: none, the hardware prefetchers
+// alone: on a Zen 4 EPYC (family 25 model 17) at 100,000 x 768 a 1-12 KiB
+// prefetch made bf16 1.3x slower (6.75 vs 5.18 ms, side by side), while int8
+// was 1.1x slower without one (4.31 vs 3.96 ms); docs/benchmarks/compressed.md.
+// neon shares the walk and so the choice; no ARM hardware here to measure it.
+template <class T>
+inline constexpr uint64_t kCompressedPrefetchBytes = sizeof(T) == 1 ? 4096 : 0;
 
 // sum q[k]*code[k] (and, with kCC, sum code[k]^2) of one row, in float.
 template <class Vec, bool kCC, class T>
@@ -56,7 +61,8 @@ template <class Vec, bool kCC, class T>
     constexpr uint64_t L = Vec::kLanes;
     V a0 = Vec::zero(), a1 = a0, a2 = a0, a3 = a0;
     V b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    const uintptr_t pf = reinterpret_cast<uintptr_t>(c) + kCompressedPrefetchBytes;
+    constexpr uint64_t kPf = kCompressedPrefetchBytes<T>;
+    const uintptr_t pf = reinterpret_cast<uintptr_t>(c) + kPf;
     auto step = [&](const float* qk, const T* ck, V& a, V& b) {
         const V cv = Vec::load_c(ck);
         a = Vec::fma(Vec::load_q(qk), cv, a);
@@ -64,9 +70,11 @@ template <class Vec, bool kCC, class T>
     };
     uint64_t k = 0;
     for (; k + 4 * L <= dim; k += 4 * L) {
-        __builtin_prefetch(reinterpret_cast<const void*>(pf + k * sizeof(T)));
-        if constexpr (4 * L * sizeof(T) > 64)
-            __builtin_prefetch(reinterpret_cast<const void*>(pf + k * sizeof(T) + 64));
+        if constexpr (kPf > 0) {
+            __builtin_prefetch(reinterpret_cast<const void*>(pf + k * sizeof(T)));
+            if constexpr (4 * L * sizeof(T) > 64)
+                __builtin_prefetch(reinterpret_cast<const void*>(pf + k * sizeof(T) + 64));
+        }
         step(q + k, c + k, a0, b0);
         step(q + k + L, c + k + L, a1, b1);
         step(q + k + 2 * L, c + k + 2 * L, a2, b2);

@@ -28,6 +28,24 @@
 
 namespace engram::plugin {
 
+// Candidate matrices of at least this many bytes are walked one row at a time
+// (rows1x4 in the avx2 and avx512 backends), smaller ones four rows in
+// lock-step (rows4). Lock-step reuses each query load four times, which wins
+// while the rows come from cache (768-d: ~1.2x faster at 1k-3k rows); from
+// memory, its four streams 4*dim floats apart make the hardware prefetchers
+// re-acquire every block, and the single sequential stream wins (avx2 768-d:
+// ~1.2-1.3x at 10k-100k rows on Zen 5; avx512 1.36-1.70x on Zen 4, which
+// runs 512-bit vectors as two halves). The crossover measured on Zen 5 (32
+// MiB L3) lies between 15 and 21 MB. A backend's stream must sum each row
+// exactly as its rows4 does: the host splits large requests into ranges that
+// may fall on either side of this size (tests/engine/test_parallel.cpp).
+inline constexpr uint64_t kStreamBytes = uint64_t{16} << 20;
+
+// Software prefetch distance of the single stream: ~2 rows of 768 floats.
+// Measured (avx2, Zen 5): 768 B ahead is no better than none, 3-12 KiB all
+// gain ~20-35%.
+inline constexpr uint64_t kStreamPrefetchBytes = 6144;
+
 // Score of one row from its float sums, or from the double path when the
 // fast-path range checks fail. cc_or_one: the row's c.c, or 1 when its norm
 // is given.

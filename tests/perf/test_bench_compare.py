@@ -422,6 +422,11 @@ class TestSlug(unittest.TestCase):
         self.assertEqual(c("similarity/avx2/768x1000"),
                          ("backend", "similarity", "avx2", "768x1000", "similarity/reference/768x1000"))
         self.assertEqual(c("spreading/reference/1000x8")[0], "reference")
+        # The compressed kernels are gated against their own reference kernel.
+        self.assertEqual(c("similarity_bf16/avx2/768x100000"),
+                         ("backend", "similarity_bf16", "avx2", "768x100000",
+                          "similarity_bf16/reference/768x100000"))
+        self.assertEqual(c("similarity_int8/reference/768x10000")[0], "reference")
         self.assertEqual(c("peer_graphblas_mxv/1000x8")[4], "spreading/reference/1000x8")
         self.assertEqual(c("roofline_read/768x1000")[4], "similarity/reference/768x1000")
         self.assertEqual(c("peer_sleef_expf16_u10avx512f/10000")[4], "decay/reference/10000")
