@@ -252,10 +252,12 @@ inline float iteration(const uint32_t* offsets, const uint32_t* sources, const f
             ++i;
             continue;
         }
-        // The block ends at the last node whose edges all fit.
+        // The block ends at the last node whose edges all fit (the bound
+        // clamped: offsets are 32-bit, b + kBlock may not be).
+        const uint64_t lim = b + kBlock < UINT32_MAX ? b + kBlock : UINT32_MAX;
         const uint64_t i1 =
             static_cast<uint64_t>(std::upper_bound(offsets + i + 2, offsets + n_nodes + 1,
-                                                   static_cast<uint32_t>(b + kBlock)) -
+                                                   static_cast<uint32_t>(lim)) -
                                   offsets) -
             1;
         const uint64_t e = offsets[i1];
