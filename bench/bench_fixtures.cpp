@@ -62,10 +62,10 @@ struct Discovery {
 };
 
 int backend_rank(const std::string& name) {
-    static const char* const kOrder[] = {"reference", "avx2", "avx512", "neon"};
-    for (int i = 0; i < 4; ++i)
+    static const char* const kOrder[] = {"reference", "avx2", "avx512", "avx512_vnni", "neon"};
+    for (int i = 0; i < 5; ++i)
         if (name == kOrder[i]) return i;
-    return 4;
+    return 5;
 }
 
 Discovery discover() {

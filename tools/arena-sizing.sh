@@ -68,6 +68,7 @@ for shape in "${SHAPES[@]}"; do
 reference = "$PLUGINS/libengram_reference.so"
 $( [ -f "$PLUGINS/libengram_avx2.so" ] && echo "avx2 = \"$PLUGINS/libengram_avx2.so\"" )
 $( [ -f "$PLUGINS/libengram_avx512.so" ] && echo "avx512 = \"$PLUGINS/libengram_avx512.so\"" )
+$( [ -f "$PLUGINS/libengram_avx512_vnni.so" ] && echo "avx512_vnni = \"$PLUGINS/libengram_avx512_vnni.so\"" )
 [backends]
 similarity = "$BACKEND"
 spreading = "$BACKEND"

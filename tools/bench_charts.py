@@ -78,6 +78,7 @@ KERNELS = {
                        ("similarity_int8/reference/{w}", "reference int8", "#8a8a8a"),
                        ("similarity_int8/avx2/{w}", "avx2 int8", "#2c7fd0"),
                        ("similarity_int8/avx512/{w}", "avx512 int8", "#173c78"),
+                       ("similarity_int8/avx512_vnni/{w}", "avx512_vnni int8", "#0b1f40"),
                        ("peer_faiss_sq_fp16/{w}", "FAISS SQ fp16 (k=10 search)", "#e8833a"),
                        ("peer_faiss_sq8/{w}", "FAISS SQ8 (k=10 search)", "#c0504d")],
     },

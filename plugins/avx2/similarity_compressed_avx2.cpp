@@ -3,6 +3,7 @@
 // float FMA of the f32 kernel. The row walk, the fast-path checks and the
 // double fallback are common/similarity_compressed.h.
 #include "../common/compressed_vec256.h"
+#include "../common/int8_limbs_avx2.h"
 #include "../common/similarity_compressed.h"
 #include "kernels_avx2.h"
 
@@ -18,6 +19,8 @@ engram_status similarity_bf16(const float* query, const uint16_t* candidates,
 engram_status similarity_int8(const float* query, const int8_t* candidates, const float* scales,
                               const float* candidate_norms, uint64_t n, uint64_t dim, float* scores,
                               void*, uint64_t) {
+    if (similarity_int8_int16_limbs(query, candidates, scales, candidate_norms, n, dim, scores))
+        return ENGRAM_OK;
     return compressed_similarity<CompressedVec256>(query, candidates, scales, candidate_norms, n,
                                                    dim, scores);
 }

@@ -4,17 +4,26 @@
 // call keeps split ranges bit-identical (the reasons and figures are in that
 // header).
 //
-// AVX512_BF16 (vdpbf16ps) and AVX512_VNNI (vpdpbusd) are deliberately not
-// used: both would round the float query to bf16 / int8 first, an error of
-// up to 2^-9 (bf16) or 1/254 (int8) of each query element, far beyond the
-// 1e-5 oracle tolerance of the contract, and the 100k x 768 batch is bound
-// by memory bandwidth, not by the widening (docs/internal/kernels.md,
-// "Compressed embeddings"). The ABI has the feature bits, so a future plugin
-// that requires them is refused where they are missing.
+// int8 in the avx512_vnni build (ENGRAM_AVX512_VNNI, plugins/avx512/
+// CMakeLists.txt): vpdpbusd on the query split into int8 limbs
+// (similarity_int8_vnni.h), which keeps the contract's 1e-5 tolerance; the
+// avx512 build and any query the limbs cannot serve take the float walk.
+// AVX512_BF16 (vdpbf16ps) is not used: it would round the float query to
+// bf16 (2^-9 of each element, far beyond the tolerance) or need three bf16
+// terms per element, and bf16 already reads at its memory roofline
+// (docs/internal/kernels.md, "Compressed embeddings").
 // The row walk and the double fallback are common/similarity_compressed.h.
+// clang-format off
+#include "immintrin_avx512.h"  // first: GCC 12 header warnings (see there)
+// clang-format on
 #include "../common/compressed_vec256.h"
 #include "../common/similarity_compressed.h"
 #include "kernels_avx512.h"
+#if ENGRAM_AVX512_VNNI
+#include "similarity_int8_vnni.h"
+#else
+#include "../common/int8_limbs_avx2.h"
+#endif
 
 namespace engram::plugin::avx512 {
 
@@ -28,6 +37,13 @@ engram_status similarity_bf16(const float* query, const uint16_t* candidates,
 engram_status similarity_int8(const float* query, const int8_t* candidates, const float* scales,
                               const float* candidate_norms, uint64_t n, uint64_t dim, float* scores,
                               void*, uint64_t) {
+#if ENGRAM_AVX512_VNNI
+    if (similarity_int8_vnni(query, candidates, scales, candidate_norms, n, dim, scores))
+        return ENGRAM_OK;
+#else
+    if (similarity_int8_int16_limbs(query, candidates, scales, candidate_norms, n, dim, scores))
+        return ENGRAM_OK;
+#endif
     return compressed_similarity<CompressedVec256>(query, candidates, scales, candidate_norms, n,
                                                    dim, scores);
 }

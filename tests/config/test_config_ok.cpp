@@ -16,14 +16,16 @@ TEST_CASE("the shipped config/engram.toml parses", "[config]") {
     const Config cfg = engram::load_config(file);
     const auto root = std::filesystem::absolute(ENGRAM_TEST_SOURCE_DIR).lexically_normal();
     CHECK(cfg.source == (root / "config/engram.toml").lexically_normal());
-    REQUIRE(cfg.plugins.size() == 3);
+    REQUIRE(cfg.plugins.size() == 4);
     CHECK(cfg.plugins.at("reference") == root / "build/plugins/libengram_reference.so");
     CHECK(cfg.plugins.at("avx2") == root / "build/plugins/libengram_avx2.so");
     CHECK(cfg.plugins.at("avx512") == root / "build/plugins/libengram_avx512.so");
+    CHECK(cfg.plugins.at("avx512_vnni") == root / "build/plugins/libengram_avx512_vnni.so");
     CHECK(cfg.backends.similarity == "auto");
     CHECK(cfg.backends.spreading == "auto");
     CHECK(cfg.backends.decay == "auto");
-    CHECK(cfg.backends.priority == std::vector<std::string>{"avx512", "avx2", "neon", "reference"});
+    CHECK(cfg.backends.priority ==
+          std::vector<std::string>{"avx512_vnni", "avx512", "avx2", "neon", "reference"});
     CHECK(cfg.store.kind == StoreConfig::Kind::Synthetic);
     CHECK(cfg.store.memories == 10000);
     CHECK(cfg.store.dim == 768);

@@ -7,9 +7,11 @@
 // non-finite value coded as +-127), norms of the decoded rows in double
 // when the case gives norms. The tolerance is kSimilarityAbs: kernel
 // rounding only. Every shipped backend must offer both kernels.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cfloat>
 #include <cmath>
+#include <random>
 #include <tuple>
 #include <vector>
 
@@ -148,4 +150,64 @@ TEST_CASE("compressed similarity: every backend agrees with the oracle on the de
     }
     summary.check_ran(backends, 2 * ran);  // bf16 and int8 per case
     summary.print(run.base_seed());
+}
+
+// The int8 shapes that pick a kernel's path rather than its arithmetic: the
+// avx512_vnni backend splits the query into three or four int8 limbs
+// (a query with one dominant element needs four), serves dims up to 4096 and
+// leaves larger ones to the float walk; the others must agree as well. Rows
+// of extreme codes (all -128 / +127) at the largest limb dim check the int32
+// sums, and every shape runs with and without norms.
+TEST_CASE("int8 similarity: limb-splitting shapes (dominant element, dims 1-4097, extreme codes)",
+          "[differential][compressed]") {
+    const auto backends = backends_under_test();
+    std::mt19937_64 rng(0x11b5);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    uint64_t ran = 0;
+    for (uint64_t dim : {1, 3, 63, 64, 65, 127, 768, 1000, 4095, 4096, 4097}) {
+        for (int query_kind = 0; query_kind < 3; ++query_kind) {
+            const uint64_t n = 7;
+            std::vector<float> q(dim);
+            for (float& v : q) v = normal(rng);
+            if (query_kind == 1) q[dim / 2] = 1e4f;  // dominant: four limbs
+            if (query_kind == 2)                     // two magnitudes 1e6 apart
+                for (uint64_t k = 0; k < dim; k += 2) q[k] *= 1e-6f;
+            std::vector<int8_t> codes(n * dim);
+            std::vector<float> scales(n), norms(n);
+            for (uint64_t i = 0; i < n; ++i) {
+                for (uint64_t k = 0; k < dim; ++k) {
+                    int8_t c =
+                        static_cast<int8_t>(std::clamp(normal(rng) * 40.0f, -127.0f, 127.0f));
+                    if (i == 0) c = -128;
+                    if (i == 1) c = 127;
+                    if (i == 2) c = (k % 2) ? -128 : 127;
+                    if (i == 3 && query_kind == 2 && k % 2 == 0) c = 0;  // sees only the small half
+                    codes[i * dim + k] = c;
+                }
+                scales[i] = i == 4 ? 0.0f : 0.01f * static_cast<float>(i + 1);
+                double cc = 0;
+                for (uint64_t k = 0; k < dim; ++k)
+                    cc += double(codes[i * dim + k]) * codes[i * dim + k];
+                norms[i] = static_cast<float>(std::sqrt(cc) * scales[i]);
+            }
+            const auto want =
+                oracle::similarity_int8(q.data(), codes.data(), scales.data(), n, dim);
+            for (bool with_norms : {true, false}) {
+                const validation::CompressedSimilarityCall call{q.data(),
+                                                                nullptr,
+                                                                codes.data(),
+                                                                scales.data(),
+                                                                with_norms ? norms.data() : nullptr,
+                                                                n,
+                                                                dim};
+                for (const Backend* b : backends) {
+                    INFO("backend=" << b->name << " dim=" << dim << " query_kind=" << query_kind
+                                    << " norms=" << with_norms);
+                    CHECK(check(b->plugin->table(), call, 0, want) == "");
+                    ++ran;
+                }
+            }
+        }
+    }
+    CHECK(ran > 0);
 }

@@ -70,6 +70,8 @@ TEST_CASE(
     if ((cpu & (ENGRAM_CPU_AVX2 | ENGRAM_CPU_FMA)) == (ENGRAM_CPU_AVX2 | ENGRAM_CPU_FMA))
         backends.push_back("avx2");
     if (cpu & ENGRAM_CPU_AVX512F) backends.push_back("avx512");
+    if ((cpu & ENGRAM_CPU_AVX512F) && (cpu & ENGRAM_CPU_AVX512_VNNI))
+        backends.push_back("avx512_vnni");
 #elif defined(__aarch64__)
     if (cpu & ENGRAM_CPU_NEON) backends.push_back("neon");
 #endif

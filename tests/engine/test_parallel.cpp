@@ -35,7 +35,7 @@ struct Backend {
 const std::vector<Backend>& backends() {
     static const std::vector<Backend> all = [] {
         std::vector<Backend> out;
-        for (const char* name : {"reference", "avx2", "avx512", "neon"}) {
+        for (const char* name : {"reference", "avx2", "avx512", "avx512_vnni", "neon"}) {
             const std::string path =
                 std::string(ENGRAM_TEST_PLUGIN_DIR) + "/libengram_" + name + ".so";
             if (!std::filesystem::exists(path)) continue;

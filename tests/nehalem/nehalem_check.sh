@@ -13,7 +13,7 @@ mode=$1 qemu=$2 engramd=$3 probe=$4 plugins=$5 work=$6
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-for p in reference avx2 avx512; do
+for p in reference avx2 avx512 avx512_vnni; do
   [ -f "$plugins/libengram_$p.so" ] || fail "$plugins/libengram_$p.so is missing (build the plugin first)"
 done
 mkdir -p "$work"
@@ -23,12 +23,13 @@ cat > "$cfg" <<TOML
 reference = "$plugins/libengram_reference.so"
 avx2 = "$plugins/libengram_avx2.so"
 avx512 = "$plugins/libengram_avx512.so"
+avx512_vnni = "$plugins/libengram_avx512_vnni.so"
 
 [backends]
 similarity = "auto"
 spreading = "auto"
 decay = "auto"
-priority = ["avx512", "avx2", "reference"]
+priority = ["avx512_vnni", "avx512", "avx2", "reference"]
 
 [store]
 kind = "synthetic"
@@ -57,13 +58,14 @@ case "$mode" in
     grep -q "builtin avx=0 avx2=0 fma=0 avx512f=0" <<<"$out" || fail "the emulated Nehalem still shows AVX"
     grep -q "^detected sse4.2$" <<<"$out" || fail "detect_cpu_features sees more than sse4.2 on Nehalem"
     check_config "$qemu" -cpu Nehalem
-    for p in avx2 avx512; do expect_line "plugin skipped plugin=$p code=E_CPU_FEATURE"; done
+    for p in avx2 avx512 avx512_vnni; do expect_line "plugin skipped plugin=$p code=E_CPU_FEATURE"; done
     for k in similarity spreading decay; do expect_line "kernel served .*kernel=$k backend=reference "; done
     ;;
   masked)
     "$probe" | grep -q "avx2=1" || { echo "SKIP: this CPU has no AVX2"; exit 77; }
     check_config env ENGRAM_DISABLE_CPU_FEATURES=avx512
     expect_line "plugin skipped plugin=avx512 code=E_CPU_FEATURE"
+    expect_line "plugin skipped plugin=avx512_vnni code=E_CPU_FEATURE"
     for k in similarity spreading decay; do expect_line "kernel served .*kernel=$k backend=avx2 "; done
     ;;
   *) fail "unknown mode $mode" ;;
