@@ -24,16 +24,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include "../common/prefetch_far.h"
 #include "../common/query_limbs.h"
 #include "../common/similarity_slow.h"
 #include "immintrin_avx512.h"
 
 namespace engram::plugin::avx512 {
-
-// Software prefetch distance, bytes ahead in the row stream. Side by side at
-// 100,000 x 768 on a Zen 4 EPYC (family 25 model 17): 2048 3.47 ms, 1024
-// 3.57, 3072 3.73, none 3.89, 4096 4.05 (docs/benchmarks/compressed.md).
-inline constexpr uint64_t kVnniPrefetchBytes = 2048;
 
 // The query's int8 limbs plus the ones row of the NULL-norms sums.
 struct VnniQuery {
@@ -81,13 +77,13 @@ template <int kLimbs, bool kCC>
     };
     uint64_t k = 0;
     for (; k + 128 <= dim; k += 128) {
-        __builtin_prefetch(c + k + kVnniPrefetchBytes);
-        __builtin_prefetch(c + k + kVnniPrefetchBytes + 64);
+        prefetch_far(c, k);
+        prefetch_far(c, k + 64);
         step(e, _mm512_loadu_si512(c + k), k);
         step(o, _mm512_loadu_si512(c + k + 64), k + 64);
     }
     if (k + 64 <= dim) {
-        __builtin_prefetch(c + k + kVnniPrefetchBytes);
+        prefetch_far(c, k);
         step(e, _mm512_loadu_si512(c + k), k);
         k += 64;
     }

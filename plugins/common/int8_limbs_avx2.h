@@ -20,15 +20,13 @@
 #include <cstdint>
 #include <cstring>
 
+#include "prefetch_far.h"
 #include "query_limbs.h"
 #include "similarity_slow.h"
 
 namespace engram::plugin {
 
 using Int16Limbs = QueryLimbs<int16_t, 2>;
-
-// Software prefetch distance, bytes ahead in the row stream.
-inline constexpr uint64_t kInt16LimbPrefetchBytes = 4096;
 
 inline int64_t hsum_epi32_wide(__m256i v) {
     const __m256i w = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(v)),
@@ -61,7 +59,7 @@ template <bool kCC>
     // no faster from memory and 1.06x slower from cache.
     uint64_t k = 0;
     for (; k + 64 <= dim; k += 64) {
-        __builtin_prefetch(c + k + kInt16LimbPrefetchBytes);
+        prefetch_far(c, k);
         step(load(k), k);
         step(load(k + 16), k + 16);
         step(load(k + 32), k + 32);

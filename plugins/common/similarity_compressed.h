@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "prefetch_far.h"
 #include "similarity_slow.h"
 
 namespace engram::plugin {
@@ -44,14 +45,17 @@ inline float bf16_to_float(uint16_t h) {
 inline double decode(uint16_t h) { return bf16_to_float(h); }
 inline double decode(int8_t c) { return c; }
 
-// Software prefetch distance of the row stream, in stored bytes, per format.
-// int8: 4096 (five rows of 768 ahead). bf16: none, the hardware prefetchers
-// alone: on a Zen 4 EPYC (family 25 model 17) at 100,000 x 768 a 1-12 KiB
-// prefetch made bf16 1.3x slower (6.75 vs 5.18 ms, side by side), while int8
-// was 1.1x slower without one (4.31 vs 3.96 ms); docs/benchmarks/compressed.md.
-// neon shares the walk and so the choice; no ARM hardware here to measure it.
+// Software prefetch of the row stream, per format. int8 (the float walk, for
+// what the integer limb kernels do not serve): 4096 bytes ahead into L1 (five
+// rows of 768); without it 1.1x slower (4.31 vs 3.96 ms at 100,000 x 768 on
+// a Zen 4 EPYC, family 25 model 17). bf16: far ahead into the outer caches
+// (prefetch_far.h, 1.2x faster there); near L1 prefetches of 1-12 KiB had
+// made it 1.3x slower than none. neon shares the walk and so the choice; no
+// ARM hardware here to measure it on. docs/benchmarks/compressed.md.
 template <class T>
 inline constexpr uint64_t kCompressedPrefetchBytes = sizeof(T) == 1 ? 4096 : 0;
+template <class T>
+inline constexpr bool kCompressedPrefetchFar = sizeof(T) == 2;
 
 // sum q[k]*code[k] (and, with kCC, sum code[k]^2) of one row, in float.
 template <class Vec, bool kCC, class T>
@@ -70,6 +74,10 @@ template <class Vec, bool kCC, class T>
     };
     uint64_t k = 0;
     for (; k + 4 * L <= dim; k += 4 * L) {
+        if constexpr (kCompressedPrefetchFar<T>) {
+            prefetch_far(c, k * sizeof(T));
+            if constexpr (4 * L * sizeof(T) > 64) prefetch_far(c, k * sizeof(T) + 64);
+        }
         if constexpr (kPf > 0) {
             __builtin_prefetch(reinterpret_cast<const void*>(pf + k * sizeof(T)));
             if constexpr (4 * L * sizeof(T) > 64)
