@@ -67,7 +67,7 @@ if(TARGET engramd)
   set(CPACK_DEBIAN_HOST_PACKAGE_NAME engram-kernel-host)
   set(CPACK_DEBIAN_HOST_PACKAGE_PROVIDES "${_abi_virtual}")
   set(CPACK_DEBIAN_HOST_PACKAGE_RECOMMENDS "engram-plugin-reference")
-  set(CPACK_DEBIAN_HOST_PACKAGE_SUGGESTS "engram-plugin-avx2, engram-plugin-avx512, engram-kernel-sdk")
+  set(CPACK_DEBIAN_HOST_PACKAGE_SUGGESTS "engram-plugin-avx2, engram-plugin-avx512, engram-plugin-avx512-vnni, engram-kernel-sdk")
   set(CPACK_ENGRAM_VERSION_host ${PROJECT_VERSION})
 endif()
 

@@ -1,7 +1,9 @@
-// ABI 1.1 compressed similarity, AVX2 + FMA: the 256-bit vector of
-// common/compressed_vec256.h (bf16 and int8 codes widened exactly), then the
-// float FMA of the f32 kernel. The row walk, the fast-path checks and the
-// double fallback are common/similarity_compressed.h.
+// ABI 1.1 compressed similarity, AVX2 + FMA. int8: exact integer sums against
+// the query's int16 limbs (common/int8_limbs_avx2.h) where they apply, else
+// the float walk. bf16 (and that int8 walk): the 256-bit vector of
+// common/compressed_vec256.h (codes widened exactly), then the float FMA of
+// the f32 kernel; the row walk, the fast-path checks and the double fallback
+// are common/similarity_compressed.h.
 #include "../common/compressed_vec256.h"
 #include "../common/int8_limbs_avx2.h"
 #include "../common/similarity_compressed.h"

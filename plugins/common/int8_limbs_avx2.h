@@ -10,7 +10,7 @@
 // 1.08-1.09x from memory (100,000 rows); docs/benchmarks/compressed.md.
 //
 // Overflow: a code times a limb is at most 128 * 32767; a lane of the int32
-// accumulator adds dim/8 of them, at most 2^31 - 65535 at kLimbMaxDim = 4096;
+// accumulator adds dim/8 of them, at most 2^31 - 65536 at kLimbMaxDim = 4096;
 // the eight lanes are summed in int64.
 #pragma once
 

@@ -6,9 +6,9 @@
 // consume lines two to four times as fast as the float kernels, and a near
 // prefetch into L1 (or none) left them short of the memory's bandwidth. Side
 // by side at 768 x 100,000 on a Zen 4 EPYC (family 25 model 17),
-// tools/bench-ab.sh, 5 rounds: avx512_vnni int8 3.45 -> 2.35 ms (a 2 KiB
-// prefetcht0 before), avx2 int16-limb int8 3.61 -> 3.38 ms (4 KiB
-// prefetcht0 before), avx2 bf16 6.14 -> 5.09 ms (no prefetch before; near
+// tools/bench-ab.sh, 7 rounds: avx512_vnni int8 3.74 -> 2.36 ms (a 2 KiB
+// prefetcht0 before), avx2 int16-limb int8 3.65 -> 3.43 ms (4 KiB
+// prefetcht0 before), avx2 bf16 5.99 -> 5.04 ms (no prefetch before; near
 // prefetcht0 distances of 1-12 KiB had all been slower than none). 16 and
 // 32 KiB measured alike; 4 KiB on top of a 2 KiB prefetcht0 gained nothing.
 // From cache (10,000 rows) bf16 is 1.05x slower with it. The address is

@@ -15,7 +15,7 @@
 //
 // Tails (< kLanes elements) go through a zero-padded copy on the stack, so
 // the backends need no masked byte loads. Rows are walked one at a time, one
-// sequential stream, int8 with a software prefetch ahead (the batch is
+// sequential stream, with a software prefetch ahead (the batch is
 // memory-bound from a few thousand rows on, which is the point of storing
 // fewer bytes). Accumulation is in float; for int8 the integer codes are
 // exact in float and the row's scale is applied once, in double, with the

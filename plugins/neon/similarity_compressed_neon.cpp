@@ -1,8 +1,9 @@
 // ABI 1.1 compressed similarity, NEON (AArch64 Advanced SIMD): bf16 rows widen
 // with vshll_n_u16(.., 16) (exact), int8 rows with vmovl_s8 / vmovl_s16 +
 // vcvtq_f32_s32 (exact); then 4-lane float FMA (vfmaq_f32). The dot-product
-// extension (sdot) is not used: it would need the float query rounded to
-// int8 first, beyond the contract's oracle tolerance.
+// extension (sdot) is not used yet: a single int8 copy of the query would be
+// beyond the contract's oracle tolerance, but the limb split the x86 int8
+// kernels use (common/query_limbs.h) would make it possible; unmeasured here.
 // The row walk and the double fallback are common/similarity_compressed.h.
 #include <arm_neon.h>
 
