@@ -18,9 +18,14 @@ inline std::string zoo_path(const std::string& n) {
     return std::string(ENGRAM_TEST_ZOO_DIR) + "/libengram_zoo_" + n + ".so";
 }
 
+// The validation child gets 60 s, not the default 10: under ThreadSanitizer
+// with another test beside it, validating the reference plugin took over 10 s
+// in CI on 2026-12-05 (E_SELFTEST_TIMEOUT, a flake of the machine, not of the
+// plugin). The timeout's own behaviour is tested in tests/loader.
 inline Config reference_config() {
     Config c;
     c.plugins["reference"] = reference_path();
+    c.validation.timeout_seconds = 60.0;
     return c;
 }
 

@@ -1,8 +1,8 @@
 // The avx2/avx512 spreading kernel runs an iteration in one of two modes
 // (plugins/avx2/spreading_avx2_impl.h): quiet, which skips the sums of the
 // groups of eight nodes none of whose in-edges fired, and plain, which sums
-// every group. Which one runs depends on how many edges fired in the previous
-// iteration, so the two must give the same bits: this test runs both on the
+// every group. Which one runs depends on how many groups the previous
+// iteration skipped, so the two must give the same bits: this test runs both on the
 // same input and compares next[] and the maximum bit for bit, on graphs where
 // few or most sources fire, in file and degree order, with hubs longer than a
 // block, NaN, -0 and negative activations, and decay 0, negative and inf.
