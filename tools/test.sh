@@ -5,8 +5,9 @@
 #      cases per kernel and backend;
 #   2. the suite again under AddressSanitizer + UBSan (build-asan/);
 #   2b. the libFuzzer harnesses (tests/fuzz/, clang, build-fuzz/), 20 s each;
-#   3. the HTTP server's reload storm and server tests under ThreadSanitizer
-#      (build-tsan/);
+#   3. under ThreadSanitizer (build-tsan/): the HTTP server's reload storm and
+#      server tests, the arena, and the engine's concurrent cases ([threads]:
+#      kernel pool, split requests, concurrent clients, shadow pool);
 #   4. the AArch64 cross build, its tests run under qemu-aarch64 (build-aarch64/);
 #   5. the fleet test (tests/fleet/fleet_test.sh): four engramd behind HAProxy,
 #      Prometheus with the shipped rules, plugin waves and rollbacks driven by
@@ -52,10 +53,10 @@ if [ "${ENGRAM_TEST_SKIP_TSAN:-0}" != "1" ]; then
   # load is first validated in a child, found beside the executable in
   # build-tsan/bin. The test targets pull in the plugins and zoo they use.
   tools/build.sh tsan test_server_reload_storm test_server_units test_engine test_arena_metrics engram-validate
-  step "ctest (tsan preset): reload storm, reload coalescing, engine, arena"
+  step "ctest (tsan preset): reload storm, reload coalescing, engine threads ([threads] cases), arena"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir build-tsan --output-on-failure -j 2 \
-      -R '^(server_reload_storm|server_units|engine|arena_metrics)$'
+      -R '^(server_reload_storm|server_units|engine_threads|arena_metrics)$'
 fi
 
 if [ "${ENGRAM_TEST_SKIP_AARCH64:-0}" != "1" ]; then

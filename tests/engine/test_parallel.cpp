@@ -101,7 +101,8 @@ TEST_CASE("split_rows: contiguous, 64-aligned, at least 64 rows each, nearly equ
     }
 }
 
-TEST_CASE("the kernel pool is bounded and never waits: a busy pool gives a one-part lease") {
+TEST_CASE("the kernel pool is bounded and never waits: a busy pool gives a one-part lease",
+          "[threads]") {
     KernelPool pool(3);
     REQUIRE(pool.threads() == 3);
     KernelPool::Lease a = pool.claim(3);
@@ -181,7 +182,8 @@ TEST_CASE("every 64-aligned split point gives the same bits as one call, every b
     }
 }
 
-TEST_CASE("a large store through the engine: 1 thread and 2..5 threads answer the same bits") {
+TEST_CASE("a large store through the engine: 1 thread and 2..5 threads answer the same bits",
+          "[threads]") {
     // 100,003 memories (odd; the split threshold is the default 100,000) of
     // 33 dimensions, so every range but the last ends inside nothing odd and
     // the last carries both tails.
@@ -225,7 +227,8 @@ TEST_CASE("a large store through the engine: 1 thread and 2..5 threads answer th
     }
 }
 
-TEST_CASE("a low threshold splits small stores the same way, under concurrent requests") {
+TEST_CASE("a low threshold splits small stores the same way, under concurrent requests",
+          "[threads]") {
     // kernel_split_min_rows = 128 with 4 threads on 1,093 rows; eight client
     // threads at once, so some requests find the pool busy and run inline.
     const double now = 1.7e9;
@@ -299,7 +302,8 @@ TEST_CASE("engramd's config reaches the engine: kernel_threads, kernel_split_min
     fs::remove_all(dir);
 }
 
-TEST_CASE("compressed stores (bf16, int8) split over the pool answer the same bits as one thread") {
+TEST_CASE("compressed stores (bf16, int8) split over the pool answer the same bits as one thread",
+          "[threads]") {
     // The split path calls the store format's kernel on each 64-aligned
     // range (rows, scales and norms offset together): 4 threads on 1,093
     // rows of 40 dimensions with the split threshold lowered to 128.
@@ -334,7 +338,8 @@ TEST_CASE("compressed stores (bf16, int8) split over the pool answer the same bi
     CHECK(ran >= 2);  // the reference backend offers both formats
 }
 
-TEST_CASE("more kernel threads than 64-row blocks: one range per block, nothing past the end") {
+TEST_CASE("more kernel threads than 64-row blocks: one range per block, nothing past the end",
+          "[threads]") {
     // kernel_threads = 4 with kernel_split_min_rows = 128: a 150-id retention
     // and a 150-memory store have two whole blocks, so two threads run (a
     // lease of four once ran two threads on ranges that did not exist).
@@ -361,7 +366,7 @@ TEST_CASE("more kernel threads than 64-row blocks: one range per block, nothing 
     }
 }
 
-TEST_CASE("a split across a backend's cache-size path switch gives the same bits") {
+TEST_CASE("a split across a backend's cache-size path switch gives the same bits", "[threads]") {
     // A store over 16 MiB whose halves are under it: a backend that picks its
     // row walk by the size of the call (avx2 streams rows from 16 MiB on)
     // must still give each row the same bits.

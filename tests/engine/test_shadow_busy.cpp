@@ -39,7 +39,7 @@ struct PinnedToOneCpu {
 
 }  // namespace
 
-TEST_CASE("shadow work is skipped while live calls hold every usable core") {
+TEST_CASE("shadow work is skipped while live calls hold every usable core", "[threads]") {
     Config c = reference_config();
     c.plugins["zoo_good"] = zoo_path("good");
     c.backends.priority = {"reference"};
@@ -93,7 +93,7 @@ TEST_CASE("shadow work is skipped while live calls hold every usable core") {
     CHECK(m.shadow_mismatches.value() == 0);
 }
 
-TEST_CASE("the shadow pool reports idle only with no job queued or running") {
+TEST_CASE("the shadow pool reports idle only with no job queued or running", "[threads]") {
     ShadowPool pool(2);
     CHECK(pool.idle());
     std::atomic<bool> release{false}, started{false};
