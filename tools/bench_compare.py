@@ -28,7 +28,10 @@ repetitions) and hl (median of all pairwise ratios x_i / r_j, two-sample
 Hodges-Lehmann).
 
 compare: a backend benchmark whose ratio grew by more than --threshold
-(default 5%) over the baseline's is a REGRESSION (exit 1); one whose ratio
+(default 5%) over the baseline's is a REGRESSION (exit 1), unless it grew
+by less than twice the threshold and the baseline's ratio still lies inside
+the interquartile range of this run's pairwise ratios (the run's own scatter:
+reported, informational); one whose ratio
 shrank by more than the threshold (speed-up > 5%) is an IMPROVEMENT (reported,
 exit 0). Peers and roofline_read are reported but never fail (their ratio
 moves when our reference backend changes, which makes them a useful hint).
@@ -375,7 +378,16 @@ def compare(args, runs):
             continue
         change = r["ratio"] / b["ratio"]
         why = "peer" if c[0] == "peer" else f"noisy here: +-{b.get('noise') or 0:.0%}"
-        if change > 1.0 + th:
+        # A shift under twice the threshold that leaves the baseline's ratio
+        # inside this run's own interquartile range is this run's scatter,
+        # not a verdict: a loaded machine (reference kernels 1.3-1.5x slower)
+        # widened it to +-8 % on spreading/1000x8 and flagged untouched
+        # backends at +6-7 % in CI. Twice the threshold gates regardless.
+        within = (change <= 1.0 + 2.0 * th and r.get("ratio_q1") is not None
+                  and r["ratio_q1"] <= b["ratio"] <= r["ratio_q3"])
+        if change > 1.0 + th and within and gating:
+            status = "slower (baseline inside this run's spread, informational)"
+        elif change > 1.0 + th:
             status = "REGRESSION" if gating else f"slower ({why}, informational)"
             if gating:
                 regressions.append((name, change, b, r))

@@ -155,6 +155,26 @@ class TestCompare(Case):
         self.assertIn("0 regression(s), 0 improvement(s)", text)
         self.assertRegex(text, r"similarity/avx2/768x1 +0\.0500 +0\.052\d +\+4\.5% +ok")
 
+    def test_shift_inside_the_runs_own_spread_does_not_gate(self):
+        # A scattered run (repetitions up to 60% apart): a 7% shift (under
+        # twice the threshold) leaves the baseline's ratio inside the run's
+        # interquartile range, so it is the run's scatter, reported but not a
+        # regression. The same shift in a tight run is one, and so is a 12%
+        # shift in the scattered run.
+        run = self.run_json("run.json", jitter=0.15, scale={"spreading/avx2/1000x8": 1.07})
+        rc, text = self.compare(run)
+        self.assertEqual(rc, 0, text)
+        self.assertRegex(text, r"spreading/avx2/1000x8 .*\+7\.0% +slower \(baseline inside this "
+                               r"run's spread, informational\)")
+        tight = self.run_json("tight.json", scale={"spreading/avx2/1000x8": 1.07})
+        rc, text = self.compare(tight)
+        self.assertEqual(rc, 1, text)
+        self.assertIn("REGRESSION: spreading/avx2/1000x8 is 7.0% slower", text)
+        big = self.run_json("big.json", jitter=0.15, scale={"spreading/avx2/1000x8": 1.12})
+        rc, text = self.compare(big)
+        self.assertEqual(rc, 1, text)
+        self.assertIn("REGRESSION: spreading/avx2/1000x8 is 12.0% slower", text)
+
     def test_common_slowdown_of_the_machine_cancels(self):
         # Everything 20% slower (a busy neighbour): ratios are unchanged.
         run = self.run_json("run.json", ref_scale=1.2)
