@@ -99,8 +99,9 @@ inline __m256 contrib_fired(const uint32_t* src, const float* w, const float* cu
 // Whether any edge in [s, e) of the block fired: bit k of the bitmap is
 // block edge k (bytes in edge order, read as little-endian 64-bit words).
 // Few sources fire on a sparse graph spreading from a few seeds (WordNet
-// nouns from the benchmark's eight seeds: 0.03-2 % of the nodes per iteration), so most groups of
-// nodes receive nothing and skip their sums (pass 2 below).
+// nouns from the benchmark's eight seeds: 0.03-2 % of the nodes per
+// iteration), so most groups of nodes receive nothing and skip their sums
+// (pass 2 below).
 inline bool any_fired(const uint8_t* fired, uint64_t s, uint64_t e) {
     if (s >= e) return false;
     uint64_t w = s >> 6;

@@ -22,10 +22,12 @@ inline std::string zoo_path(const std::string& n) {
 // with another test beside it, validating the reference plugin took over 10 s
 // in CI on 2026-12-05 (E_SELFTEST_TIMEOUT, a flake of the machine, not of the
 // plugin). The timeout's own behaviour is tested in tests/loader.
+inline constexpr double kTestValidationTimeoutSeconds = 60.0;
+
 inline Config reference_config() {
     Config c;
     c.plugins["reference"] = reference_path();
-    c.validation.timeout_seconds = 60.0;
+    c.validation.timeout_seconds = kTestValidationTimeoutSeconds;
     return c;
 }
 

@@ -42,9 +42,7 @@ const std::vector<Backend>& backends() {
             Config c;
             c.plugins[name] = path;
             c.backends.priority = {name};
-            // As in engine_fixture.h: under ThreadSanitizer, beside another
-            // test, one validation child can take more than the default 10 s.
-            c.validation.timeout_seconds = 60.0;
+            c.validation.timeout_seconds = testing::kTestValidationTimeoutSeconds;
             try {
                 out.push_back({name, build_kernel_set(c, usable_cpu_features(), 1, nullptr)});
             } catch (const std::exception& e) {

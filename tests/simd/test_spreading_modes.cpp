@@ -2,10 +2,11 @@
 // (plugins/avx2/spreading_avx2_impl.h): quiet, which skips the sums of the
 // groups of eight nodes none of whose in-edges fired, and plain, which sums
 // every group. Which one runs depends on how many groups the previous
-// iteration skipped, so the two must give the same bits: this test runs both on the
-// same input and compares next[] and the maximum bit for bit, on graphs where
-// few or most sources fire, in file and degree order, with hubs longer than a
-// block, NaN, -0 and negative activations, and decay 0, negative and inf.
+// iteration skipped, so the two must give the same bits: this test runs both
+// on the same input and compares next[] and the maximum bit for bit, on
+// graphs where few or most sources fire, in file and degree order, with hubs
+// longer than a block, NaN, -0 and negative activations, and decay 0,
+// negative and inf.
 // The quiet mode's counts of groups and skipped groups (which pick the next
 // iteration's mode) are checked where the answer is known.
 // The differential tests hold both modes to the oracle; this one holds them
