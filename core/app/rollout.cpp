@@ -124,9 +124,8 @@ void RolloutController::start_window(Kernel k, Rollout& r) {
     // The serving side's latency is compared over the whole rollout (its
     // last 4096 calls): at 100 % it has hardly any calls of its own window.
     r.serv = {s.calls(), s.errors.value(), s.nonfinite.value(), 0};
-    const auto& m = metrics::Registry::global().rollout[idx(k)];
-    r.comparisons = m.shadow_comparisons.value();
-    r.mismatches = m.shadow_mismatches.value();
+    r.comparisons = r.tally->comparisons.load();
+    r.mismatches = r.tally->mismatches.load();
     r.window_start = Clock::now();
     r.since_unix = unix_now();
 }
@@ -150,6 +149,7 @@ void RolloutController::publish_routing() {
                 route.compare_bp = bp(r->cfg.shadow_sample);
                 route.serving_latency = r->serv_latency;
                 route.alternate_latency = r->cand_latency;
+                route.tally = r->tally;
                 reg.rollout[idx(k)].step_bp.set(route.serve_bp);
                 any = true;
             } else if (r->phase == RolloutPhase::Promoted) {
@@ -162,6 +162,7 @@ void RolloutController::publish_routing() {
             route.alternate_key = w->previous_key;
             route.alternate_series = &series(k, w->previous_key);
             route.compare_bp = bp(w->cfg.compare_sample);
+            route.tally = w->tally;
             any = true;
         }
     }
@@ -243,9 +244,6 @@ void RolloutController::on_reload(const std::shared_ptr<const KernelSet>& previo
                 auto& cur = series(k, w.current_key);
                 w.mark = {cur.calls(), cur.errors.value(), cur.nonfinite.value(), 0};
                 w.buckets_at_swap = buckets_of(cur.duration);
-                const auto& m = metrics::Registry::global().rollout[idx(k)];
-                w.comparisons = m.shadow_comparisons.value();
-                w.mismatches = m.shadow_mismatches.value();
                 log::write(log::Level::Info, "watchdog watching a swapped backend",
                            {{"kernel", kernel_name(k)},
                             {"backend", w.current_key},
@@ -267,11 +265,10 @@ void RolloutController::on_reload(const std::shared_ptr<const KernelSet>& previo
 std::optional<std::pair<std::string, std::string>> RolloutController::judge_rollout(
     Kernel k, Rollout& r, bool window_done) {
     auto& c = series(k, r.cfg.candidate);
-    const auto& m = metrics::Registry::global().rollout[idx(k)];
     const uint64_t calls = c.calls() - r.cand.calls, errors = c.errors.value() - r.cand.errors,
                    nonfinite = c.nonfinite.value() - r.cand.nonfinite,
-                   comparisons = m.shadow_comparisons.value() - r.comparisons,
-                   mismatches = m.shadow_mismatches.value() - r.mismatches;
+                   comparisons = r.tally->comparisons.load() - r.comparisons,
+                   mismatches = r.tally->mismatches.load() - r.mismatches;
     if (nonfinite > r.cfg.max_nonfinite)
         return std::pair{std::string("nonfinite"),
                          std::to_string(nonfinite) + " non-finite answers from the candidate"};
@@ -313,7 +310,6 @@ std::optional<std::pair<std::string, std::string>> RolloutController::judge_roll
 std::optional<std::pair<std::string, std::string>> RolloutController::judge_watch(Kernel k,
                                                                                   Watch& w) {
     auto& c = series(k, w.current_key);
-    const auto& m = metrics::Registry::global().rollout[idx(k)];
     const uint64_t calls = c.calls() - w.mark.calls, errors = c.errors.value() - w.mark.errors,
                    nonfinite = c.nonfinite.value() - w.mark.nonfinite;
     if (nonfinite > w.cfg.max_nonfinite)
@@ -339,8 +335,8 @@ std::optional<std::pair<std::string, std::string>> RolloutController::judge_watc
                                  fmt(w.cfg.max_latency_ratio) + "x)"};
     }
     if (w.cfg.compare_sample > 0) {
-        const uint64_t comparisons = m.shadow_comparisons.value() - w.comparisons,
-                       mismatches = m.shadow_mismatches.value() - w.mismatches;
+        const uint64_t comparisons = w.tally->comparisons.load(),
+                       mismatches = w.tally->mismatches.load();
         if (comparisons >= 20 && static_cast<double>(mismatches) >
                                      w.cfg.max_mismatch_rate * static_cast<double>(comparisons))
             return std::pair{std::string("mismatch"),
@@ -426,9 +422,7 @@ void RolloutController::tick() {
                                                          slot->phase == RolloutPhase::Canary)) {
                 Rollout& r = *slot;
                 const uint64_t calls = series(k, r.cfg.candidate).calls() - r.cand.calls;
-                const uint64_t compared =
-                    metrics::Registry::global().rollout[idx(k)].shadow_comparisons.value() -
-                    r.comparisons;
+                const uint64_t compared = r.tally->comparisons.load() - r.comparisons;
                 const bool window_done =
                     calls >= r.cfg.step_requests &&
                     std::chrono::duration<double>(now - r.window_start).count() >=
@@ -521,7 +515,6 @@ bool RolloutController::abort(Kernel k, std::string* why) {
 RolloutStatus RolloutController::status() const {
     std::lock_guard<std::mutex> lock(mutex_);
     RolloutStatus s;
-    const auto& reg = metrics::Registry::global();
     for (Kernel k : kAllKernels) {
         if (const auto& r = rollouts_[idx(k)]) {
             RolloutView v;
@@ -540,8 +533,8 @@ RolloutStatus RolloutController::status() const {
             v.candidate_calls = c.calls() - r->cand.calls;
             v.candidate_errors = c.errors.value() - r->cand.errors;
             v.candidate_nonfinite = c.nonfinite.value() - r->cand.nonfinite;
-            v.comparisons = reg.rollout[idx(k)].shadow_comparisons.value() - r->comparisons;
-            v.mismatches = reg.rollout[idx(k)].shadow_mismatches.value() - r->mismatches;
+            v.comparisons = r->tally->comparisons.load() - r->comparisons;
+            v.mismatches = r->tally->mismatches.load() - r->mismatches;
             v.candidate_p99_ms = p99_ns(r->cand_latency->since(r->cand.latency)) / 1e6;
             v.serving_p99_ms = p99_ns(r->serv_latency->since(r->serv.latency)) / 1e6;
             v.reason = r->reason;
@@ -558,8 +551,8 @@ RolloutStatus RolloutController::status() const {
             v.calls = c.calls() - w->mark.calls;
             v.errors = c.errors.value() - w->mark.errors;
             v.nonfinite = c.nonfinite.value() - w->mark.nonfinite;
-            v.comparisons = reg.rollout[idx(k)].shadow_comparisons.value() - w->comparisons;
-            v.mismatches = reg.rollout[idx(k)].shadow_mismatches.value() - w->mismatches;
+            v.comparisons = w->tally->comparisons.load();
+            v.mismatches = w->tally->mismatches.load();
             uint64_t n = 0;
             v.p99_ms = histogram_p99_ns(metrics::Registry::global()
                                             .kernel(kernel_name(k), w->current_key.c_str())

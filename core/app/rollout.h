@@ -110,7 +110,8 @@ class RolloutController {
         std::chrono::steady_clock::time_point window_start;
         double since_unix = 0;
         Mark cand, serv;
-        uint64_t comparisons = 0, mismatches = 0;  // registry counters at the window start
+        uint64_t comparisons = 0, mismatches = 0;  // the tally at the window start
+        std::shared_ptr<ShadowTally> tally = std::make_shared<ShadowTally>();
         std::shared_ptr<LatencyRing> cand_latency = std::make_shared<LatencyRing>(),
                                      serv_latency = std::make_shared<LatencyRing>();
         std::string reason;
@@ -123,7 +124,7 @@ class RolloutController {
         std::chrono::steady_clock::time_point until;
         double until_unix = 0;
         Mark mark;
-        uint64_t comparisons = 0, mismatches = 0;
+        std::shared_ptr<ShadowTally> tally = std::make_shared<ShadowTally>();
         double baseline_p99_ns = 0;  // wall time, before the swap
         uint64_t baseline_calls = 0;
         std::array<uint64_t, metrics::ShardedHistogram::kBuckets + 1> buckets_at_swap{};

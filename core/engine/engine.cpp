@@ -385,6 +385,12 @@ void Engine::submit_shadow(
                 digest = std::move(digest), run_other = std::move(run_other),
                 agree = std::move(agree)]() {
         auto& c = metrics::Registry::global().rollout[static_cast<size_t>(k)];
+        const KernelRoute& route = routing->kernels[static_cast<size_t>(k)];
+        // The rollout that sampled this call is over (rolled back, promoted,
+        // replaced by a reload): its verdict is in, and nobody reads its tally.
+        if (const auto now = this->routing();
+            !now || now->kernels[static_cast<size_t>(k)].tally != route.tally)
+            return;
         // The cores filled up while this job waited? The call that sampled
         // it may itself still be returning (it counts until it has), so
         // look again for a short while before giving up the comparison.
@@ -407,15 +413,22 @@ void Engine::submit_shadow(
             d = validation::Disagreement{1, 0, 0, 0,
                                          std::string("the other backend failed: ") + e.what()};
         }
+        if (d) {
+            // The example first, the counters after: a rollout rolled back
+            // for this mismatch already has it to show.
+            MismatchExample m{unix_now(),          kernel_name(k), set->backend(k).name(),
+                              route.alternate_key, digest,         d->what};
+            std::lock_guard<std::mutex> lock(ring_mutex_);
+            ring_.push_back(std::move(m));
+            while (ring_.size() > kMismatchRing) ring_.pop_front();
+        }
+        // The comparison before its mismatch: a judge reading between the
+        // two never sees more mismatches than comparisons.
         c.shadow_comparisons.add();
+        if (route.tally) route.tally->comparisons.fetch_add(1);
         if (!d) return;
+        if (route.tally) route.tally->mismatches.fetch_add(1);
         c.shadow_mismatches.add();
-        const KernelRoute& route = routing->kernels[static_cast<size_t>(k)];
-        MismatchExample m{unix_now(),          kernel_name(k), set->backend(k).name(),
-                          route.alternate_key, digest,         d->what};
-        std::lock_guard<std::mutex> lock(ring_mutex_);
-        ring_.push_back(std::move(m));
-        while (ring_.size() > kMismatchRing) ring_.pop_front();
     };
     if (!shadow_pool_.try_submit(std::move(job))) counters.shadow_dropped.add();
 }

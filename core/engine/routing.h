@@ -51,6 +51,15 @@ class LatencyRing {
     std::array<std::atomic<uint32_t>, kSize> slots_{};
 };
 
+// The comparisons one rollout (or one watchdog window) asked for, counted
+// by the shadow jobs it sampled. A job sampled under an earlier rollout that
+// finishes after the next one started adds to its own rollout's tally, never
+// to the new candidate's window (the registry's per-kernel counters, which
+// /metrics exports, cannot tell the two apart).
+struct ShadowTally {
+    std::atomic<uint64_t> comparisons{0}, mismatches{0};
+};
+
 struct KernelRoute {
     std::shared_ptr<const Plugin> alternate;  // null: the route is off
     std::string alternate_key;                // its [plugins] name, for answers and logs
@@ -58,6 +67,7 @@ struct KernelRoute {
     uint32_t serve_bp = 0;    // 0..10000
     uint32_t compare_bp = 0;  // 0..10000
     std::shared_ptr<LatencyRing> serving_latency, alternate_latency;
+    std::shared_ptr<ShadowTally> tally;  // set with compare_bp > 0
     // Off: every call goes to the serving backend untimed beyond the metrics.
     bool active() const { return alternate || serving_latency; }
 };
