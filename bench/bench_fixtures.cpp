@@ -62,7 +62,8 @@ struct Discovery {
 };
 
 int backend_rank(const std::string& name) {
-    static const char* const kOrder[] = {"reference", "avx2", "avx512", "avx512_vnni", "neon"};
+    static const char* const kOrder[] = {"reference",   "avx2", "avx512",
+                                         "avx512_vnni", "neon", "neon_dotprod"};
     for (int i = 0; i < 5; ++i)
         if (name == kOrder[i]) return i;
     return 5;

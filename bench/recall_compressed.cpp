@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
 
         const std::filesystem::path dir = ENGRAM_RECALL_PLUGIN_DIR;
         const uint64_t cpu = detect_cpu_features();
-        for (const char* name : {"reference", "avx2", "avx512", "avx512_vnni", "neon"}) {
+        for (const char* name :
+             {"reference", "avx2", "avx512", "avx512_vnni", "neon", "neon_dotprod"}) {
             const auto file = dir / ("libengram_" + std::string(name) + ".so");
             if (!std::filesystem::exists(file)) continue;
             std::shared_ptr<const Plugin> p;

@@ -42,6 +42,10 @@ set(ENGRAM_FEATURE_FLAGS_avx512dq -mavx512dq)
 set(ENGRAM_FEATURE_FLAGS_avx512_bf16 -mavx512bf16) # ABI 1.1 bit ENGRAM_CPU_AVX512_BF16
 set(ENGRAM_FEATURE_FLAGS_avx512_vnni -mavx512vnni) # ABI 1.1 bit ENGRAM_CPU_AVX512_VNNI
 set(ENGRAM_FEATURE_FLAGS_neon "") # Advanced SIMD is baseline on AArch64
+# ABI 1.1 bit ENGRAM_CPU_ASIMDDP (SDOT/UDOT). GCC 12's arm_neon.h offers the
+# dot-product intrinsics only from armv8.2-a, which every CPU with the
+# extension implements (FEAT_DotProd is optional from Armv8.2 on).
+set(ENGRAM_FEATURE_FLAGS_asimddp -march=armv8.2-a+dotprod)
 
 if(NOT DEFINED ENGRAM_PLUGIN_ABI_TARGET)
   set(ENGRAM_PLUGIN_ABI_TARGET engram_abi)

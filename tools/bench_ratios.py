@@ -53,7 +53,7 @@ def backends(times):
         m = re.match(r"^(similarity|spreading|decay)/([a-z0-9_]+)/", name)
         if m and m.group(2) not in found:
             found.append(m.group(2))
-    order = {"reference": 0, "avx2": 1, "avx512": 2, "avx512_vnni": 3, "neon": 4}
+    order = {"reference": 0, "avx2": 1, "avx512": 2, "avx512_vnni": 3, "neon": 4, "neon_dotprod": 5}
     return sorted(found, key=lambda b: (order.get(b, 9), b))
 
 

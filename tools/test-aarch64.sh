@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # AArch64 for real: cross-builds the kernel layers (common, platform, oracle,
-# loader), the reference and neon plugins, the plugin zoo and their tests with
+# loader), the reference, neon and neon_dotprod plugins, the plugin zoo and their tests with
 # g++-aarch64-linux-gnu (preset "aarch64", build-aarch64/), then runs ctest,
 # which starts every test binary under qemu-aarch64 (CMAKE_CROSSCOMPILING_EMULATOR).
 #   ENGRAM_PROPERTY_CASES  differential cases per kernel and backend (default
@@ -25,8 +25,10 @@ cmake --preset aarch64 -B "$dir" >&2
 cmake --build "$dir" -j "$(nproc)" >&2
 
 # Prove the binaries really are AArch64 before trusting a green run.
-readelf -h "$dir/plugins/libengram_neon.so" 2>/dev/null | grep -q 'Machine: *AArch64' ||
-  { echo "tools/test-aarch64.sh: $dir/plugins/libengram_neon.so is not an AArch64 object" >&2; exit 1; }
+for p in neon neon_dotprod; do
+  readelf -h "$dir/plugins/libengram_$p.so" 2>/dev/null | grep -q 'Machine: *AArch64' ||
+    { echo "tools/test-aarch64.sh: $dir/plugins/libengram_$p.so is not an AArch64 object" >&2; exit 1; }
+done
 
 # The emulator command (the preset's) is qemu-aarch64 -L /usr/aarch64-linux-gnu
 # -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib. -L makes the cross

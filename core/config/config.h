@@ -61,7 +61,8 @@ struct BackendsConfig {
     std::string spreading = "auto";
     std::string decay = "auto";
     // "auto" picks the first usable plugin in this order.
-    std::vector<std::string> priority = {"avx512_vnni", "avx512", "avx2", "neon", "reference"};
+    std::vector<std::string> priority = {"avx512_vnni",  "avx512", "avx2",
+                                         "neon_dotprod", "neon",   "reference"};
     const std::string& for_kernel(Kernel k) const;
 };
 

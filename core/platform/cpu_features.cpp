@@ -34,6 +34,7 @@ constexpr FeatureName kFeatures[] = {
     {ENGRAM_CPU_AVX512_BF16, "avx512_bf16"},
     {ENGRAM_CPU_AVX512_VNNI, "avx512_vnni"},
     {ENGRAM_CPU_NEON, "neon"},
+    {ENGRAM_CPU_ASIMDDP, "asimddp"},
 };
 
 // Group names accepted in ENGRAM_DISABLE_CPU_FEATURES, so an operator can say
@@ -97,7 +98,13 @@ uint64_t detect_cpu_features() {
 #if defined(__x86_64__)
     return detect_x86();
 #elif defined(__aarch64__)
-    return (getauxval(AT_HWCAP) & HWCAP_ASIMD) ? ENGRAM_CPU_NEON : 0;
+    // The kernel reports each extension only where the CPU has it and the
+    // kernel supports it, so no separate OS check is needed (unlike XCR0).
+    const unsigned long hwcap = getauxval(AT_HWCAP);
+    uint64_t f = 0;
+    if (hwcap & HWCAP_ASIMD) f |= ENGRAM_CPU_NEON;
+    if ((hwcap & HWCAP_ASIMD) && (hwcap & HWCAP_ASIMDDP)) f |= ENGRAM_CPU_ASIMDDP;
+    return f;
 #else
     return 0;
 #endif

@@ -1,9 +1,11 @@
 // ABI 1.1 compressed similarity, NEON (AArch64 Advanced SIMD): bf16 rows widen
 // with vshll_n_u16(.., 16) (exact), int8 rows with vmovl_s8 / vmovl_s16 +
-// vcvtq_f32_s32 (exact); then 4-lane float FMA (vfmaq_f32). The dot-product
-// extension (sdot) is not used yet: a single int8 copy of the query would be
-// beyond the contract's oracle tolerance, but the limb split the x86 int8
-// kernels use (common/query_limbs.h) would make it possible; unmeasured here.
+// vcvtq_f32_s32 (exact); then 4-lane float FMA (vfmaq_f32).
+//
+// int8 in the neon_dotprod build (ENGRAM_NEON_DOTPROD, plugins/neon/
+// CMakeLists.txt): SDOT on the query split into int8 limbs
+// (similarity_int8_sdot.h), which keeps the contract's 1e-5 tolerance; the
+// neon build and any query the limbs cannot serve take the float walk.
 // The row walk and the double fallback are common/similarity_compressed.h.
 #include <arm_neon.h>
 
@@ -11,6 +13,9 @@
 
 #include "../common/similarity_compressed.h"
 #include "kernels_neon.h"
+#if ENGRAM_NEON_DOTPROD
+#include "similarity_int8_sdot.h"
+#endif
 
 namespace engram::plugin::neon {
 namespace {
@@ -44,6 +49,10 @@ engram_status similarity_bf16(const float* query, const uint16_t* candidates,
 engram_status similarity_int8(const float* query, const int8_t* candidates, const float* scales,
                               const float* candidate_norms, uint64_t n, uint64_t dim, float* scores,
                               void*, uint64_t) {
+#if ENGRAM_NEON_DOTPROD
+    if (similarity_int8_sdot(query, candidates, scales, candidate_norms, n, dim, scores))
+        return ENGRAM_OK;
+#endif
     return compressed_similarity<Vec>(query, candidates, scales, candidate_norms, n, dim, scores);
 }
 

@@ -6,6 +6,11 @@
 #include "common/error.h"
 #include "platform/cpu_features.h"
 
+#if defined(__aarch64__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
 using namespace engram;
 
 TEST_CASE("feature lists parse names, aliases and spaces") {
@@ -18,6 +23,7 @@ TEST_CASE("feature lists parse names, aliases and spaces") {
     CHECK(parse_cpu_feature_list("avx512_bf16,avx512_vnni", "T") ==
           (ENGRAM_CPU_AVX512_BF16 | ENGRAM_CPU_AVX512_VNNI));
     CHECK(parse_cpu_feature_list("sse4.2,asimd", "T") == (ENGRAM_CPU_SSE4_2 | ENGRAM_CPU_NEON));
+    CHECK(parse_cpu_feature_list("asimddp", "T") == ENGRAM_CPU_ASIMDDP);  // ABI 1.1 bit
 }
 
 TEST_CASE("an unknown feature name is an error, not ignored") {
@@ -54,6 +60,9 @@ TEST_CASE("detection agrees with the compiler's own CPU probe") {
     CHECK((f & ENGRAM_CPU_NEON) == 0);
 #elif defined(__aarch64__)
     CHECK((f & ENGRAM_CPU_NEON) != 0);
+    // asimddp only with asimd (tests/differential runs this build under an
+    // emulated Cortex-A72 too, where it must be absent).
+    CHECK(((f & ENGRAM_CPU_ASIMDDP) != 0) == ((getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0));
 #endif
     CHECK(cpu_feature_names(0) == "none");
     CHECK(cpu_feature_names(ENGRAM_CPU_AVX | ENGRAM_CPU_FMA) == "avx,fma");

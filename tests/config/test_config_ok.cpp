@@ -24,8 +24,8 @@ TEST_CASE("the shipped config/engram.toml parses", "[config]") {
     CHECK(cfg.backends.similarity == "auto");
     CHECK(cfg.backends.spreading == "auto");
     CHECK(cfg.backends.decay == "auto");
-    CHECK(cfg.backends.priority ==
-          std::vector<std::string>{"avx512_vnni", "avx512", "avx2", "neon", "reference"});
+    CHECK(cfg.backends.priority == std::vector<std::string>{"avx512_vnni", "avx512", "avx2",
+                                                            "neon_dotprod", "neon", "reference"});
     CHECK(cfg.store.kind == StoreConfig::Kind::Synthetic);
     CHECK(cfg.store.memories == 10000);
     CHECK(cfg.store.dim == 768);

@@ -23,3 +23,26 @@ TEST_CASE("every built backend loads or is skipped for a missing CPU feature",
     CHECK(std::any_of(loaded.begin(), loaded.end(),
                       [](const Backend* b) { return b->name == "reference"; }));
 }
+
+// Run only by ctest differential_backends_no_dotprod (AArch64 builds), under
+// qemu-aarch64 -cpu cortex-a72: an ARMv8.0 CPU without the dot-product
+// extension. neon_dotprod must be refused for asimddp alone (E_CPU_FEATURE,
+// never a SIGILL in its self-test) while neon keeps loading.
+TEST_CASE("without asimddp, neon_dotprod is skipped and neon loads", "[.no_dotprod]") {
+    const uint64_t cpu = detect_cpu_features();
+    REQUIRE((cpu & ENGRAM_CPU_NEON) != 0);
+    REQUIRE((cpu & ENGRAM_CPU_ASIMDDP) == 0);  // else the emulated CPU is not the one meant
+    const auto& all = discover_backends();
+    const auto find = [&](const std::string& name) -> const Backend* {
+        for (const auto& b : all)
+            if (b.name == name) return &b;
+        return nullptr;
+    };
+    const Backend* dotprod = find("neon_dotprod");
+    const Backend* neon = find("neon");
+    REQUIRE(dotprod != nullptr);
+    REQUIRE(neon != nullptr);
+    CHECK(dotprod->state == Backend::State::Skipped);
+    CHECK_THAT(dotprod->reason, Catch::Contains("asimddp"));
+    CHECK(neon->state == Backend::State::Loaded);
+}

@@ -153,9 +153,11 @@ TEST_CASE("compressed similarity: every backend agrees with the oracle on the de
 }
 
 // The int8 shapes that pick a kernel's path rather than its arithmetic: the
-// avx512_vnni backend splits the query into three or four int8 limbs
-// (a query with one dominant element needs four), serves dims up to 4096 and
-// leaves larger ones to the float walk; the others must agree as well. Rows
+// avx512_vnni and neon_dotprod backends split the query into three or four
+// int8 limbs (a query with one dominant element needs four), serve dims up to
+// 4096 and leave larger ones to the float walk; the others must agree as
+// well. Dims around 16, 32 and 64 cross the 16-code SDOT steps, the 64-code
+// blocks and the zero-padded tails. Rows
 // of extreme codes (all -128 / +127) at the largest limb dim check the int32
 // sums, and every shape runs with and without norms.
 TEST_CASE("int8 similarity: limb-splitting shapes (dominant element, dims 1-4097, extreme codes)",
@@ -164,7 +166,7 @@ TEST_CASE("int8 similarity: limb-splitting shapes (dominant element, dims 1-4097
     std::mt19937_64 rng(0x11b5);
     std::normal_distribution<float> normal(0.0f, 1.0f);
     uint64_t ran = 0;
-    for (uint64_t dim : {1, 3, 63, 64, 65, 127, 768, 1000, 4095, 4096, 4097}) {
+    for (uint64_t dim : {1, 3, 15, 16, 17, 33, 63, 64, 65, 80, 127, 768, 1000, 4095, 4096, 4097}) {
         for (int query_kind = 0; query_kind < 3; ++query_kind) {
             const uint64_t n = 7;
             std::vector<float> q(dim);

@@ -74,6 +74,7 @@ TEST_CASE(
         backends.push_back("avx512_vnni");
 #elif defined(__aarch64__)
     if (cpu & ENGRAM_CPU_NEON) backends.push_back("neon");
+    if ((cpu & ENGRAM_CPU_NEON) && (cpu & ENGRAM_CPU_ASIMDDP)) backends.push_back("neon_dotprod");
 #endif
     for (EmbeddingFormat f : {EmbeddingFormat::Bf16, EmbeddingFormat::Int8}) {
         auto store = std::make_shared<const MemoryStore>(build_store(store_config(f), kNow));

@@ -35,7 +35,8 @@ struct Backend {
 const std::vector<Backend>& backends() {
     static const std::vector<Backend> all = [] {
         std::vector<Backend> out;
-        for (const char* name : {"reference", "avx2", "avx512", "avx512_vnni", "neon"}) {
+        for (const char* name :
+             {"reference", "avx2", "avx512", "avx512_vnni", "neon", "neon_dotprod"}) {
             const std::string path =
                 std::string(ENGRAM_TEST_PLUGIN_DIR) + "/libengram_" + name + ".so";
             if (!std::filesystem::exists(path)) continue;

@@ -52,7 +52,8 @@ MemoryStore skewed_store(uint64_t n, uint64_t m, uint64_t seed) {
 
 std::vector<std::shared_ptr<const KernelSet>> shipped_sets() {
     std::vector<std::shared_ptr<const KernelSet>> out;
-    for (const char* name : {"reference", "avx2", "avx512", "avx512_vnni", "neon"}) {
+    for (const char* name :
+         {"reference", "avx2", "avx512", "avx512_vnni", "neon", "neon_dotprod"}) {
         const std::string path = std::string(ENGRAM_TEST_PLUGIN_DIR) + "/libengram_" + name + ".so";
         if (!std::filesystem::exists(path)) continue;
         Config c;

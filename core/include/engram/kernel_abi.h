@@ -31,8 +31,11 @@
  *   1.1  appends the optional compressed-embedding kernels similarity_bf16 and
  *        similarity_int8 (NULL when a plugin does not offer them; a 1.0 table
  *        reads as both NULL), the kernel ids ENGRAM_KERNEL_SIMILARITY_BF16 /
- *        _INT8 for scratch_bytes, and the CPU feature bits AVX512_BF16 and
- *        AVX512_VNNI. ENGRAM_KERNEL_TABLE_V1_1_SIZE is the 1.1 prefix.
+ *        _INT8 for scratch_bytes, and the CPU feature bits AVX512_BF16,
+ *        AVX512_VNNI and ASIMDDP (AArch64 dot product, added later within
+ *        1.1: a host that does not know a bit refuses a plugin requiring it
+ *        with E_CPU_FEATURE, never runs it). ENGRAM_KERNEL_TABLE_V1_1_SIZE
+ *        is the 1.1 prefix.
  */
 #ifndef ENGRAM_KERNEL_ABI_H
 #define ENGRAM_KERNEL_ABI_H
@@ -76,7 +79,8 @@ enum {
     ENGRAM_CPU_AVX512DQ = 1u << 7,
     ENGRAM_CPU_AVX512_BF16 = 1u << 8, /* ABI 1.1: VDPBF16PS (avx512_bf16) */
     ENGRAM_CPU_AVX512_VNNI = 1u << 9, /* ABI 1.1: VPDPBUSD (avx512_vnni) */
-    ENGRAM_CPU_NEON = 1u << 16        /* AArch64 Advanced SIMD (asimd) */
+    ENGRAM_CPU_NEON = 1u << 16,       /* AArch64 Advanced SIMD (asimd) */
+    ENGRAM_CPU_ASIMDDP = 1u << 17     /* ABI 1.1: SDOT/UDOT (asimddp, neon_dotprod) */
 };
 
 /* Kernel identifiers, used by scratch_bytes(). */
