@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -64,9 +65,10 @@ struct Discovery {
 int backend_rank(const std::string& name) {
     static const char* const kOrder[] = {"reference",   "avx2", "avx512",
                                          "avx512_vnni", "neon", "neon_dotprod"};
-    for (int i = 0; i < 5; ++i)
+    constexpr int kKnown = static_cast<int>(std::size(kOrder));
+    for (int i = 0; i < kKnown; ++i)
         if (name == kOrder[i]) return i;
-    return 5;
+    return kKnown;
 }
 
 Discovery discover() {

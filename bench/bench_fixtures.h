@@ -61,7 +61,8 @@ std::filesystem::path plugin_dir();
 
 // Every libengram_*.so in plugin_dir() that load_plugin() accepts with
 // detect_cpu_features() and the self-test on; "reference" first, then
-// avx2, avx512, neon, then any other backend by name. A plugin refused with
+// avx2, avx512, avx512_vnni, neon, neon_dotprod, then any other backend by
+// name. A plugin refused with
 // E_CPU_FEATURE is skipped quietly (one line on stderr), any other refusal
 // loudly; both are listed in the JSON context (engram_skipped_backends).
 // Loaded once, on first call.

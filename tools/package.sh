@@ -4,7 +4,7 @@
 # Version per run):
 #
 #   engram-kernel-host_<project version>_<arch>.deb
-#   engram-plugin-<name>_<plugin version>_<arch>.deb   (reference, avx2, avx512, avx512_vnni | neon, neon_dotprod)
+#   engram-plugin-<name>_<plugin version>_<arch>.deb   (reference, avx2, avx512, avx512-vnni | neon, neon-dotprod)
 #   engram-kernel-sdk_<abi major>.<abi minor>.<patch>_all.deb
 #
 # usage: tools/package.sh [BUILD_DIR [OUT_DIR [CPACK]]]

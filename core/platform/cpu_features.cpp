@@ -118,10 +118,19 @@ std::string_view cpu_feature_name(uint64_t bit) {
 
 std::string cpu_feature_names(uint64_t mask) {
     std::string out;
+    uint64_t known = 0;
     for (const auto& f : kFeatures) {
+        known |= f.bit;
         if (!(mask & f.bit)) continue;
         if (!out.empty()) out += ",";
         out += f.name;
+    }
+    // Bits this host does not know (a plugin built for a newer ABI minor)
+    // are named by number, so a refusal never reads "needs none".
+    for (int b = 0; b < 64; ++b) {
+        if (!(mask & ~known & (uint64_t(1) << b))) continue;
+        if (!out.empty()) out += ",";
+        out += "bit" + std::to_string(b);
     }
     return out.empty() ? "none" : out;
 }

@@ -26,8 +26,10 @@ TEST_CASE("every built backend loads or is skipped for a missing CPU feature",
 
 // Run only by ctest differential_backends_no_dotprod (AArch64 builds), under
 // qemu-aarch64 -cpu cortex-a72: an ARMv8.0 CPU without the dot-product
-// extension. neon_dotprod must be refused for asimddp alone (E_CPU_FEATURE,
-// never a SIGILL in its self-test) while neon keeps loading.
+// extension; its validation children run on the same emulated CPU (the
+// ctest's ENGRAM_VALIDATOR wrapper). neon_dotprod must be refused for asimddp
+// alone (E_CPU_FEATURE, before its self-test), while neon, self-tested on
+// the A72, keeps loading: no dot-product instruction outside neon_dotprod.
 TEST_CASE("without asimddp, neon_dotprod is skipped and neon loads", "[.no_dotprod]") {
     const uint64_t cpu = detect_cpu_features();
     REQUIRE((cpu & ENGRAM_CPU_NEON) != 0);
