@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # ctest perf_regression_detects_slowdown: the harness's test-only knob makes
-# every avx2 kernel call 10% slower (ENGRAM_BENCH_TEST_SLOWDOWN=avx2:1.10,
+# every avx2 kernel call 20% slower (ENGRAM_BENCH_TEST_SLOWDOWN=avx2:1.20,
 # bench/bench_test_knobs.h); tools/bench-regression.sh --short must exit 1 and
 # name the avx2 benchmarks that gate (decay/avx2/10000, similarity/avx2/768x1),
-# and only avx2 ones.
+# and only avx2 ones. 20%, not 10%: a shift of 5-10% whose baseline lies
+# inside the run's own interquartile range is informational since 7123ea5
+# (docs/benchmarks/regression.md, rule 5), and on a loaded CI machine the 10%
+# knob measured +9.6% on decay/avx2/10000 with a wide range: reported
+# "slower (informational)", which failed this test. Above 10% the gate must
+# decide.
 #   regression_detects_slowdown.sh BUILD_DIR [OUT_DIR]
 # Exit 77 (skipped) when this CPU has no baseline or no avx2 backend.
 set -uo pipefail
@@ -12,7 +17,7 @@ build="${1:?usage: $0 BUILD_DIR [OUT_DIR]}"
 out_dir="${2:-$build/Testing/perf-slowdown}"
 
 rc=0
-report="$(ENGRAM_BENCH_TEST_SLOWDOWN=avx2:1.10 "$root/tools/bench-regression.sh" --short \
+report="$(ENGRAM_BENCH_TEST_SLOWDOWN=avx2:1.20 "$root/tools/bench-regression.sh" --short \
   --build-dir "$build" --out-dir "$out_dir" 2>&1)" || rc=$?
 echo "$report"
 echo "--- bench-regression.sh exited $rc"
@@ -25,13 +30,13 @@ fi
 
 fail=0
 if [ "$rc" != 1 ]; then
-  echo "FAIL: expected exit 1 (regression) for a 10% slower avx2 backend, got $rc"; fail=1
+  echo "FAIL: expected exit 1 (regression) for a 20% slower avx2 backend, got $rc"; fail=1
 fi
-# decay/avx2/10000 (~6 us a call): the knob adds 10% plus its clock reads
-# (measured +13-14%); the 768x1 pair (~50 ns) is slowed far more. Spreading
-# 1000x8, where the knob is exactly 10%, does not gate in short mode on this
-# machine (its reference is too noisy: the baseline marks it informational),
-# so it is reported as "slower (noisy here ...)" and not required.
+# decay/avx2/10000 (~6 us a call): the knob adds 20% plus its clock reads;
+# the 768x1 pair (~50 ns) is slowed far more. Spreading 1000x8 does not gate
+# in short mode on this machine (its reference is too noisy: the baseline
+# marks it informational), so it may be reported as "slower (noisy here
+# ...)" and is not required.
 for b in decay/avx2/10000 similarity/avx2/768x1; do
   if ! grep -q "^REGRESSION: $b " <<<"$report"; then
     echo "FAIL: $b was not reported as a regression"; fail=1
@@ -40,5 +45,5 @@ done
 if grep '^REGRESSION: ' <<<"$report" | grep -v '^REGRESSION: [a-z]*/avx2/'; then
   echo "FAIL: a benchmark that was not slowed is reported as a regression (above)"; fail=1
 fi
-[ "$fail" = 0 ] && echo "PASS: the 10% avx2 slowdown is reported, nothing else is"
+[ "$fail" = 0 ] && echo "PASS: the 20% avx2 slowdown is reported, nothing else is"
 exit "$fail"
