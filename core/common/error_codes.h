@@ -26,6 +26,7 @@
     X(SelfTestNonFinite, "E_SELFTEST_NONFINITE", "a kernel returned NaN or infinity where the contract promises a finite value") \
     X(SelfTestNondeterministic, "E_SELFTEST_NONDETERMINISTIC", "a kernel gave different bits for the same inputs (hidden state, not reentrant)") \
     X(SelfTestLeak, "E_SELFTEST_LEAK", "a kernel's calls grow the process's memory (a leak per call)") \
+    X(SelfTestStrayProcess, "E_SELFTEST_STRAY_PROCESS", "the plugin started a process that outlived the validation child") \
     X(SelfTestValidator, "E_SELFTEST_VALIDATOR", "the validation child could not be started or answered nonsense") \
     X(PluginFileInvalid, "E_PLUGIN_FILE_INVALID", "the plugin file is not a complete ELF shared object for this machine") \
     X(PluginNameMismatch, "E_PLUGIN_NAME_MISMATCH", "the plugin's table calls itself by another name than its [plugins] key") \

@@ -53,6 +53,7 @@ struct Outcome {
     std::string output;  // everything the child wrote on the result pipe
     int status = 0;      // waitpid status
     bool timed_out = false;
+    bool stray = false;  // a process of the child's group outlived it
     bool cancelled = false;
     double seconds = 0;
 };
@@ -86,7 +87,11 @@ Outcome run_child(const std::vector<std::string>& args, double timeout_seconds,
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attr, &none);  // engramd blocks SIGTERM/SIGHUP; the child must not
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    // A process group of its own: whatever the plugin forks stays in it and
+    // is killed with it (below), and cannot keep the result pipe open.
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(
+        &attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -135,8 +140,16 @@ Outcome run_child(const std::vector<std::string>& args, double timeout_seconds,
         ::kill(pid, SIGKILL);
         while (::waitpid(pid, &out.status, 0) < 0 && errno == EINTR) {
         }
-    } else if (rd.fd >= 0) {
-        // Exited: drain what is left in the pipe.
+    }
+    // Anything left in the child's group was started by the plugin (the
+    // validator itself never forks): note it, then kill it, so no process of
+    // the plugin's runs on after its verdict.
+    out.stray = ::kill(-pid, 0) == 0;
+    ::kill(-pid, SIGKILL);
+    if (rd.fd >= 0) {
+        // Drain what the child wrote before it ended, without waiting for an
+        // EOF a process that left the group (setsid) could withhold for ever.
+        ::fcntl(rd.fd, F_SETFL, ::fcntl(rd.fd, F_GETFL) | O_NONBLOCK);
         char buf[4096];
         ssize_t n;
         while ((n = ::read(rd.fd, buf, sizeof buf)) > 0 && out.output.size() < (1u << 16))
@@ -259,6 +272,11 @@ ChildReport validate_in_child(const std::filesystem::path& copy, const std::stri
         refuse(ErrorCode::SelfTestValidator, shown_as,
                "the validation child's report is malformed: " + line);
     }
+    if (out.stray)
+        refuse(ErrorCode::SelfTestStrayProcess, shown_as,
+               "the plugin started a process that was still running when the validation child "
+               "ended (it was killed): a plugin never forks; in engramd it would outlive every "
+               "reload");
     r.seconds = out.seconds;
     return r;
 }

@@ -2,9 +2,13 @@
 // stderr into files, and lets the test signal and reap it.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char** environ;
 
 #include <chrono>
 #include <filesystem>
@@ -18,22 +22,38 @@ namespace engram::testing {
 
 class Child {
   public:
+    // posix_spawn, not fork + exec: the tests start children while their own
+    // threads (load clients) allocate, and a forked child of a threaded
+    // process may only call async-signal-safe functions. Under the GCC 12
+    // ASan runtime, whose allocator does not lock around fork(), a
+    // freopen() there could deadlock on an allocator lock held by a thread
+    // that no longer exists (seen once in CI: engramctl never started and
+    // its Run timed out with no output).
     Child(const std::vector<std::string>& argv, const std::filesystem::path& out_dir,
           const std::vector<std::string>& env = {})
         : out_(out_dir / "stdout.txt"), err_(out_dir / "stderr.txt") {
-        pid_ = fork();
-        if (pid_ == 0) {
-            FILE* o = std::freopen(out_.c_str(), "w", stdout);
-            FILE* e = std::freopen(err_.c_str(), "w", stderr);
-            (void)o;
-            (void)e;
-            for (const auto& kv : env) putenv(const_cast<char*>(kv.c_str()));
-            std::vector<char*> args;
-            for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-            args.push_back(nullptr);
-            execv(args[0], args.data());
-            _exit(127);
+        // The environment: ours, with each NAME=value of `env` replacing NAME.
+        std::vector<std::string> envs;
+        for (char** e = environ; *e; ++e) {
+            const std::string kv = *e;
+            const std::string name = kv.substr(0, kv.find('='));
+            bool replaced = false;
+            for (const auto& x : env) replaced = replaced || x.substr(0, x.find('=')) == name;
+            if (!replaced) envs.push_back(kv);
         }
+        envs.insert(envs.end(), env.begin(), env.end());
+        std::vector<char*> args, envp;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        for (const auto& e : envs) envp.push_back(const_cast<char*>(e.c_str()));
+        envp.push_back(nullptr);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&fa, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        spawn_error_ = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), envp.data());
+        posix_spawn_file_actions_destroy(&fa);
+        if (spawn_error_ != 0) pid_ = -1;
     }
     ~Child() {
         if (pid_ > 0 && !reaped_) {
@@ -41,10 +61,13 @@ class Child {
             waitpid(pid_, nullptr, 0);
         }
     }
-    void signal(int sig) const { kill(pid_, sig); }
+    void signal(int sig) const {
+        if (pid_ > 0) kill(pid_, sig);
+    }
     pid_t pid() const { return pid_; }
-    // Exit code, or 128 + signal, or -1 on timeout.
+    // Exit code, or 128 + signal, or -1 on timeout; 127 if it could not start.
     int wait(std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+        if (pid_ < 0) return 127;
         const auto end = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < end) {
             int status = 0;
@@ -77,6 +100,7 @@ class Child {
     }
     std::filesystem::path out_, err_;
     pid_t pid_ = -1;
+    int spawn_error_ = 0;
     bool reaped_ = false;
 };
 

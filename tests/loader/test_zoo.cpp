@@ -1,8 +1,14 @@
 // Every deliberately broken plugin is refused with its own stable code and a
 // message naming the file; good ones load.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
 
 #include "common/error.h"
 #include "loader/negotiate.h"
@@ -96,6 +102,35 @@ TEST_CASE("untrusted plugin code is proved in a child: every misbehaviour has it
                    "the page right after its output");
     expect_refused(zoo("store_writer"), ErrorCode::SelfTestCrashed, "read-only input");
     expect_refused(zoo("leak"), ErrorCode::SelfTestLeak, "grew memory");
+}
+
+namespace {
+// Live (not zombie) processes whose command line mentions `needle`.
+int live_processes_mentioning(const std::string& needle) {
+    int found = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        const std::string pid = e.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream cmd(e.path() / "cmdline");
+        std::string line((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+        if (line.find(needle) != std::string::npos) ++found;  // a zombie's cmdline is empty
+    }
+    return found;
+}
+}  // namespace
+
+TEST_CASE("a plugin that forks a lingering process is refused on time and leaves none behind") {
+    // The fork inherits the result pipe: the host must neither wait for its
+    // EOF nor let the process live on after the verdict.
+    const auto start = std::chrono::steady_clock::now();
+    expect_refused(zoo("fork"), ErrorCode::SelfTestStrayProcess, "still running");
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
+    // SIGKILL is delivered asynchronously: give the kill a moment to land.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (live_processes_mentioning("libengram_zoo_fork.so") > 0 &&
+           std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(live_processes_mentioning("libengram_zoo_fork.so") == 0);
 }
 
 TEST_CASE("a table that calls itself by another name than its key is refused") {

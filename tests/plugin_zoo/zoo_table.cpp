@@ -2,6 +2,7 @@
 // plugin is this file compiled with one ZOO_* define, linked with the
 // reference kernels, so exactly one thing is wrong with it.
 #include <engram/kernel_abi.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +29,18 @@ namespace {
 #if defined(ZOO_CTOR_CRASH)
 // Crashes as soon as the library is mapped, before any table is read.
 __attribute__((constructor)) void crash_at_load() { crash_now(); }
+#endif
+
+#if defined(ZOO_FORK)
+// Forks a process at load that lives on (sleeping, holding every descriptor
+// it inherited, the validator's result pipe among them): the validation must
+// still end on time, refuse it, and leave no process of it behind.
+__attribute__((constructor)) void fork_at_load() {
+    if (::fork() == 0) {
+        ::sleep(600);
+        ::_exit(0);
+    }
+}
 #endif
 
 #if defined(ZOO_THREAD)

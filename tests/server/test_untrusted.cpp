@@ -1,8 +1,8 @@
 // The broken-plugin zoo against a live engramd: for every class of bad
 // plugin (crash, abort, exit, crash in a constructor, truncated file, hang,
 // wrong / NaN / crash only for n > 64, impostor name, out-of-bounds write,
-// writes into the store, leak, bad provenance) a reload to it is refused with
-// its code, the host survives, the old set keeps serving oracle-correct
+// writes into the store, leak, a forked process, bad provenance) a reload to
+// it is refused with its code, the host survives, the old set keeps serving oracle-correct
 // answers to two clients, no private copy is left behind, and
 // `engramd --check-config` and `engramctl verify` exit non-zero with the same
 // code. Then: status endpoints stay responsive while a validation hangs, and
@@ -121,6 +121,7 @@ TEST_CASE(
         zoo_case("out_of_bounds", "E_SELFTEST_OUT_OF_BOUNDS"),
         zoo_case("store_writer", "E_SELFTEST_CRASHED"),
         zoo_case("leak", "E_SELFTEST_LEAK"),
+        zoo_case("fork", "E_SELFTEST_STRAY_PROCESS"),
         zoo_case("reject_zero_scalar", "E_SELFTEST_STATUS"),
         zoo_case("long_name", "E_ABI_BAD_NAME"),
         {"impostor", "zoo_impostor", quoted(zoo("impostor")), "", "E_PLUGIN_NAME_MISMATCH"},
