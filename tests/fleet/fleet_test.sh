@@ -193,7 +193,7 @@ write_inventory "$T/inventory.yml"
 
 export ANSIBLE_NOCOLOR=1 ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_RETRY_FILES_ENABLED=false \
        ANSIBLE_FORKS=8 ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 ANSIBLE_LOCAL_TEMP="$T/ansible-tmp" \
-       ANSIBLE_REMOTE_TEMP="$T/ansible-tmp"
+       ANSIBLE_REMOTE_TEMP="$T/ansible-tmp" ANSIBLE_PIPELINING=True
 cd "$ROOT"
 ansible-playbook -i "$T/inventory.yml" deploy/lb.yml \
   -e haproxy_cfg="$T/haproxy.cfg" -e haproxy_bind="127.0.0.1:$HAPROXY_PORT" \
