@@ -12,8 +12,7 @@
 # a crash leaves its input in build-fuzz/artifacts/ and fails the script.
 # Environment: ENGRAM_FUZZ_BUILD_DIR (default build-fuzz), ENGRAM_FUZZ_ARGS
 # (extra libFuzzer flags, e.g. "-jobs=2 -workers=2"), ENGRAM_FUZZ_JOBS (how
-# many harnesses run at once; default: the number of cores),
-# ENGRAM_FUZZ_BUILD_ONLY=1 (build the harnesses, run nothing).
+# many harnesses run at once; default: the number of cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -33,7 +32,6 @@ fi
 targets=()
 for h in "${harnesses[@]}"; do targets+=(--target "fuzz_$h"); done
 cmake --build "$build" -j "$(nproc)" "${targets[@]}" >&2
-[ "${ENGRAM_FUZZ_BUILD_ONLY:-0}" != "1" ] || exit 0  # tools/test.sh builds ahead, runs later
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

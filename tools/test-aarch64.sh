@@ -6,7 +6,6 @@
 #   ENGRAM_PROPERTY_CASES  differential cases per kernel and backend (default
 #                          here 2000: qemu is ~10x slower than the machine)
 #   ENGRAM_AARCH64_BUILD_DIR  build somewhere else than build-aarch64/
-#   ENGRAM_AARCH64_BUILD_ONLY=1  build (and check the objects), run nothing
 # Sets ENGRAM_VALIDATOR to $dir/engram-validate-qemu (written here), so the
 # loader's validation child runs under qemu too (no binfmt_misc needed).
 # Needs tools/deps.sh first (cross compiler, qemu-user, libssl-dev:arm64).
@@ -30,7 +29,6 @@ for p in neon neon_dotprod; do
   readelf -h "$dir/plugins/libengram_$p.so" 2>/dev/null | grep -q 'Machine: *AArch64' ||
     { echo "tools/test-aarch64.sh: $dir/plugins/libengram_$p.so is not an AArch64 object" >&2; exit 1; }
 done
-[ "${ENGRAM_AARCH64_BUILD_ONLY:-0}" != "1" ] || exit 0  # tools/test.sh builds ahead, runs later
 
 # The emulator command (the preset's) is qemu-aarch64 -L /usr/aarch64-linux-gnu
 # -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib. -L makes the cross
