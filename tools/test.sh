@@ -57,7 +57,7 @@ if [ "${ENGRAM_TEST_SKIP_TSAN:-0}" != "1" ]; then
   # engram-validate: every plugin these tests (and the engramd they start)
   # load is first validated in a child, found beside the executable in
   # build-tsan/bin. The test targets pull in the plugins and zoo they use.
-  tools/build.sh tsan test_server_reload_storm test_server_units test_engine test_arena_metrics engram-validate
+  tools/build.sh tsan test_server_reload_storm test_server_units test_engine_threads test_arena_metrics engram-validate
   step "ctest (tsan preset): reload storm, reload coalescing, engine threads ([threads] cases), arena"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir build-tsan --output-on-failure -j 2 \

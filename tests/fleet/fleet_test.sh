@@ -7,9 +7,9 @@
 #   B  deploy/rollback.yml -e backend=reference -e kernel=similarity -e drain=true
 #   D  the Prometheus gate fails after wave 1 (a p99 bound no backend meets):
 #      wave 1 is rolled back, the others untouched
-#   E  a corrupt artifact on the last host of wave 3, with -e drain=true: the
-#      play rolls back waves 1, 2 and 3; every config is byte for byte what
-#      it was; every HAProxy server UP again
+#   E  waves 2-2, a corrupt artifact on the last host of wave 2, with
+#      -e drain=true: the play rolls back waves 1 and 2 (e1, e2, e3); every
+#      config is byte for byte what it was; every HAProxy server UP again
 #   C  bad plugin (zoo_wrong_huge_n: passes validation, 10 % off on this store):
 #      the first host's own canary rolls it back, the play stops, the other three
 #      are never touched (config bytes, generation, backend)
@@ -382,19 +382,22 @@ grep -q 'ENGRAM-ROLLED-BACK host=e1 rc=0' "$T/D.log" || die "D: e1 not rolled ba
 assert_wave1_undone D
 report "D gate failure (p99 bound 1 us): wave 1 promoted by e1, stopped by the Prometheus gate, e1 rolled back; $(events ENGRAM-GATE "$T/D.log" | grep -o 'p99 [^;]*s >[^;]*' | head -1); requests $sent sent, $failed failed"
 
-# === E: corrupt artifact on e4 (wave 3): waves 1-3 rolled back ============================
-say "E: zoo_good, but e4 gets a truncated copy: waves 1, 2 and 3 must be rolled back"
+# === E: corrupt artifact on e4 (wave 2 of 2-2): waves 1-2 rolled back ======================
+# Waves of two hosts (A already walks 1-1-2): one wave fewer to wait for, and
+# the failing wave holds a host that took the plugin (e3) beside the one that
+# refuses it (e4).
+say "E: zoo_good in waves 2-2, but e4 gets a truncated copy: waves 1 and 2 must be rolled back"
 write_inventory "$T/inventory-corrupt.yml" "engram_plugin_src: $ZOO/libengram_zoo_truncated.so"
 snapshot E
 drains_before=$(grep -c 'enters drain state' "$T/haproxy.log" || true)
 client_start E
 if deploy E "$T/inventory-corrupt.yml" -e plugin=zoo_good -e plugin_src="$ZOO/libengram_zoo_good.so" -e kernel=similarity \
-     -e drain=true; then
+     -e drain=true -e '{"engram_waves": [2, 2]}'; then
   tail -n 60 "$T/E.log"; die "E: deploy.yml succeeded with a corrupt file on e4"
 fi
 client_stop E; read -r sent failed backends <<<"$(client_summary E)"
 events ENGRAM-WAVE "$T/E.log" | grep -v WAVE-START; events ENGRAM-ROLLED-BACK "$T/E.log"; events ENGRAM-HOST-FAILED "$T/E.log"
-grep -q 'ENGRAM-WAVE wave=3 hosts=e3,e4 result=FAILED' "$T/E.log" || die "E: wave 3 did not fail"
+grep -q 'ENGRAM-WAVE wave=2 hosts=e3,e4 result=FAILED' "$T/E.log" || die "E: wave 2 did not fail"
 for h in e1 e2 e3; do grep -q "ENGRAM-ROLLED-BACK host=$h rc=0" "$T/E.log" || die "E: $h not rolled back"; done
 for h in "${HOSTS[@]}"; do
   [ "$(backend_of "$h")" = reference ] || die "E: $h serves $(backend_of "$h")"
@@ -403,9 +406,9 @@ done
 wait_for 10 all_lb_up || die "E: not every HAProxy server back UP after the drains: $(haproxy_states)"
 [ "$(grep -c 'enters drain state' "$T/haproxy.log")" -gt "$drains_before" ] || die "E: no server was drained"
 [ "$failed" = 0 ] || die "E: $failed of $sent requests failed"
-w3_start=$(events "ENGRAM-WAVE-START wave=3" "$T/E.log" | sed -E 's/.* t=([0-9.]+).*/\1/')
-w3_end=$(events "ENGRAM-WAVE wave=3" "$T/E.log" | sed -E 's/.* end=([0-9.]+).*/\1/')
-report "E corrupt artifact on e4 in wave 3 (drain=true): e4 refused by engramctl verify before any edit; e1, e2, e3 rolled back; wave 3 start -> whole fleet verified on reference: $(calc "$w3_end - $w3_start") s; every config byte-identical to before; requests $sent sent, $failed failed"
+w2_start=$(events "ENGRAM-WAVE-START wave=2" "$T/E.log" | sed -E 's/.* t=([0-9.]+).*/\1/')
+w2_end=$(events "ENGRAM-WAVE wave=2" "$T/E.log" | sed -E 's/.* end=([0-9.]+).*/\1/')
+report "E corrupt artifact on e4 in wave 2 of 2-2 (drain=true): e4 refused by engramctl verify before any edit; e1, e2, e3 rolled back; wave 2 start -> whole fleet verified on reference: $(calc "$w2_end - $w2_start") s; every config byte-identical to before; requests $sent sent, $failed failed"
 
 # === C: bad plugin, stopped in wave 1 ===================================================
 say "C: zoo_wrong_huge_n (passes validation, wrong on this store)"
