@@ -383,8 +383,8 @@ assert_wave1_undone D
 report "D gate failure (p99 bound 1 us): wave 1 promoted by e1, stopped by the Prometheus gate, e1 rolled back; $(events ENGRAM-GATE "$T/D.log" | grep -o 'p99 [^;]*s >[^;]*' | head -1); requests $sent sent, $failed failed"
 
 # === E: corrupt artifact on e4 (wave 2 of 2-2): waves 1-2 rolled back ======================
-# Waves of two hosts (A already walks 1-1-2): one wave fewer to wait for, and
-# the failing wave holds a host that took the plugin (e3) beside the one that
+# Waves of two hosts (A already walks 1-1-2): a multi-host first wave, and the
+# failing wave holds a host that took the plugin (e3) beside the one that
 # refuses it (e4).
 say "E: zoo_good in waves 2-2, but e4 gets a truncated copy: waves 1 and 2 must be rolled back"
 write_inventory "$T/inventory-corrupt.yml" "engram_plugin_src: $ZOO/libengram_zoo_truncated.so"
