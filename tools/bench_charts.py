@@ -51,7 +51,8 @@ KERNELS = {
                        ("roofline_read/{w}", "streaming read (roofline)", "#7fbf7f")],
     },
     "spreading": {
-        "title": "spreading activation: 10 iterations (uniform in-degree 8, R-MAT, WordNet nouns)",
+        "title": "spreading activation: 10 iterations (uniform in-degree 8, R-MAT, WordNet nouns);"
+                 " spread (pull) and spread_push",
         "item": "edges / s",
         "workloads": [("1000x8", "1,000 nodes"), ("100000x8", "100,000 nodes"),
                       ("rmat100000x10", "R-MAT 100k / 1M\nas loaded"),
@@ -61,6 +62,9 @@ KERNELS = {
         "contenders": [("spreading/reference/{w}", "reference", "#9e9e9e"),
                        ("spreading/avx2/{w}", "avx2", "#4c9be8"),
                        ("spreading/avx512/{w}", "avx512", "#1f4e9c"),
+                       ("spreading_push/reference/{w}", "reference push (ABI 1.2)", "#5f5f5f"),
+                       ("spreading_push/avx2/{w}", "avx2 push", "#7ec4a3"),
+                       ("spreading_push/avx512/{w}", "avx512 push", "#2e8b57"),
                        ("peer_graphblas_spread/{w}", "GraphBLAS (same contract)", "#e8833a"),
                        ("peer_graphblas_mxv/{w}", "GraphBLAS bare mxv (floor)", "#f2c09a")],
     },
@@ -212,7 +216,8 @@ def main(argv=None):
         else:
             print(f"bench_charts.py: no {kernel} benchmarks in the input, no chart")
     unknown = sorted(n for n in rates if not re.match(
-        r"^(similarity|similarity_bf16|similarity_int8|spreading|decay)/|^peer_|^roofline_read/", n))
+        r"^(similarity|similarity_bf16|similarity_int8|spreading|spreading_push|decay)/|^peer_|^roofline_read/",
+        n))
     if unknown:
         print(f"bench_charts.py: not charted: {', '.join(unknown)}")
     return 0

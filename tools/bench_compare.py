@@ -70,7 +70,8 @@ import sys
 FORMAT = "engram-bench-baseline/1"
 EXIT_OK, EXIT_FAIL, EXIT_ERROR, EXIT_INCONCLUSIVE, EXIT_NO_BASELINE = 0, 1, 2, 3, 77
 NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-KERNELS = ("similarity", "similarity_bf16", "similarity_int8", "spreading", "decay")
+KERNELS = (
+    "similarity", "similarity_bf16", "similarity_int8", "spreading", "spreading_push", "decay")
 # Benchmarks that are not ours: which kernel's reference they are divided by.
 PEER_KERNEL = (
     ("peer_openblas_", "similarity"),

@@ -153,9 +153,11 @@ Tally check_spreading(const engram_kernel_table& t, unsigned cases, Rng& rng) {
         const engram_spread_params p{static_cast<uint32_t>(rng.below(11)), rng.uniform(0.1f, 1.0f),
                                      rng.uniform(0.0f, 0.2f)};
         // Cases too close to the threshold's discontinuity pass (kernel_checks).
+        // spread, and spread_push on the transposed graph when offered (ABI 1.2).
         tally("spreading", c,
-              validation::check(t, validation::SpreadCall{offsets.data(), sources.data(),
-                                                          weights.data(), n, p, act.data()}),
+              validation::check_spreading(
+                  t, validation::SpreadCall{offsets.data(), sources.data(), weights.data(), n, p,
+                                            act.data()}),
               result);
     }
     return result;

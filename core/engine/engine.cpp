@@ -511,6 +511,24 @@ KernelAnswer Engine::find_similar(std::span<const float> query, uint32_t k) cons
     return {top_k(scores, s.n, k, false), p.chosen.plugin->name(), v.set->generation()};
 }
 
+namespace {
+
+// ABI 1.2: a backend that offers spread_push is given the store's out-edges
+// too, and pushes from the few firing sources (the same result within the
+// spreading tolerance). Only when its larger scratch (17n + 128 bytes against
+// the pull's 4n) still fits the arena with the activations: a store that
+// served /v1/spread before keeps serving it, by the pull it always had.
+bool use_spread_push(const engram_kernel_table& t, const MemoryStore& s) {
+    if (!t.spread_push || !s.has_out_edges()) return false;
+    const engram_shape shape{s.n, 0, s.sources.size()};
+    const uint64_t scratch = t.scratch_bytes(ENGRAM_KERNEL_SPREAD_PUSH, &shape);
+    const uint64_t size = current_arena_settings().size;  // <= 64 GiB: no overflow below
+    return scratch <= size &&
+           ArenaScope::block(s.n * sizeof(float)) + ArenaScope::block(scratch) <= size;
+}
+
+}  // namespace
+
 KernelAnswer Engine::spread(const SpreadRequest& r) const {
     const MemoryStore& s = *store_;
     if (r.seeds.empty()) bad_request("seeds must not be empty");
@@ -535,6 +553,17 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
     const auto run = [&s, params, seeds = r.seeds](const Side& side, ArenaScope& a, float* act) {
         std::fill(act, act + s.n, 0.0f);
         for (uint32_t id : seeds) act[s.graph_reordered() ? s.graph_slot[id] : id] = 1.0f;
+        if (use_spread_push(side.plugin->table(), s)) {
+            const engram_out_edges out{s.out_offsets.data(), s.targets.data(),
+                                       s.out_weights.data()};
+            call_kernel(*side.plugin, *side.series, side.ring, Kernel::Spreading,
+                        ENGRAM_KERNEL_SPREAD_PUSH, {s.n, 0, s.sources.size()}, a, act, s.n,
+                        [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
+                            return t.spread_push(s.offsets.data(), s.sources.data(),
+                                                 s.weights.data(), &out, s.n, &params, o, sc, cap);
+                        });
+            return;
+        }
         call_kernel(*side.plugin, *side.series, side.ring, Kernel::Spreading,
                     ENGRAM_KERNEL_SPREADING, {s.n, 0, s.sources.size()}, a, act, s.n,
                     [&](const engram_kernel_table& t, float* o, void* sc, uint64_t cap) {
@@ -544,9 +573,12 @@ KernelAnswer Engine::spread(const SpreadRequest& r) const {
     };
     ArenaScope arena;
     const engram_shape spread_shape{s.n, 0, s.sources.size()};
-    arena.reserve(ArenaScope::block(s.n * sizeof(float)) +
-                  ArenaScope::block(p.chosen.plugin->table().scratch_bytes(ENGRAM_KERNEL_SPREADING,
-                                                                           &spread_shape)));
+    const engram_kernel_table& chosen = p.chosen.plugin->table();
+    arena.reserve(
+        ArenaScope::block(s.n * sizeof(float)) +
+        ArenaScope::block(chosen.scratch_bytes(
+            use_spread_push(chosen, s) ? ENGRAM_KERNEL_SPREAD_PUSH : ENGRAM_KERNEL_SPREADING,
+            &spread_shape)));
     float* act = arena.allocate_array<float>(s.n);
     run(p.chosen, arena, act);
     if (p.compare)

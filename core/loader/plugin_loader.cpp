@@ -107,6 +107,8 @@ engram_kernel_table negotiate_table(const engram_kernel_table* raw,
         t.similarity_bf16 = nullptr;
     if (!holds(offsetof(engram_kernel_table, similarity_int8), sizeof t.similarity_int8))
         t.similarity_int8 = nullptr;
+    if (!holds(offsetof(engram_kernel_table, spread_push), sizeof t.spread_push))
+        t.spread_push = nullptr;
 
     const char* missing = nullptr;
     if (!t.name)

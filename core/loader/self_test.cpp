@@ -140,9 +140,11 @@ void test_spreading(const Ctx& c) {
     act[10] = 0.25f;
     const engram_spread_params cases[] = {
         {0, 0.5f, 0.0f}, {1, 0.5f, 0.1f}, {10, 0.8f, 0.05f}, {10, 2.0f, 0.0f}};
+    // spread, and spread_push (ABI 1.2) on the transposed graph when offered.
     for (const auto& p : cases)
-        c.verdict(validation::check(c.t, validation::SpreadCall{offsets.data(), sources.data(),
-                                                                weights.data(), n, p, act.data()}));
+        c.verdict(validation::check_spreading(
+            c.t, validation::SpreadCall{offsets.data(), sources.data(), weights.data(), n, p,
+                                        act.data()}));
     // A source index past the end must be refused, not skipped.
     std::vector<uint32_t> bad = sources;
     bad[3] = 12;
@@ -152,6 +154,15 @@ void test_spreading(const Ctx& c) {
         validation::SpreadCall{
             offsets.data(), bad.data(), weights.data(), n, {2, 0.5f, 0.0f}, half.data()},
         {}, nullptr, ENGRAM_E_OUT_OF_RANGE));
+    if (!c.t.spread_push) return;
+    // The same for a target past the end in the out-edges.
+    const validation::SpreadCall good{offsets.data(),  sources.data(), weights.data(), n,
+                                      {2, 0.5f, 0.0f}, half.data()};
+    validation::OutEdges out = validation::OutEdges::of(good);
+    out.targets[out.targets.size() / 2] = 12;
+    const engram_out_edges view = out.view();
+    c.verdict(validation::run(c.t, validation::SpreadPushCall{good, &view}, {}, nullptr,
+                              ENGRAM_E_OUT_OF_RANGE));
 }
 
 void test_decay(const Ctx& c) {

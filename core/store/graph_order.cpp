@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "common/csr_transpose.h"
 #include "common/error.h"
 #include "store/memory_store.h"
 
@@ -56,6 +57,18 @@ void reorder_graph(MemoryStore& store, StoreConfig::Reorder order) {
     store.weights = std::move(weights);
     store.graph_slot = std::move(slot);
     store.graph_id.assign(id_of_row.begin(), id_of_row.end());
+}
+
+void build_out_edges(MemoryStore& store) {
+    const uint64_t n = store.n, m = store.sources.size();
+    if (n == 0) return;
+    StoreArray<uint32_t> offsets(n + 1), targets(m);
+    StoreArray<float> weights(m);
+    transpose_csr(store.offsets.data(), store.sources.data(), store.weights.data(), n,
+                  offsets.data(), targets.data(), weights.data());
+    store.out_offsets = std::move(offsets);
+    store.targets = std::move(targets);
+    store.out_weights = std::move(weights);
 }
 
 }  // namespace engram

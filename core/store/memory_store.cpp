@@ -242,6 +242,9 @@ void seal_store(const MemoryStore& s) {
     seal_array(s.offsets);
     seal_array(s.sources);
     seal_array(s.weights);
+    seal_array(s.out_offsets);
+    seal_array(s.targets);
+    seal_array(s.out_weights);
     seal_array(s.strength);
     seal_array(s.last_access);
     seal_array(s.stability);
@@ -252,6 +255,7 @@ void seal_store(const MemoryStore& s) {
 MemoryStore build_store(const StoreConfig& cfg, double now) {
     MemoryStore store = build_unsealed(cfg, now);
     reorder_graph(store, cfg.reorder);
+    build_out_edges(store);
     seal_store(store);
     return store;  // moving keeps the pages, and so the protection
 }

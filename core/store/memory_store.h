@@ -30,12 +30,21 @@ struct MemoryStore {
     StoreArray<float> norms;  // n, |embedding_i| of the rows as stored (decoded), in double
     // In-edge CSR: the in-edges of memory i are j in [offsets[i], offsets[i+1]),
     // each from sources[j] with weight weights[j].
-    StoreArray<uint32_t> offsets;    // n + 1
-    StoreArray<uint32_t> sources;    // edges
-    StoreArray<float> weights;       // edges
-    StoreArray<float> strength;      // n, > 0
-    StoreArray<double> last_access;  // n, unix seconds
-    StoreArray<float> stability;     // n, seconds (e-folding time), > 0
+    StoreArray<uint32_t> offsets;  // n + 1
+    StoreArray<uint32_t> sources;  // edges
+    StoreArray<float> weights;     // edges
+    // The same edges grouped by source (the transpose, in the same row
+    // numbering), for ABI 1.2 spread_push: the out-edges of row u are k in
+    // [out_offsets[u], out_offsets[u+1]), to targets[k] with weight
+    // out_weights[k]. build_store always fills them (8 bytes per edge and 4
+    // per memory more); empty in a store made otherwise (tests, benchmarks)
+    // until build_out_edges, and the engine then calls spread.
+    StoreArray<uint32_t> out_offsets;  // n + 1 or empty
+    StoreArray<uint32_t> targets;      // edges or empty
+    StoreArray<float> out_weights;     // edges or empty
+    StoreArray<float> strength;        // n, > 0
+    StoreArray<double> last_access;    // n, unix seconds
+    StoreArray<float> stability;       // n, seconds (e-folding time), > 0
     // [store] reorder: the CSR's rows are not the memory ids. The graph
     // (offsets, sources) is then in row numbers: memory id i is row
     // graph_slot[i], row r is memory graph_id[r]. Both empty (rows are ids)
@@ -44,6 +53,7 @@ struct MemoryStore {
     StoreArray<uint32_t> graph_slot;  // n or empty
     StoreArray<uint32_t> graph_id;    // n or empty
     bool graph_reordered() const { return !graph_slot.empty(); }
+    bool has_out_edges() const { return n > 0 && out_offsets.size() == n + 1; }
 };
 
 // Builds the store the config asks for, sealed (see seal_store). `now` is the
@@ -84,6 +94,9 @@ std::vector<float> decoded_row(const MemoryStore& store, uint64_t i);
 // graph_slot / graph_id. With Reorder::None the graph is left in id order
 // and the permutation emptied. Called by build_store; not on a sealed store.
 void reorder_graph(MemoryStore& store, StoreConfig::Reorder order);
+// Fills out_offsets / targets / out_weights from the in-edge CSR as it is
+// now (common/csr_transpose.h); after reorder_graph. Not on a sealed store.
+void build_out_edges(MemoryStore& store);
 // The pieces, for benchmarks: rows by descending in-degree (id_of_row), and
 // the CSR renamed by a permutation (row_of_id is its inverse). The output
 // arrays hold n + 1, m and m entries.

@@ -343,6 +343,31 @@ void check_spread(const Runner& run, const Graph& g, engram_spread_params p, uin
     auto w = input(g.weights, offset, seal), seeds = input(g.seeds, 0, false);
     const SpreadCall call{off->data(), src->data(), w->data(), g.n, p, seeds->data()};
     run.verdict(check(run.t, call, run.buffers(offset)));
+    if (!run.t.spread_push) return;
+    // ABI 1.2: the same through spread_push, its out-edges sealed like the rest.
+    const OutEdges e = OutEdges::of(call);
+    auto eo = input(e.offsets, 0, seal), et = input(e.targets, offset, seal);
+    auto ew = input(e.weights, offset, seal);
+    const engram_out_edges view{eo->data(), et->data(), ew->data()};
+    run.verdict(check(run.t, SpreadPushCall{call, &view}, run.buffers(offset)));
+}
+
+// spread_push must refuse out-edges that name a node past the end, or that
+// hold a different number of edges than the in-CSR.
+void check_push_refusals(const Runner& run, const Graph& g) {
+    if (!run.t.spread_push) return;
+    const SpreadCall call{g.offsets.data(), g.sources.data(), g.weights.data(), g.n,
+                          {2, 0.5f, 0.1f},  g.seeds.data()};
+    OutEdges bad = OutEdges::of(call);
+    bad.targets[bad.targets.size() / 2] = static_cast<uint32_t>(g.n);
+    engram_out_edges view = bad.view();
+    run.verdict(validation::run(run.t, SpreadPushCall{call, &view}, run.buffers(), nullptr,
+                                ENGRAM_E_OUT_OF_RANGE));
+    OutEdges short_by_one = OutEdges::of(call);
+    short_by_one.offsets.back() -= 1;
+    view = short_by_one.view();
+    run.verdict(validation::run(run.t, SpreadPushCall{call, &view}, run.buffers(), nullptr,
+                                ENGRAM_E_OUT_OF_RANGE));
 }
 
 void spreading_plan(const Runner& run, Rand& r) {
@@ -352,6 +377,10 @@ void spreading_plan(const Runner& run, Rand& r) {
     check_spread(run, big, {4, 0.8f, 0.02f}, 2);  // with a threshold (skipped if too close)
     check_spread(run, big, {0, 0.5f, 0.0f}, 3);   // 0 iterations: unchanged
     check_spread(run, degree_ordered(big), {10, 0.5f, 0.0f}, 1);
+    // Few sources over a threshold: spread_push pushes (ABI 1.2), and pulls
+    // again once most fire.
+    check_spread(run, big, {10, 0.9f, 0.05f}, 2);
+    check_spread(run, degree_ordered(big), {10, 2.0f, 0.01f}, 3);
     uint64_t step = 0;
     for (uint64_t n : kEdgeLengths) {
         check_spread(run, power_law_graph(r, n, std::min<uint64_t>(n * 2, 300)), {3, 0.7f, 0.0f},
@@ -361,10 +390,14 @@ void spreading_plan(const Runner& run, Rand& r) {
     Graph bad = power_law_graph(r, 100, 50);
     bad.sources[bad.sources.size() / 2] = 100;
     check_spread(run, bad, {2, 0.5f, 0.0f}, 0);
+    check_push_refusals(run, power_law_graph(r, 100, 50));
     for (unsigned i = 0; i < run.o.random_cases; ++i) {
         const uint64_t n = 1 + r.below(3000);
+        // Every other case with a threshold, where spread_push pushes.
         check_spread(run, power_law_graph(r, n, r.below(1500)),
-                     {static_cast<uint32_t>(r.below(11)), r.uniform(0.1f, 1.5f), 0.0f}, i % 4);
+                     {static_cast<uint32_t>(r.below(11)), r.uniform(0.1f, 1.5f),
+                      i % 2 ? r.uniform(0.001f, 0.2f) : 0.0f},
+                     i % 4);
     }
 }
 
@@ -487,6 +520,15 @@ void reentrancy_and_leaks(const Runner& run, Rand& r) {
     }
     same_bits(run, "spread(n=5000, power-law)",
               [&](std::vector<float>* out) { return validation::run(run.t, pc, b, out); });
+    if (run.t.spread_push) {
+        const SpreadCall pt{g.offsets.data(),  g.sources.data(), g.weights.data(), g.n,
+                            {10, 0.5f, 0.02f}, g.seeds.data()};
+        const OutEdges e = OutEdges::of(pt);
+        const engram_out_edges view = e.view();
+        same_bits(run, "spread_push(n=5000, power-law)", [&](std::vector<float>* out) {
+            return validation::run(run.t, SpreadPushCall{pt, &view}, b, out);
+        });
+    }
     same_bits(run, "decay(n=4097)",
               [&](std::vector<float>* out) { return validation::run(run.t, dc, b, out); });
     if (!run.o.leak_check) return;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/csr_transpose.h"
 #include "oracle/tolerances.h"
 #include "validation/fault_reporter.h"
 #include "validation/guarded_buffer.h"
@@ -93,6 +94,10 @@ std::string describe(const SpreadCall& c) {
            ", iterations=" + std::to_string(c.params.iterations) +
            ", decay=" + num(c.params.decay) + ", threshold=" + num(c.params.threshold) + ")";
 }
+std::string describe(const SpreadPushCall& c) {
+    std::string d = describe(c.in);
+    return "spread_push" + d.substr(std::string("spread").size());
+}
 std::string describe(const DecayCall& c) {
     return "decay(n=" + std::to_string(c.n) +
            (c.stability ? ", stability array, stability_scalar=" + num(c.stability_scalar)
@@ -138,6 +143,34 @@ Verdict run(const engram_kernel_table& t, const SpreadCall& c, const BufferOptio
                           [&](float* a, void* scratch, uint64_t cap) {
                               return t.spread(c.offsets, c.sources, c.weights, c.n, &c.params, a,
                                               scratch, cap);
+                          });
+    if (!v && expect == ENGRAM_OK) copy_out(act, out);
+    return v;
+}
+
+OutEdges OutEdges::of(const SpreadCall& c) {
+    OutEdges e;
+    const uint64_t m = c.n ? c.offsets[c.n] : 0;
+    e.offsets.assign(c.n + 1, 0);
+    e.targets.assign(m, 0);
+    e.weights.assign(m, 0.0f);
+    if (c.n)
+        transpose_csr(c.offsets, c.sources, c.weights, c.n, e.offsets.data(), e.targets.data(),
+                      e.weights.data());
+    return e;
+}
+
+Verdict run(const engram_kernel_table& t, const SpreadPushCall& c, const BufferOptions& o,
+            std::vector<float>* out, engram_status expect) {
+    const SpreadCall& in = c.in;
+    if (!t.spread_push)
+        return fail(ErrorCode::SelfTestStatus, describe(c), "the table does not offer spread_push");
+    Guarded<float> act(in.n, o.out_offset, o.page_guard, in.initial);
+    const uint64_t edges = in.n ? in.offsets[in.n] : 0;
+    auto v = guarded_call(t, ENGRAM_KERNEL_SPREAD_PUSH, {in.n, 0, edges}, describe(c), o, act,
+                          expect, [&](float* a, void* scratch, uint64_t cap) {
+                              return t.spread_push(in.offsets, in.sources, in.weights, c.out, in.n,
+                                                   &in.params, a, scratch, cap);
                           });
     if (!v && expect == ENGRAM_OK) copy_out(act, out);
     return v;
@@ -234,6 +267,26 @@ Verdict check(const engram_kernel_table& t, const SpreadCall& c, const BufferOpt
     if (auto v = run(t, c, o, &got, want.status)) return v;
     if (!spread_comparable(c.params, want)) return std::nullopt;
     return compare_spread(c, got, want);
+}
+
+Verdict check(const engram_kernel_table& t, const SpreadPushCall& c, const BufferOptions& o) {
+    const SpreadCall& in = c.in;
+    const auto want =
+        oracle::spread(in.offsets, in.sources, in.weights, in.n, in.params, in.initial);
+    std::vector<float> got;
+    if (auto v = run(t, c, o, &got, want.status)) return v;
+    if (!spread_comparable(in.params, want)) return std::nullopt;
+    auto v = compare_spread(in, got, want);
+    if (v) v->what = "spread_push" + v->what.substr(std::string("spread").size());
+    return v;
+}
+
+Verdict check_spreading(const engram_kernel_table& t, const SpreadCall& c, const BufferOptions& o) {
+    if (auto v = check(t, c, o)) return v;
+    if (!t.spread_push) return std::nullopt;
+    const OutEdges out = OutEdges::of(c);
+    const engram_out_edges view = out.view();
+    return check(t, SpreadPushCall{c, &view}, o);
 }
 
 Verdict check(const engram_kernel_table& t, const DecayCall& c, const BufferOptions& o) {

@@ -62,6 +62,19 @@ struct SpreadCall {
     engram_spread_params params;
     const float* initial;  // n activations on entry
 };
+// ABI 1.2: the same call through spread_push, with `out` its out-edges
+// (normally OutEdges::of(in) below; something else to test refusals).
+struct SpreadPushCall {
+    SpreadCall in;
+    const engram_out_edges* out;
+};
+// The out-edges of a call's in-CSR (common/csr_transpose.h), owned.
+struct OutEdges {
+    std::vector<uint32_t> offsets, targets;
+    std::vector<float> weights;
+    engram_out_edges view() const { return {offsets.data(), targets.data(), weights.data()}; }
+    static OutEdges of(const SpreadCall& c);
+};
 struct DecayCall {
     const float* strength;
     const float* age;
@@ -73,6 +86,7 @@ struct DecayCall {
 std::string describe(const SimilarityCall& c);
 std::string describe(const CompressedSimilarityCall& c);
 std::string describe(const SpreadCall& c);
+std::string describe(const SpreadPushCall& c);
 std::string describe(const DecayCall& c);
 
 // `expect` is the status the call must return; on ENGRAM_OK the output is
@@ -83,6 +97,9 @@ Verdict run(const engram_kernel_table& t, const SimilarityCall& c, const BufferO
 Verdict run(const engram_kernel_table& t, const CompressedSimilarityCall& c, const BufferOptions& o,
             std::vector<float>* out, engram_status expect = ENGRAM_OK);
 Verdict run(const engram_kernel_table& t, const SpreadCall& c, const BufferOptions& o,
+            std::vector<float>* out, engram_status expect = ENGRAM_OK);
+// The table must offer spread_push.
+Verdict run(const engram_kernel_table& t, const SpreadPushCall& c, const BufferOptions& o,
             std::vector<float>* out, engram_status expect = ENGRAM_OK);
 Verdict run(const engram_kernel_table& t, const DecayCall& c, const BufferOptions& o,
             std::vector<float>* out, engram_status expect = ENGRAM_OK);
@@ -107,6 +124,11 @@ Verdict check(const engram_kernel_table& t, const SimilarityCall& c, const Buffe
 Verdict check(const engram_kernel_table& t, const CompressedSimilarityCall& c,
               const BufferOptions& o = {});
 Verdict check(const engram_kernel_table& t, const SpreadCall& c, const BufferOptions& o = {});
+// Against the oracle of the in-CSR: spread_push computes what spread does.
+Verdict check(const engram_kernel_table& t, const SpreadPushCall& c, const BufferOptions& o = {});
 Verdict check(const engram_kernel_table& t, const DecayCall& c, const BufferOptions& o = {});
+// spread, and spread_push on the call's own out-edges when the table offers it.
+Verdict check_spreading(const engram_kernel_table& t, const SpreadCall& c,
+                        const BufferOptions& o = {});
 
 }  // namespace engram::validation

@@ -125,6 +125,7 @@ const engram_kernel_table kTable = {
     &scratch_bytes,
     nullptr,  // ABI 1.1 similarity_bf16: not offered (the host refuses bf16 stores for it)
     nullptr,  // ABI 1.1 similarity_int8: not offered
+    nullptr,  // ABI 1.2 spread_push: not offered (the host calls spread)
 };
 
 }  // namespace

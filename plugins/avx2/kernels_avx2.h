@@ -23,5 +23,10 @@ engram_status similarity_bf16(const float* query, const uint16_t* candidates,
 engram_status similarity_int8(const float* query, const int8_t* candidates, const float* scales,
                               const float* candidate_norms, uint64_t n, uint64_t dim, float* scores,
                               void* scratch, uint64_t scratch_capacity);
+// ABI 1.2 (spread_push, in the spreading source).
+engram_status spread_push(const uint32_t* offsets, const uint32_t* sources, const float* weights,
+                          const engram_out_edges* out, uint64_t n_nodes,
+                          const engram_spread_params* params, float* activation, void* scratch,
+                          uint64_t scratch_capacity);
 
 }  // namespace engram::plugin::avx2

@@ -22,6 +22,7 @@ const engram_kernel_table kTable = {
     &scratch_bytes,
     &similarity_bf16,  // ABI 1.1
     &similarity_int8,
+    &spread_push,  // ABI 1.2
 };
 }  // namespace
 

@@ -18,4 +18,12 @@ engram_status spread(const uint32_t* offsets, const uint32_t* sources, const flo
                              scratch_capacity);
 }
 
+engram_status spread_push(const uint32_t* offsets, const uint32_t* sources, const float* weights,
+                          const engram_out_edges* out, uint64_t n_nodes,
+                          const engram_spread_params* params, float* activation, void* scratch,
+                          uint64_t scratch_capacity) {
+    return avx2::spread_push_impl(offsets, sources, weights, out, n_nodes, params, activation,
+                                  scratch, scratch_capacity);
+}
+
 }  // namespace engram::plugin::avx512

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "../common/spreading_checks.h"
+#include "../common/spreading_push.h"
 #include "kernels_neon.h"
 
 namespace engram::plugin::neon {
@@ -72,6 +73,11 @@ void normalise(float* v, uint64_t n, float mx) {
     for (; i < n; ++i) v[i] /= mx;
 }
 
+struct PushSweeps : ScalarPushSweeps {
+    static uint32_t max_index(const uint32_t* v, uint64_t m) { return max_source(v, m); }
+    static void normalise(float* v, uint64_t n, float mx) { neon::normalise(v, n, mx); }
+};
+
 }  // namespace
 
 engram_status spread(const uint32_t* offsets, const uint32_t* sources, const float* weights,
@@ -101,6 +107,29 @@ engram_status spread(const uint32_t* offsets, const uint32_t* sources, const flo
     }
     if (cur != activation) std::memcpy(activation, cur, n_nodes * sizeof(float));
     return ENGRAM_OK;
+}
+
+// ABI 1.2: the shared driver (plugins/common/spreading_push.h), its scalar
+// collect and update sweeps (correct under qemu; no AArch64 hardware here to
+// tune vector ones on) and this backend's pull iteration.
+engram_status spread_push(const uint32_t* offsets, const uint32_t* sources, const float* weights,
+                          const engram_out_edges* out, uint64_t n_nodes,
+                          const engram_spread_params* params, float* activation, void* scratch,
+                          uint64_t scratch_capacity) {
+    const double decay = params ? params->decay : 0.0;
+    const float threshold = params ? params->threshold : 0.0f;
+    return spread_push_driver<PushSweeps>(
+        offsets, out, n_nodes, params, activation, scratch, scratch_capacity,
+        [&]() -> engram_status {
+            if (check_offsets(offsets, n_nodes) != ENGRAM_OK) return ENGRAM_E_OUT_OF_RANGE;
+            const uint64_t m = offsets[n_nodes];
+            if (m && (!sources || !weights)) return ENGRAM_E_INVALID_ARGUMENT;
+            if (m && max_source(sources, m) >= n_nodes) return ENGRAM_E_OUT_OF_RANGE;
+            return ENGRAM_OK;
+        },
+        [&](const float* cur, float* next) {
+            return iteration(offsets, sources, weights, n_nodes, threshold, decay, cur, next);
+        });
 }
 
 }  // namespace engram::plugin::neon

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -103,6 +104,64 @@ TEST_CASE("spreading: scratch below scratch_bytes() is ENGRAM_E_SCRATCH_TOO_SMAL
             CHECK(spread(t, c, need - 1, &c.params) == ENGRAM_E_SCRATCH_TOO_SMALL);
             CHECK(spread(t, c, 0, &c.params) == ENGRAM_E_SCRATCH_TOO_SMALL);
             CHECK(spread(t, c, need, &c.params) == ENGRAM_OK);
+        }
+    }
+}
+
+TEST_CASE(
+    "spread_push (ABI 1.2): bad in-edges as spread, bad out-edges ENGRAM_E_OUT_OF_RANGE, "
+    "a null out ENGRAM_E_INVALID_ARGUMENT, short scratch ENGRAM_E_SCRATCH_TOO_SMALL",
+    "[differential][errors]") {
+    const auto backends = backends_under_test();
+    const PropertyRun run("spread-push-errors");
+    for (uint64_t i = 0; i < error_cases(run); ++i) {
+        if (!run.selected(i)) continue;
+        Rng rng(run.case_seed(i));
+        const SpreadingCase c = make_spreading_graph(rng);
+        if (c.n == 0) continue;
+        const validation::SpreadCall call{c.offsets.data(), c.sources.data(), c.weights.data(), c.n,
+                                          c.params,         c.seeds.data()};
+        const validation::OutEdges good = validation::OutEdges::of(call);
+        // One fault per out-edge copy: a target >= n, offsets[0] != 0, one
+        // edge fewer than the in-edges, a decreasing offset.
+        std::vector<validation::OutEdges> bad(4, good);
+        std::vector<std::string> what = {"target", "out offsets[0]", "edge count", "decreasing"};
+        if (c.edges()) bad[0].targets[rng.range(0, c.edges() - 1)] = static_cast<uint32_t>(c.n);
+        bad[1].offsets[0] = 1;
+        bad[2].offsets[c.n] += 1;
+        const uint64_t k = rng.range(1, c.n);
+        bad[3].offsets[k] = bad[3].offsets[k - 1] + 1;
+        bad[3].offsets[k - 1] += 2;
+        std::vector<uint32_t> wrong_sources(c.sources.data(), c.sources.data() + c.edges());
+        if (c.edges()) wrong_sources[rng.range(0, c.edges() - 1)] = static_cast<uint32_t>(c.n);
+        for (const Backend* b : backends) {
+            const auto& t = b->plugin->table();
+            REQUIRE(t.spread_push != nullptr);  // every shipped backend offers it
+            const engram_shape shape{c.n, 0, c.edges()};
+            const uint64_t need = t.scratch_bytes(ENGRAM_KERNEL_SPREAD_PUSH, &shape);
+            REQUIRE(need > 0);
+            std::vector<unsigned char> scratch(need + 64);
+            std::vector<float> act(c.seeds.data(), c.seeds.data() + c.n);
+            const auto push = [&](const uint32_t* sources, const engram_out_edges* out,
+                                  uint64_t cap) {
+                return t.spread_push(c.offsets.data(), sources, c.weights.data(), out, c.n,
+                                     &c.params, act.data(), scratch.data(), cap);
+            };
+            INFO("backend=" << b->name << " " << run.replay(i) << " case: " << c.describe());
+            const engram_out_edges ok = good.view();
+            CHECK(push(c.sources.data(), &ok, need) == ENGRAM_OK);
+            CHECK(push(c.sources.data(), &ok, need - 1) == ENGRAM_E_SCRATCH_TOO_SMALL);
+            CHECK(push(c.sources.data(), nullptr, need) == ENGRAM_E_INVALID_ARGUMENT);
+            for (size_t f = c.edges() ? 0 : 1; f < bad.size(); ++f) {
+                INFO("fault: " << what[f]);
+                const engram_out_edges v = bad[f].view();
+                CHECK(push(c.sources.data(), &v, need) == ENGRAM_E_OUT_OF_RANGE);
+            }
+            // The in-edges are checked first, as spread checks them.
+            if (c.edges()) {
+                CHECK(push(wrong_sources.data(), &ok, need) == ENGRAM_E_OUT_OF_RANGE);
+                CHECK(push(wrong_sources.data(), nullptr, 0) == ENGRAM_E_OUT_OF_RANGE);
+            }
         }
     }
 }

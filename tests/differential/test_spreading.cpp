@@ -4,7 +4,8 @@
 // buffer and scratch exactly scratch_bytes() long (canaries: a write past
 // either fails), then compare_spread applies tolerance::spread_ok node by
 // node. Cases too close to the threshold discontinuity are regenerated
-// (spreading_case.h) and counted.
+// (spreading_case.h) and counted. A backend that offers spread_push (ABI 1.2)
+// passes a case only when that kernel agrees too.
 #include <algorithm>
 #include <catch2/catch.hpp>
 
@@ -37,6 +38,20 @@ std::string check(const engram_kernel_table& t, const SpreadingCase& c,
     validation::Verdict v = validation::run(
         t, call, validation::BufferOptions{false, c.activation_offset}, &got, want.status);
     if (!v) v = validation::compare_spread(call, got, want);
+    if (!v && t.spread_push) {
+        // ABI 1.2: spread_push on the same case, given the graph's transpose
+        // (common/csr_transpose.h), must agree with the same oracle answer.
+        const validation::OutEdges out = validation::OutEdges::of(call);
+        const engram_out_edges view = out.view();
+        const validation::SpreadPushCall push{call, &view};
+        got.clear();
+        v = validation::run(t, push, validation::BufferOptions{false, c.activation_offset}, &got,
+                            want.status);
+        if (!v) {
+            v = validation::compare_spread(call, got, want);
+            if (v) v->what = "spread_push " + v->what;
+        }
+    }
     return v ? std::string(code_string(v->code)) + ": " + v->what : "";
 }
 

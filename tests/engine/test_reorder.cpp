@@ -8,9 +8,13 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
+#include <thread>
+#include <tuple>
 #include <vector>
 
+#include "arena/arena.h"
 #include "engine_fixture.h"
 #include "oracle/tolerances.h"
 #include "platform/cpu_features.h"
@@ -222,4 +226,169 @@ TEST_CASE("build_store applies [store] reorder and seals the permutation") {
     CHECK(s.graph_slot.size() == 2000);
     c.reorder = StoreConfig::Reorder::None;
     CHECK(!build_store(c, 1.7e9).graph_reordered());
+}
+
+// ---------------------------------------------- out-edges and spread_push (ABI 1.2)
+
+namespace {
+
+// Every in-edge (u -> i, w) of the store, as a sorted list of triples.
+std::vector<std::tuple<uint32_t, uint32_t, float>> in_edge_list(const MemoryStore& s) {
+    std::vector<std::tuple<uint32_t, uint32_t, float>> e;
+    for (uint32_t i = 0; i < s.n; ++i)
+        for (uint32_t j = s.offsets[i]; j < s.offsets[i + 1]; ++j)
+            e.emplace_back(s.sources[j], i, s.weights[j]);
+    std::sort(e.begin(), e.end());
+    return e;
+}
+
+// The same from the out-edges; each source's out-edges in ascending target.
+std::vector<std::tuple<uint32_t, uint32_t, float>> out_edge_list(const MemoryStore& s) {
+    std::vector<std::tuple<uint32_t, uint32_t, float>> e;
+    for (uint32_t u = 0; u < s.n; ++u)
+        for (uint32_t k = s.out_offsets[u]; k < s.out_offsets[u + 1]; ++k) {
+            if (k > s.out_offsets[u]) REQUIRE(s.targets[k - 1] <= s.targets[k]);
+            e.emplace_back(u, s.targets[k], s.out_weights[k]);
+        }
+    std::sort(e.begin(), e.end());
+    return e;
+}
+
+// The arena high-water of one spread request served on a thread of its own
+// (a fresh thread arena, so its high water is this request's need).
+uint64_t spread_need_on_new_thread(const Engine& e, const SpreadRequest& r, KernelAnswer& answer) {
+    std::set<uint64_t> before;
+    for (const auto& t : arena_stats().threads) before.insert(t.thread_index);
+    std::string error;
+    std::thread([&] {
+        try {
+            answer = e.spread(r);
+        } catch (const std::exception& x) {
+            error = x.what();
+        }
+    }).join();
+    REQUIRE(error == "");
+    uint64_t need = 0;
+    for (const auto& t : arena_stats().threads)
+        if (!before.count(t.thread_index)) need = std::max(need, t.high_water_bytes);
+    return need;
+}
+
+}  // namespace
+
+TEST_CASE("build_out_edges holds every in-edge once, by source, in the reordered numbering too") {
+    MemoryStore s = skewed_store(2000, 20000, 5);
+    CHECK(!s.has_out_edges());
+    build_out_edges(s);
+    REQUIRE(s.has_out_edges());
+    REQUIRE(s.targets.size() == s.sources.size());
+    CHECK(out_edge_list(s) == in_edge_list(s));
+    reorder_graph(s, StoreConfig::Reorder::Degree);
+    build_out_edges(s);
+    CHECK(out_edge_list(s) == in_edge_list(s));
+    // build_store keeps them, sealed with the rest.
+    StoreConfig c;
+    c.memories = 500;
+    c.dim = 4;
+    c.avg_in_degree = 3.0;
+    c.reorder = StoreConfig::Reorder::Degree;
+    const MemoryStore b = build_store(c, 1.7e9);
+    REQUIRE(b.has_out_edges());
+    CHECK(out_edge_list(b) == in_edge_list(b));
+}
+
+TEST_CASE(
+    "every shipped backend serves /v1/spread by spread_push when the store has out-edges, "
+    "with the pull's answers; without arena room for it, by spread") {
+    const MemoryStore plain_store = skewed_store(4000, 40000, 11);
+    MemoryStore push_store = plain_store;
+    build_out_edges(push_store);
+    seal_store(push_store);
+    auto plain = std::make_shared<const MemoryStore>(plain_store);
+    auto pushed = std::make_shared<const MemoryStore>(std::move(push_store));
+    const uint64_t n = plain->n;
+    const uint64_t push_need = ArenaScope::block(n * 4) + ArenaScope::block(17 * n + 128);
+    const ArenaSettings saved = current_arena_settings();
+    const auto sets = shipped_sets();
+    REQUIRE(!sets.empty());
+    for (const auto& set : sets) {
+        const engram_kernel_table& t = set->table(Kernel::Spreading);
+        INFO("backend " << set->backend(Kernel::Spreading).name());
+        REQUIRE(t.spread_push != nullptr);  // every shipped backend offers it
+        Engine a(plain), b(pushed);
+        a.install(set);
+        b.install(set);
+        for (const auto& seeds :
+             std::vector<std::vector<uint32_t>>{{0}, {5, 17, 3999}, {1, 2, 3}}) {
+            for (float threshold : {0.0f, 0.01f, 0.2f}) {
+                SpreadRequest r;
+                r.seeds = seeds;
+                r.iterations = 10;
+                r.decay = 0.7f;
+                r.threshold = threshold;
+                r.top = 200;
+                INFO("seeds[0] " << seeds[0] << ", threshold " << threshold);
+                KernelAnswer x, y;
+                CHECK(spread_need_on_new_thread(a, r, x) < push_need);
+                CHECK(spread_need_on_new_thread(b, r, y) >= push_need);
+                REQUIRE(x.items.size() == y.items.size());
+                float peak = 0.0f;
+                for (const auto& it : x.items) peak = std::max(peak, it.value);
+                for (size_t i = 0; i < x.items.size(); ++i) {
+                    const double w = x.items[i].value, g = y.items[i].value;
+                    INFO("rank " << i << ": " << g << " vs " << w);
+                    CHECK(std::fabs(g - w) <=
+                          tolerance::kSpreadRel * std::fabs(w) + tolerance::kSpreadAbsOfMax * peak);
+                }
+            }
+        }
+        // An arena with room for the pull but not the push: served by the pull.
+        configure_arenas({push_need - 64, OverflowPolicy::Error});
+        SpreadRequest r;
+        r.seeds = {5, 17};
+        r.threshold = 0.01f;
+        KernelAnswer y;
+        const uint64_t overflows = arena_stats().overflows;
+        CHECK(spread_need_on_new_thread(b, r, y) < push_need);
+        CHECK(arena_stats().overflows == overflows);
+        CHECK(!y.items.empty());
+        configure_arenas(saved);
+    }
+}
+
+TEST_CASE(
+    "an ABI 1.1 plugin (no spread_push) serves /v1/spread on a store with out-edges by "
+    "spread") {
+    const std::string v11 = std::string(ENGRAM_TEST_SDK_FIXTURE_DIR) + "/libengram_abi_v1_1.so";
+    Config c;
+    c.plugins["abi_v1_1"] = v11;
+    c.backends.priority = {"abi_v1_1"};
+    const auto set = build_kernel_set(c, usable_cpu_features(), 1, nullptr);
+    const engram_kernel_table& t = set->table(Kernel::Spreading);
+    CHECK(t.abi_minor == 1);
+    CHECK(t.struct_size == ENGRAM_KERNEL_TABLE_V1_1_SIZE);
+    CHECK(t.spread_push == nullptr);
+    CHECK(t.similarity_int8 != nullptr);
+    MemoryStore with_out = skewed_store(3000, 30000, 2);
+    build_out_edges(with_out);
+    seal_store(with_out);
+    auto store = std::make_shared<const MemoryStore>(std::move(with_out));
+    Engine v11_engine(store), ref_engine(store);
+    v11_engine.install(set);
+    ref_engine.install(shipped_sets().front());  // reference: pushes
+    SpreadRequest r;
+    r.seeds = {3, 1000, 2999};
+    r.threshold = 0.05f;
+    r.top = 100;
+    KernelAnswer x, y;
+    CHECK(spread_need_on_new_thread(v11_engine, r, x) <
+          ArenaScope::block(store->n * 4) + ArenaScope::block(17 * store->n + 128));
+    spread_need_on_new_thread(ref_engine, r, y);
+    CHECK(x.backend == "abi_v1_1");
+    REQUIRE(x.items.size() == y.items.size());
+    for (size_t i = 0; i < x.items.size(); ++i) {
+        const double w = y.items[i].value, g = x.items[i].value;
+        CHECK(std::fabs(g - w) <=
+              tolerance::kSpreadRel * std::fabs(w) + tolerance::kSpreadAbsOfMax * y.items[0].value);
+    }
 }

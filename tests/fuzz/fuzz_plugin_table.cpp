@@ -60,6 +60,10 @@ engram_status dummy_int8(const float*, const int8_t*, const float*, const float*
                          uint64_t, float*, void*, uint64_t) {
     return ENGRAM_OK;
 }
+engram_status dummy_push(const uint32_t*, const uint32_t*, const float*, const engram_out_edges*,
+                         uint64_t, const engram_spread_params*, float*, void*, uint64_t) {
+    return ENGRAM_OK;
+}
 
 bool allowed(ErrorCode c) {
     return c == ErrorCode::PluginNullTable || c == ErrorCode::AbiStructSize ||
@@ -92,6 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     t.scratch_bytes = ((flags & 0x3F) == 0x3F) ? nullptr : dummy_scratch;
     t.similarity_bf16 = dummy_bf16;  // ABI 1.1: cut by a struct_size that ends inside them
     t.similarity_int8 = dummy_int8;
+    t.spread_push = dummy_push;  // ABI 1.2: the same
     std::memcpy(storage, &t, sizeof t);
     const auto* raw = (r.n > 0 && r.p[0] == 0xFF)
                           ? nullptr
@@ -112,6 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (out.similarity_bf16 && out.struct_size < ENGRAM_KERNEL_TABLE_V1_0_SIZE + sizeof(void*))
             std::abort();
         if (out.similarity_int8 && out.struct_size < ENGRAM_KERNEL_TABLE_V1_1_SIZE) std::abort();
+        if (out.spread_push && out.struct_size < ENGRAM_KERNEL_TABLE_V1_2_SIZE) std::abort();
     } catch (const Error& e) {
         if (!allowed(e.code())) std::abort();
     }

@@ -83,6 +83,9 @@ TEST_CASE("each broken plugin is refused with its own code") {
     LoadOptions in_process = opts();  // the quick self-test alone catches it too
     in_process.child.reset();
     expect_refused(zoo("wrong_int8"), ErrorCode::SelfTestNumerics, "similarity_int8", in_process);
+    // ABI 1.2: so is a wrong spread_push, beside a right spread.
+    expect_refused(zoo("wrong_push"), ErrorCode::SelfTestNumerics, "spread_push");
+    expect_refused(zoo("wrong_push"), ErrorCode::SelfTestNumerics, "spread_push", in_process);
     expect_refused(zoo("error_status"), ErrorCode::SelfTestStatus, "decay");
 }
 
@@ -149,11 +152,14 @@ TEST_CASE("a newer minor of ABI 1 is accepted and its unknown tail ignored") {
     // self-test in the child, which runs the compressed plan when offered).
     CHECK(p->table().similarity_bf16 != nullptr);
     CHECK(p->table().similarity_int8 != nullptr);
+    CHECK(p->table().spread_push != nullptr);  // and the 1.2 field
 }
 
-TEST_CASE("ABI 1.1: the table prefixes, and negotiation copies only what the plugin has") {
-    STATIC_REQUIRE(ENGRAM_ABI_MINOR == 1);
-    STATIC_REQUIRE(ENGRAM_KERNEL_TABLE_V1_1_SIZE == sizeof(engram_kernel_table));
+TEST_CASE("ABI 1.1 and 1.2: the table prefixes, and negotiation copies only what the plugin has") {
+    STATIC_REQUIRE(ENGRAM_ABI_MINOR == 2);
+    STATIC_REQUIRE(ENGRAM_KERNEL_TABLE_V1_2_SIZE == sizeof(engram_kernel_table));
+    STATIC_REQUIRE(ENGRAM_KERNEL_TABLE_V1_2_SIZE == ENGRAM_KERNEL_TABLE_V1_1_SIZE + sizeof(void*));
+    STATIC_REQUIRE(offsetof(engram_kernel_table, spread_push) == ENGRAM_KERNEL_TABLE_V1_1_SIZE);
     STATIC_REQUIRE(ENGRAM_KERNEL_TABLE_V1_1_SIZE ==
                    ENGRAM_KERNEL_TABLE_V1_0_SIZE + 2 * sizeof(void*));
     STATIC_REQUIRE(offsetof(engram_kernel_table, similarity_bf16) == ENGRAM_KERNEL_TABLE_V1_0_SIZE);
@@ -188,10 +194,26 @@ TEST_CASE("ABI 1.1: the table prefixes, and negotiation copies only what the plu
         negotiate_table(reinterpret_cast<const engram_kernel_table*>(raw), "half.so");
     CHECK(half.similarity_bf16 == good->table().similarity_bf16);
     CHECK(half.similarity_int8 == nullptr);
-    // The reference plugin itself is 1.1 and offers both.
-    CHECK(good->table().abi_minor == 1);
+    CHECK(half.spread_push == nullptr);
+    // A 1.1 table (the 1.1 prefix, then foreign bytes): spread_push NULL, the
+    // host calls spread for it; a struct_size ending inside the 1.2 pointer
+    // gives no spread_push either.
+    engram_kernel_table v12 = good->table();
+    v12.struct_size = ENGRAM_KERNEL_TABLE_V1_1_SIZE;
+    std::memcpy(raw, &v12, ENGRAM_KERNEL_TABLE_V1_1_SIZE);
+    const engram_kernel_table as11 =
+        negotiate_table(reinterpret_cast<const engram_kernel_table*>(raw), "v11.so");
+    CHECK(as11.similarity_int8 == good->table().similarity_int8);
+    CHECK(as11.spread_push == nullptr);
+    v12.struct_size = ENGRAM_KERNEL_TABLE_V1_1_SIZE + 4;
+    std::memcpy(raw, &v12, sizeof v12);
+    CHECK(negotiate_table(reinterpret_cast<const engram_kernel_table*>(raw), "cut12.so")
+              .spread_push == nullptr);
+    // The reference plugin itself is 1.2 and offers all three.
+    CHECK(good->table().abi_minor == 2);
     CHECK(good->table().similarity_bf16 != nullptr);
     CHECK(good->table().similarity_int8 != nullptr);
+    CHECK(good->table().spread_push != nullptr);
 }
 
 #if defined(ENGRAM_TEST_SDK_FIXTURE_DIR)

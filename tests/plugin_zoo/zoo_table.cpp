@@ -147,6 +147,19 @@ engram_status similarity_int8(const float* q, const int8_t* c, const float* scal
 }
 #endif
 
+#if defined(ZOO_WRONG_PUSH)
+// ABI 1.2: right spread, a spread_push that loses a tenth of every pushed
+// sum (as if it dropped edges): only the spread_push checks can tell.
+engram_status spread_push(const uint32_t* offsets, const uint32_t* sources, const float* weights,
+                          const engram_out_edges* out, uint64_t n, const engram_spread_params* p,
+                          float* act, void* scratch, uint64_t cap) {
+    if (!p) return ENGRAM_E_INVALID_ARGUMENT;
+    engram_spread_params q = *p;
+    q.decay *= 0.9f;
+    return engram_reference::spread_push(offsets, sources, weights, out, n, &q, act, scratch, cap);
+}
+#endif
+
 #if defined(ZOO_CPU_FEATURE)
 // A feature this CPU cannot have: NEON on x86-64, AVX2 on AArch64.
 #if defined(__x86_64__)
@@ -161,7 +174,8 @@ constexpr uint64_t kFeatures = 0;
 #if defined(ZOO_NEWER_MINOR)
 // A plugin from a future ABI 1.x: a larger table with a field this host does
 // not know. The host must accept it, ignore the tail, and still read the 1.1
-// fields it does know (it offers the reference compressed kernels).
+// and 1.2 fields it does know (it offers the reference compressed kernels
+// and spread_push).
 struct FutureTable {
     engram_kernel_table v1_0;
     void* future_kernel;
@@ -213,13 +227,19 @@ const engram_kernel_table kTable = {
 #else
     nullptr,
 #endif
+#if defined(ZOO_WRONG_PUSH)
+    spread_push,  // ABI 1.2
+#else
+    nullptr,  // ABI 1.2: no spread_push (the host calls spread)
+#endif
 };
 
 #if defined(ZOO_NEWER_MINOR)
 const FutureTable kFuture = {
     {sizeof(FutureTable), ENGRAM_ABI_MAJOR, ENGRAM_ABI_MINOR + 3, ZOO_NAME, ZOO_VERSION,
      "plugin zoo", 0, similarity, spread, decay, &engram_reference::scratch_bytes,
-     &engram_reference::similarity_bf16, &engram_reference::similarity_int8},
+     &engram_reference::similarity_bf16, &engram_reference::similarity_int8,
+     &engram_reference::spread_push},
     nullptr,
 };
 #endif

@@ -61,7 +61,7 @@ TEST_CASE("health, ready and backends describe what serves") {
         CHECK(p["backend"] == "reference");
         CHECK(p["path"] == plugin("reference"));
         CHECK(p["sha256"].get<std::string>().size() == 64);
-        CHECK(p["abi"] == "1.1");  // the reference plugin is built against ABI 1.1
+        CHECK(p["abi"] == "1.2");  // the reference plugin is built against ABI 1.2
         CHECK(p["required_features"] == "none");
     }
     REQUIRE(b["generations"].size() == 1);
@@ -133,7 +133,7 @@ TEST_CASE("engramd command line: --version, --help, flags over TOML, pid file") 
     TempDir dir;
     auto r = run({kEngramd, "--version"}, dir.path);
     CHECK(r.code == 0);
-    CHECK_THAT(r.out, Catch::StartsWith("engramd ") && Catch::Contains("plugin ABI 1.1"));
+    CHECK_THAT(r.out, Catch::StartsWith("engramd ") && Catch::Contains("plugin ABI 1.2"));
     r = run({kEngramd, "--help"}, dir.path);
     CHECK(r.code == 0);
     for (const char* f : {"--config", "--check-config", "--listen", "--threads", "--log-level",

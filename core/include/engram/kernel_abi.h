@@ -1,5 +1,5 @@
 /*
- * Engram kernel plugin ABI, version 1.
+ * Engram kernel plugin ABI, version 1 (minor 2).
  *
  * This header is the whole contract between the Engram Kernel Host and a kernel
  * backend built as a separate shared object. It is plain C on purpose: only
@@ -36,6 +36,13 @@
  *        1.1: a host that does not know a bit refuses a plugin requiring it
  *        with E_CPU_FEATURE, never runs it). ENGRAM_KERNEL_TABLE_V1_1_SIZE
  *        is the 1.1 prefix.
+ *   1.2  appends the optional spread_push: the same spreading, given the
+ *        graph both ways (in-edges and the host's transpose, out-edges), so
+ *        a kernel can push from the few sources that fire instead of pulling
+ *        along every in-edge (NULL when not offered; a 1.0 or 1.1 table reads
+ *        as NULL and the host calls spread), and the kernel id
+ *        ENGRAM_KERNEL_SPREAD_PUSH for scratch_bytes.
+ *        ENGRAM_KERNEL_TABLE_V1_2_SIZE is the 1.2 prefix.
  */
 #ifndef ENGRAM_KERNEL_ABI_H
 #define ENGRAM_KERNEL_ABI_H
@@ -48,7 +55,7 @@ extern "C" {
 #endif
 
 #define ENGRAM_ABI_MAJOR 1
-#define ENGRAM_ABI_MINOR 1
+#define ENGRAM_ABI_MINOR 2
 
 /* Name of the one exported entry point, and its type. */
 #define ENGRAM_PLUGIN_ENTRY_SYMBOL "engram_kernel_plugin_entry"
@@ -90,14 +97,15 @@ enum {
     ENGRAM_KERNEL_SPREADING = 1,
     ENGRAM_KERNEL_DECAY = 2,
     ENGRAM_KERNEL_SIMILARITY_BF16 = 3, /* ABI 1.1 */
-    ENGRAM_KERNEL_SIMILARITY_INT8 = 4  /* ABI 1.1 */
+    ENGRAM_KERNEL_SIMILARITY_INT8 = 4, /* ABI 1.1 */
+    ENGRAM_KERNEL_SPREAD_PUSH = 5      /* ABI 1.2 */
 };
 
 /* Shape of one call, for scratch sizing. Unused fields are 0. */
 typedef struct engram_shape {
     uint64_t n;     /* candidates, nodes or memories */
     uint64_t dim;   /* similarity: embedding dimension */
-    uint64_t edges; /* spreading: number of in-edges */
+    uint64_t edges; /* spreading: number of edges (in-edges, = out-edges) */
 } engram_shape;
 
 /* Spreading activation parameters. */
@@ -165,6 +173,34 @@ typedef engram_status (*engram_similarity_int8_fn)(const float* query, const int
                                                    uint64_t dim, float* scores, void* scratch,
                                                    uint64_t scratch_capacity);
 
+/* ABI 1.2: the out-edges of the graph, grouped by source: the edges leaving
+ * node u are j in [offsets[u], offsets[u + 1]), each to targets[j] with
+ * weight weights[j]. */
+typedef struct engram_out_edges {
+    const uint32_t* offsets; /* n_nodes + 1 */
+    const uint32_t* targets; /* offsets[n_nodes] */
+    const float* weights;    /* offsets[n_nodes] */
+} engram_out_edges;
+
+/* ABI 1.2, optional: spreading exactly as engram_spread_fn computes it (same
+ * result within the same tolerance), given the graph both ways: the in-edge
+ * CSR (offsets, sources, weights) and *out, the same edges grouped by source
+ * (the host keeps this transpose beside the store). A kernel may pull along
+ * the in-edges or push from the sources that fire along their out-edges,
+ * iteration by iteration: pushing reads only the firing sources' edges.
+ * Status: that of spread for the same call; then a NULL out or out->offsets,
+ * or NULL out->targets / out->weights with edges, is ENGRAM_E_INVALID_ARGUMENT;
+ * out->offsets[0] != 0, decreasing out offsets, out->offsets[n_nodes] !=
+ * offsets[n_nodes], or a target >= n_nodes is ENGRAM_E_OUT_OF_RANGE; then
+ * scratch (scratch_bytes(ENGRAM_KERNEL_SPREAD_PUSH, shape)). When *out holds
+ * other edges than the in-CSR the result is unspecified, but the kernel
+ * still reads and writes only inside the arrays it was given. */
+typedef engram_status (*engram_spread_push_fn)(const uint32_t* offsets, const uint32_t* sources,
+                                               const float* weights, const engram_out_edges* out,
+                                               uint64_t n_nodes, const engram_spread_params* params,
+                                               float* activation, void* scratch,
+                                               uint64_t scratch_capacity);
+
 /* Bytes of scratch the kernel needs for a call of this shape (0 if none). */
 typedef uint64_t (*engram_scratch_bytes_fn)(engram_kernel_id kernel, const engram_shape* shape);
 
@@ -184,6 +220,8 @@ typedef struct engram_kernel_table {
     /* --- ABI 1.1: optional, NULL when not offered --- */
     engram_similarity_bf16_fn similarity_bf16;
     engram_similarity_int8_fn similarity_int8;
+    /* --- ABI 1.2: optional, NULL when not offered --- */
+    engram_spread_push_fn spread_push;
     /* --- later minors append fields here, never reorder or remove --- */
 } engram_kernel_table;
 
@@ -205,6 +243,16 @@ typedef struct engram_kernel_table {
 #else
 #define ENGRAM_KERNEL_TABLE_V1_1_SIZE \
     ((uint32_t)(offsetof(engram_kernel_table, similarity_int8) + sizeof(engram_similarity_int8_fn)))
+#endif
+
+/* The size of the ABI 1.2 prefix (1.1 plus spread_push). */
+#ifdef __cplusplus
+#define ENGRAM_KERNEL_TABLE_V1_2_SIZE                                  \
+    static_cast<uint32_t>(offsetof(engram_kernel_table, spread_push) + \
+                          sizeof(engram_spread_push_fn))
+#else
+#define ENGRAM_KERNEL_TABLE_V1_2_SIZE \
+    ((uint32_t)(offsetof(engram_kernel_table, spread_push) + sizeof(engram_spread_push_fn)))
 #endif
 
 typedef const engram_kernel_table* (*engram_plugin_entry_fn)(void);
