@@ -188,11 +188,12 @@ typedef struct engram_out_edges {
  * (the host keeps this transpose beside the store). A kernel may pull along
  * the in-edges or push from the sources that fire along their out-edges,
  * iteration by iteration: pushing reads only the firing sources' edges.
- * Status: that of spread for the same call; then a NULL out or out->offsets,
- * or NULL out->targets / out->weights with edges, is ENGRAM_E_INVALID_ARGUMENT;
- * out->offsets[0] != 0, decreasing out offsets, out->offsets[n_nodes] !=
- * offsets[n_nodes], or a target >= n_nodes is ENGRAM_E_OUT_OF_RANGE; then
- * scratch (scratch_bytes(ENGRAM_KERNEL_SPREAD_PUSH, shape)). When *out holds
+ * Status: that of spread for the same call; then, in spread's order, a NULL
+ * out or out->offsets is ENGRAM_E_INVALID_ARGUMENT; out->offsets[0] != 0,
+ * decreasing out offsets or out->offsets[n_nodes] != offsets[n_nodes] is
+ * ENGRAM_E_OUT_OF_RANGE; NULL out->targets / out->weights with edges is
+ * ENGRAM_E_INVALID_ARGUMENT; a target >= n_nodes is ENGRAM_E_OUT_OF_RANGE;
+ * then scratch (scratch_bytes(ENGRAM_KERNEL_SPREAD_PUSH, shape)). When *out holds
  * other edges than the in-CSR the result is unspecified, but the kernel
  * still reads and writes only inside the arrays it was given. */
 typedef engram_status (*engram_spread_push_fn)(const uint32_t* offsets, const uint32_t* sources,
